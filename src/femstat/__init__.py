@@ -1,0 +1,66 @@
+"""femstat: the UN statistical framework for measuring femicide/feminicide.
+
+Validate homicide microdata against the framework's variables, classify every victim
+record by the femicide typology, and compute counts, rates, shares, age-standardised rates,
+bounds and completeness with exact intervals.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from femstat import codes, datasets, synth
+from femstat.ages import AgeScheme, age_group
+from femstat.classify import UN_2022, RuleSet, classify, criteria_met_names, explain
+from femstat.counts import add_cubes, counts
+from femstat.errors import (
+    DataQualityWarning,
+    FemstatError,
+    FemstatWarning,
+    MissingDependencyError,
+    PopulationError,
+    ValidationError,
+)
+from femstat.schemas import (
+    PerpetratorSchema,
+    PopulationSchema,
+    VictimSchema,
+    victim_json_schema,
+    victim_yaml_schema,
+)
+from femstat.validate import ValidationReport, fold_perpetrators, validate
+
+try:
+    __version__ = version("femstat")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "UN_2022",
+    "AgeScheme",
+    "DataQualityWarning",
+    "FemstatError",
+    "FemstatWarning",
+    "MissingDependencyError",
+    "PerpetratorSchema",
+    "PopulationError",
+    "PopulationSchema",
+    "RuleSet",
+    "ValidationError",
+    "ValidationReport",
+    "VictimSchema",
+    "__version__",
+    "add_cubes",
+    "age_group",
+    "classify",
+    "codes",
+    "counts",
+    "criteria_met_names",
+    "datasets",
+    "explain",
+    "fold_perpetrators",
+    "synth",
+    "validate",
+    "victim_json_schema",
+    "victim_yaml_schema",
+]

@@ -1,0 +1,344 @@
+"""The femicide typology: one ``femicide_type`` per victim record.
+
+The decision procedure of the framework (section 2) is written once, as a plain function of
+four facts about a record — in scope or not, the relationship group, whether any criterion
+is true, whether any criterion is unknown — in :meth:`RuleSet.decide`. Because those facts
+take only 5 x 2 x 2 x 2 = 40 combinations, the rule is tabulated once per rule set, and
+classifying a frame is arithmetic on integer codes followed by one table look-up: no row
+loop, no ``apply``, and the vectorised path cannot drift from the written rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from femstat import codes as C
+from femstat._arrays import masked_parts
+from femstat.errors import FemstatError
+
+__all__ = [
+    "UN_2022",
+    "RuleSet",
+    "classify",
+    "criteria_met_names",
+    "explain",
+    "facts",
+]
+
+_GROUPS = C.RELATIONSHIP_GROUP.codes
+_TYPE_CODE = {name: i for i, name in enumerate(C.FEMICIDE_TYPES)}
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A named classification rule: which relationships qualify and which criteria count.
+
+    The decision procedure is the framework's (section 2); a rule set varies only the
+    data it reads. Several rule sets can classify the same frame side by side, each into
+    its own columns, so a national legal count and the UN statistical count come from the
+    same microdata and are never mixed.
+
+    Parameters
+    ----------
+    name : str
+        Short identifier, e.g. ``"UN_2022"``.
+    criteria : sequence of str
+        Boolean columns that, when any is true, make a killing by another perpetrator a
+        femicide (``other_perpetrator``). At most 32.
+    qualifying_groups : mapping of str to str, optional
+        Relationship groups that qualify by themselves, in priority order, and the type
+        each gives. The UN rule: intimate partner, then family member.
+    type_column, criteria_column : str
+        Output column names.
+    description, reference : str
+        Where the rule comes from, for reports and docs.
+    """
+
+    name: str
+    criteria: tuple[str, ...]
+    qualifying_groups: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType(
+            {"intimate_partner": "intimate_partner", "family_member": "family_member"}
+        )
+    )
+    type_column: str = "femicide_type"
+    criteria_column: str = "criteria_met"
+    description: str = ""
+    reference: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "criteria", tuple(self.criteria))
+        if not 0 < len(self.criteria) <= 32:
+            raise ValueError(f"rule set {self.name!r}: give between 1 and 32 criteria columns")
+        if len(set(self.criteria)) != len(self.criteria):
+            raise ValueError(f"rule set {self.name!r}: a criterion is listed twice")
+        for group, label in self.qualifying_groups.items():
+            if group not in ("intimate_partner", "family_member", "other_known", "stranger"):
+                raise ValueError(f"rule set {self.name!r}: {group!r} cannot qualify a record")
+            if label not in C.FEMICIDE and label != "other_perpetrator":
+                raise ValueError(f"rule set {self.name!r}: {label!r} is not a femicide type")
+
+    def decide(self, in_scope: bool, group: str, any_true: bool, any_unknown: bool) -> str:
+        """The decision procedure for one record, in the framework's order.
+
+        1. not in scope: ``out_of_scope``;
+        2-3. a qualifying relationship group: its type (partner before family);
+        4. any criterion true: ``other_perpetrator``;
+        5. relationship unknown (when a relationship can qualify) or any criterion
+           unknown: ``undetermined`` (femstat rule);
+        6. otherwise ``not_femicide``.
+        """
+        if not in_scope:
+            return "out_of_scope"
+        if group in self.qualifying_groups:
+            return self.qualifying_groups[group]
+        if any_true:
+            return "other_perpetrator"
+        if (group == "unknown" and self.qualifying_groups) or any_unknown:
+            return "undetermined"
+        return "not_femicide"
+
+    @cached_property
+    def table(self) -> np.ndarray:
+        """:meth:`decide` tabulated over every combination, indexed by :func:`_key`."""
+        out = np.empty(2 * len(_GROUPS) * 2 * 2, dtype=np.int8)
+        for in_scope in (False, True):
+            for g, group in enumerate(_GROUPS):
+                for any_true in (False, True):
+                    for any_unknown in (False, True):
+                        key = ((int(in_scope) * len(_GROUPS) + g) * 2 + any_true) * 2 + any_unknown
+                        out[key] = _TYPE_CODE[self.decide(in_scope, group, any_true, any_unknown)]
+        out.setflags(write=False)
+        return out
+
+    @property
+    def mask_dtype(self) -> np.dtype:
+        """The smallest unsigned integer dtype that holds one bit per criterion."""
+        for dtype in (np.uint8, np.uint16, np.uint32):
+            if len(self.criteria) <= np.iinfo(dtype).bits:
+                return np.dtype(dtype)
+        raise AssertionError("checked in __post_init__")  # pragma: no cover
+
+
+UN_2022 = RuleSet(
+    name="UN_2022",
+    criteria=C.CRITERIA,
+    description=(
+        "UN Statistical framework for measuring the gender-related killing of women and "
+        "girls (femicide/feminicide), adopted by the UN Statistical Commission in 2022."
+    ),
+    reference=(
+        "UNODC and UN Women (2022). Statistical framework for measuring the gender-related "
+        "killing of women and girls (also referred to as 'femicide/feminicide')."
+    ),
+)
+"""The UN framework's rule set, femstat's default."""
+
+_RELATIONSHIP_GROUP_INDEX = np.array(
+    [_GROUPS.index(C.RELATIONSHIP_GROUP_OF[code]) for code in C.RELATIONSHIP.codes],
+    dtype=np.int8,
+)
+
+
+class _NotCanonical(FemstatError, TypeError):
+    pass
+
+
+def _codes(df: pd.DataFrame, column: str, code_list: C.CodeList) -> np.ndarray:
+    series = df[column]
+    if series.dtype != code_list.dtype:
+        raise _NotCanonical(
+            f"column {column!r} is not in canonical form ({series.dtype}); "
+            "run femstat.validate first"
+        )
+    return series.cat.codes.to_numpy()
+
+
+def _boolean_parts(series: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
+    if series.dtype != "boolean":
+        raise _NotCanonical(
+            f"criterion column {column!r} is {series.dtype}, not a nullable boolean; "
+            "run femstat.validate first (national criteria columns need it too: "
+            "femstat.validate passes unknown columns through, so coerce them with "
+            "df[col].astype('boolean'))"
+        )
+    return masked_parts(series)
+
+
+def _in_scope(df: pd.DataFrame) -> np.ndarray:
+    female = _codes(df, "victim_sex", C.SEX) == C.SEX.code_of("female")
+    if "iccs_code" not in df.columns:
+        return female
+    iccs = df["iccs_code"]
+    if not isinstance(iccs.dtype, pd.CategoricalDtype):
+        raise _NotCanonical("column 'iccs_code' is not canonical; run femstat.validate first")
+    intentional = np.array([str(c).startswith("0101") for c in iccs.cat.categories] + [False])
+    return female & intentional[iccs.cat.codes.to_numpy()]
+
+
+def facts(df: pd.DataFrame, rules: RuleSet = UN_2022) -> dict[str, np.ndarray]:
+    """The four facts the decision procedure reads, and the criteria bit mask.
+
+    Returns
+    -------
+    dict of numpy arrays
+        ``in_scope`` (bool), ``group`` (int8 index into the relationship groups),
+        ``criteria_met`` (one bit per criterion in ``rules.criteria`` order),
+        ``any_unknown`` (bool).
+    """
+    n = len(df)
+    group = _RELATIONSHIP_GROUP_INDEX[_codes(df, "relationship", C.RELATIONSHIP)]
+    mask_dtype = rules.mask_dtype
+    met = np.zeros(n, dtype=mask_dtype)
+    any_unknown = np.zeros(n, dtype=bool)
+    for bit, column in enumerate(rules.criteria):
+        if column not in df.columns:
+            any_unknown[:] = True  # an absent criterion is unknown for every record
+            continue
+        values, missing = _boolean_parts(df[column], column)
+        true = values & ~missing
+        met |= true.astype(mask_dtype) << mask_dtype.type(bit)
+        any_unknown |= missing
+    return {
+        "in_scope": _in_scope(df),
+        "group": group,
+        "criteria_met": met,
+        "any_unknown": any_unknown,
+    }
+
+
+def _key(
+    in_scope: np.ndarray, group: np.ndarray, any_true: np.ndarray, any_unknown: np.ndarray
+) -> np.ndarray:
+    key = in_scope.astype(np.int8) * np.int8(len(_GROUPS))
+    key += group
+    key *= 2
+    key += any_true
+    key *= 2
+    key += any_unknown
+    return key
+
+
+def _is_canonical(df: pd.DataFrame) -> bool:
+    return (
+        all(c in df.columns for c in ("victim_sex", "relationship", "year"))
+        and df["victim_sex"].dtype == C.SEX.dtype
+        and df["relationship"].dtype == C.RELATIONSHIP.dtype
+    )
+
+
+def classify(
+    df: pd.DataFrame,
+    *,
+    rules: RuleSet | Sequence[RuleSet] = UN_2022,
+) -> pd.DataFrame:
+    """Assign every victim record its femicide type.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Victim microdata; validated with :func:`femstat.validate` first if its code
+        columns are not yet canonical.
+    rules : RuleSet or sequence of RuleSet, default ``femstat.UN_2022``
+        The rule set(s) to apply; each writes its own ``type_column`` and
+        ``criteria_column``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``df`` with ``femicide_type`` (a Categorical of the six types, in the framework's
+        order) and ``criteria_met`` (an unsigned integer bit mask: bit *i* set when
+        criterion *i* of the rule set is true; decode it with
+        :func:`criteria_met_names`) added, for each rule set.
+
+    Notes
+    -----
+    The procedure is the framework's (UNODC and UN Women 2022, section 2 of femstat's
+    specification): out of scope; intimate partner; family member; any criterion true
+    gives other perpetrator; an unknown relationship or an unknown criterion gives
+    undetermined (femstat rule); otherwise not femicide. A criteria column absent from
+    ``df`` is unknown for every record, never false.
+    """
+    if not _is_canonical(df):
+        from femstat.validate import validate
+
+        df = validate(df)
+    rule_sets = [rules] if isinstance(rules, RuleSet) else list(rules)
+    out = df.copy(deep=False)
+    for rule_set in rule_sets:
+        f = facts(df, rule_set)
+        key = _key(f["in_scope"], f["group"], f["criteria_met"] != 0, f["any_unknown"])
+        types = rule_set.table[key]
+        out[rule_set.type_column] = pd.Categorical.from_codes(types, dtype=C.FEMICIDE_TYPE.dtype)
+        out[rule_set.criteria_column] = f["criteria_met"]
+    return out
+
+
+def criteria_met_names(mask: int | np.integer, rules: RuleSet = UN_2022) -> list[str]:
+    """Names of the criteria set in one ``criteria_met`` value."""
+    value = int(mask)
+    return [name for bit, name in enumerate(rules.criteria) if value >> bit & 1]
+
+
+_RULE_TEXT = {
+    "out_of_scope": "rule 1: not a female victim of completed intentional homicide (ICCS 0101)",
+    "intimate_partner": "rule 2: killed by a current or former intimate partner",
+    "family_member": "rule 3: killed by a family member",
+    "other_perpetrator": "rule 4: killed by another perpetrator and at least one criterion is true",
+    "undetermined": (
+        "rule 5: the relationship or a criterion is unknown, so the record can be neither "
+        "counted nor excluded"
+    ),
+    "not_femicide": "rule 6: relationship known, neither partner nor family, every criterion false",
+}
+
+
+def explain(df: pd.DataFrame, label: object, *, rules: RuleSet = UN_2022) -> str:
+    """Explain in words how one record was classified.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Validated (or classified) victim data.
+    label : object
+        The record's index label.
+    rules : RuleSet, default ``femstat.UN_2022``
+
+    Returns
+    -------
+    str
+        The facts the rule read and the rule that decided. Only coded columns are quoted,
+        never free text.
+    """
+    if label not in df.index:
+        raise KeyError(f"no record with index label {label!r}")
+    record = df.loc[[label]]
+    if not _is_canonical(record):
+        from femstat.validate import validate
+
+        record = validate(record)
+    f = facts(record, rules)
+    in_scope = bool(f["in_scope"][0])
+    group = _GROUPS[int(f["group"][0])]
+    met = criteria_met_names(f["criteria_met"][0], rules)
+    unknown = [
+        c for c in rules.criteria if c not in record.columns or bool(pd.isna(record[c].iloc[0]))
+    ]
+    result = rules.decide(in_scope, group, bool(met), bool(unknown))
+    sex = record["victim_sex"].iloc[0]
+    iccs = record["iccs_code"].iloc[0] if "iccs_code" in record.columns else "0101 (assumed)"
+    lines = [
+        f"record {label!r} under {rules.name}: {result}",
+        f"  victim_sex {sex}, ICCS {iccs}: {'in' if in_scope else 'out of'} scope",
+        f"  relationship {record['relationship'].iloc[0]} (group {group})",
+        f"  criteria true: {', '.join(met) or 'none'}",
+        f"  criteria unknown: {', '.join(unknown) or 'none'}",
+        f"  decided by {_RULE_TEXT[result]}",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,334 @@
+"""Count cubes: the narrow waist between microdata and statistics.
+
+A count cube holds, for every combination of the breakdown columns' levels and every
+femicide type, the number of victim records: empty cells are explicit zeros. Code columns
+contribute every declared category; free columns (``year``, ``area``, any other) the
+values present. Cubes of disjoint parts of the data add up exactly to the cube of the
+whole (:func:`add_cubes`), which is how chunked files and Dask partitions combine.
+
+Counting is one pass over integer codes: each breakdown column is reduced to small
+integer codes, the codes are combined in mixed radix into one cell number per record, and
+:func:`numpy.bincount` counts the cells.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from femstat import codes as C
+from femstat._arrays import masked_parts
+from femstat.ages import AgeScheme, age_scheme
+from femstat.classify import UN_2022, RuleSet, classify
+from femstat.errors import FemstatError
+
+__all__ = ["COMPARATOR_CLASSES", "add_cubes", "counts", "cube_keys"]
+
+COMPARATOR_CLASSES: tuple[str, ...] = ("male_partner_or_family", "male_homicide")
+"""Extra cube rows for the male comparator. They overlap ``out_of_scope``: never add them
+to the six types."""
+
+_DECLARED = {
+    C.SEX.dtype,
+    C.RELATIONSHIP.dtype,
+    C.RELATIONSHIP_GROUP.dtype,
+    C.MECHANISM.dtype,
+    C.PLACE.dtype,
+    C.SITUATIONAL_CONTEXT.dtype,
+    C.CITIZENSHIP.dtype,
+    C.CASE_STATUS.dtype,
+    C.LEGAL_QUALIFICATION.dtype,
+    C.FEMICIDE_TYPE.dtype,
+}
+_TYPES_WITH_COMPARATOR = pd.CategoricalDtype([*C.FEMICIDE_TYPES, *COMPARATOR_CLASSES])
+_DECLARED.add(_TYPES_WITH_COMPARATOR)
+_BOOLEAN_LEVELS = pd.CategoricalDtype(["yes", "no", "unknown"])
+_MAX_CELLS = 50_000_000
+_GROUP_OF_RELATIONSHIP = np.array(
+    [C.RELATIONSHIP_GROUP.code_of(C.RELATIONSHIP_GROUP_OF[c]) for c in C.RELATIONSHIP],
+    dtype=np.int8,
+)
+
+
+class BreakdownError(FemstatError, KeyError):
+    """A breakdown column that cannot be counted."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    """One breakdown column as integer codes and the levels they index."""
+
+    name: str
+    codes: np.ndarray
+    levels: pd.Series  # the cube's column for this dimension, one entry per level
+
+
+def _levels_of(dtype: Any, name: str) -> pd.Series:
+    """Every category of a declared dtype, as the cube column of that dimension."""
+    codes = np.arange(len(dtype.categories))
+    return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), name=name)
+
+
+def _is_declared(dtype: object) -> bool:
+    """Code lists and age schemes (ordered) contribute every level, present or not."""
+    if not isinstance(dtype, pd.CategoricalDtype):
+        return False
+    return bool(dtype.ordered) or any(dtype == d for d in _DECLARED)
+
+
+def _encode_present(name: str, values: pd.Series) -> _Encoded:
+    """Codes over the values present, sorted; missing values are an error."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        cat_codes = values.cat.codes.to_numpy()
+        if (cat_codes < 0).any():
+            _missing_error(name, int((cat_codes < 0).sum()))
+        present = np.bincount(cat_codes, minlength=len(values.cat.categories)) > 0
+        remap = np.cumsum(present) - 1
+        kept = values.cat.categories[present]
+        order = np.argsort(np.asarray(kept, dtype=object).astype(str), kind="stable")
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        levels = pd.Series(pd.Categorical(kept[order], categories=kept[order]), name=name)
+        return _Encoded(name, rank[remap[cat_codes]], levels)
+    if values.dtype.kind in "iu" or str(values.dtype).startswith(("Int", "UInt")):
+        if values.isna().any():
+            _missing_error(name, int(values.isna().sum()))
+        array = values.to_numpy(dtype=np.int64)
+        low, high = (int(array.min()), int(array.max())) if len(array) else (0, -1)
+        if high - low < 10_000_000:
+            # Small range (years, ages): present values by bincount, no sort.
+            present = np.bincount(array - low, minlength=high - low + 1) > 0
+            remap = np.cumsum(present) - 1
+            level_values = np.flatnonzero(present) + low
+            levels = pd.Series(level_values, name=name).astype(values.dtype)
+            return _Encoded(name, remap[array - low], levels)
+    codes, uniques = pd.factorize(values, sort=True, use_na_sentinel=True)
+    if (codes < 0).any():
+        _missing_error(name, int((codes < 0).sum()))
+    return _Encoded(name, codes, pd.Series(uniques, name=name))
+
+
+def _missing_error(name: str, n: int) -> None:
+    raise BreakdownError(
+        f"breakdown column {name!r} has {n:,} missing value(s); a count cannot place them. "
+        f"Fill them with an explicit level (e.g. 'unknown') before counting."
+    )
+
+
+def _encode(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Encoded:
+    if name == "age_group" and name not in df.columns:
+        return _Encoded(
+            name,
+            scheme.codes(df["victim_age"]),
+            pd.Series(pd.Categorical(scheme.labels, dtype=scheme.dtype), name=name),
+        )
+    if name == "relationship_group" and name not in df.columns:
+        rel = df["relationship"]
+        if rel.dtype != C.RELATIONSHIP.dtype:
+            raise BreakdownError("column 'relationship' is not canonical; validate first")
+        return _Encoded(
+            name,
+            _GROUP_OF_RELATIONSHIP[rel.cat.codes.to_numpy()],
+            pd.Series(
+                pd.Categorical(C.RELATIONSHIP_GROUP.codes, dtype=C.RELATIONSHIP_GROUP.dtype),
+                name=name,
+            ),
+        )
+    if name not in df.columns:
+        raise BreakdownError(
+            f"breakdown column {name!r} is not in the data; columns: {list(df.columns)[:30]}"
+        )
+    series = df[name]
+    if _is_declared(series.dtype):
+        dtype = series.dtype
+        cat_codes = series.cat.codes.to_numpy()
+        if (cat_codes < 0).any():
+            _missing_error(name, int((cat_codes < 0).sum()))
+        return _Encoded(
+            name,
+            cat_codes,
+            _levels_of(dtype, name),
+        )
+    if series.dtype == "boolean":
+        values, missing = masked_parts(series)
+        codes = np.where(missing, 2, np.where(values, 0, 1))
+        return _Encoded(
+            name,
+            codes,
+            pd.Series(pd.Categorical(_BOOLEAN_LEVELS.categories, dtype=_BOOLEAN_LEVELS), name=name),
+        )
+    return _encode_present(name, series)
+
+
+def _cell_numbers(encoded: Sequence[_Encoded], shape: Sequence[int], n: int) -> np.ndarray:
+    n_cells = int(np.prod(shape, dtype=np.int64))
+    dtype = np.int32 if n_cells < np.iinfo(np.int32).max else np.int64
+    cell: np.ndarray = np.zeros(n, dtype=dtype)
+    for enc, size in zip(encoded, shape, strict=True):
+        cell *= size
+        cell += enc.codes
+    return cell
+
+
+def _frame_from_levels(encoded: Sequence[_Encoded], counts: np.ndarray) -> pd.DataFrame:
+    shape = tuple(len(e.levels) for e in encoded)
+    positions = np.unravel_index(np.arange(counts.size), shape) if shape else ()
+    columns = {
+        e.name: e.levels.iloc[pos].reset_index(drop=True)
+        for e, pos in zip(encoded, positions, strict=True)
+    }
+    frame = pd.DataFrame(columns)
+    frame["count"] = counts.astype(np.int64)
+    return frame
+
+
+def cube_keys(cube: pd.DataFrame) -> list[str]:
+    """The breakdown columns of a cube (every column but ``count``), in order."""
+    if "count" not in cube.columns:
+        raise BreakdownError("not a count cube: no 'count' column (make one with fs.counts)")
+    return [c for c in cube.columns if c != "count"]
+
+
+def counts(
+    data: pd.DataFrame,
+    by: Sequence[str] | str = (),
+    *,
+    type_column: str = "femicide_type",
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    male_comparator: bool = False,
+    rules: RuleSet = UN_2022,
+) -> pd.DataFrame:
+    """Count victims by a breakdown and femicide type, with every empty cell as zero.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Classified microdata (from :func:`femstat.classify`); raw or validated data is
+        validated and classified with ``rules`` first.
+    by : str or sequence of str
+        Breakdown columns. ``"age_group"`` (when not a column) groups ``victim_age`` by
+        ``age_groups``; ``"relationship_group"`` rolls ``relationship`` up to its group.
+        Nullable boolean columns count as ``yes``/``no``/``unknown``.
+    type_column : str, default ``"femicide_type"``
+        The classification to count (another rule set's column, for instance).
+    age_groups : scheme, default ``"unodc"``
+        See :func:`femstat.ages.age_scheme`.
+    male_comparator : bool, default False
+        Also count male victims of intentional homicide (``male_homicide``) and those
+        killed by an intimate partner or family member (``male_partner_or_family``), as
+        extra levels of ``type_column``. They overlap ``out_of_scope``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The cube: one row per cell, columns ``by``, ``type_column`` and ``count`` (int64).
+        Code columns keep their Categorical dtypes.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if len(set(by)) != len(by):
+        raise BreakdownError(f"a breakdown column is repeated: {by}")
+    if type_column in by:
+        raise BreakdownError(f"{type_column!r} is always a dimension; do not list it in by")
+    if type_column not in data.columns:
+        data = classify(data, rules=rules)
+    scheme = age_scheme(age_groups)
+    encoded = [_encode(name, data, scheme) for name in by]
+    types = data[type_column]
+    if types.dtype != C.FEMICIDE_TYPE.dtype:
+        raise BreakdownError(f"{type_column!r} is not a femicide type column; classify first")
+    type_codes = types.cat.codes.to_numpy()
+    shape = [len(e.levels) for e in encoded]
+    n_types = len(C.FEMICIDE_TYPES)
+    if int(np.prod([*shape, n_types], dtype=np.int64)) > _MAX_CELLS:
+        raise BreakdownError(
+            f"the breakdown {by} makes {np.prod([*shape, n_types], dtype=np.int64):,} cells; "
+            f"more than {_MAX_CELLS:,} is rarely meant: count fewer columns at once"
+        )
+    cell = _cell_numbers(encoded, shape, len(data))
+    cell *= n_types
+    cell += type_codes
+    n_groups = int(np.prod(shape, dtype=np.int64))
+    table = np.bincount(cell, minlength=n_groups * n_types).reshape(n_groups, n_types)
+    labels = list(C.FEMICIDE_TYPES)
+    if male_comparator:
+        male_homicide = _male_homicide(data)
+        group = _GROUP_OF_RELATIONSHIP[data["relationship"].cat.codes.to_numpy()]
+        partner_or_family = male_homicide & (group <= C.RELATIONSHIP_GROUP.code_of("family_member"))
+        group_cell = cell // n_types
+        extra = np.stack(
+            [
+                np.bincount(group_cell[partner_or_family], minlength=n_groups),
+                np.bincount(group_cell[male_homicide], minlength=n_groups),
+            ],
+            axis=1,
+        )
+        table = np.concatenate([table, extra], axis=1)
+        labels += list(COMPARATOR_CLASSES)
+    type_levels = pd.Series(pd.Categorical(labels, categories=labels), name=type_column)
+    if male_comparator:
+        type_levels = type_levels.astype(_TYPES_WITH_COMPARATOR)
+    all_encoded = [*encoded, _Encoded(type_column, np.empty(0, dtype=np.int8), type_levels)]
+    return _frame_from_levels(all_encoded, table.ravel())
+
+
+def _male_homicide(data: pd.DataFrame) -> np.ndarray:
+    male = data["victim_sex"].cat.codes.to_numpy() == C.SEX.code_of("male")
+    if "iccs_code" not in data.columns:
+        return male
+    iccs = data["iccs_code"]
+    intentional = np.array([str(c).startswith("0101") for c in iccs.cat.categories] + [False])
+    return male & intentional[iccs.cat.codes.to_numpy()]
+
+
+def add_cubes(*cubes: pd.DataFrame) -> pd.DataFrame:
+    """Add count cubes of disjoint parts of the data into the cube of the whole.
+
+    The cubes must have the same breakdown. Levels of free columns (``year``, ``area``)
+    are the union of the parts'; the result is complete again, with zeros where no part
+    had a record.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The summed cube, equal to :func:`counts` of the concatenated data.
+    """
+    if not cubes:
+        raise ValueError("add_cubes needs at least one cube")
+    keys = cube_keys(cubes[0])
+    for cube in cubes[1:]:
+        if cube_keys(cube) != keys:
+            raise BreakdownError(f"cubes have different breakdowns: {keys} and {cube_keys(cube)}")
+    stacked = pd.concat(cubes, ignore_index=True)
+    encoded = []
+    for name in keys:
+        column = stacked[name]
+        if _is_declared(column.dtype):
+            encoded.append(
+                _Encoded(
+                    name,
+                    column.cat.codes.to_numpy(),
+                    _levels_of(column.dtype, name),
+                )
+            )
+        else:
+            part = _encode_present(name, column)
+            if all(isinstance(c[name].dtype, pd.CategoricalDtype) for c in cubes):
+                # concat turned differing categoricals into strings; keep the cube's dtype
+                levels = pd.Categorical(part.levels, categories=part.levels.to_numpy())
+                part = _Encoded(name, part.codes, pd.Series(levels, name=name))
+            encoded.append(part)
+    shape = [len(e.levels) for e in encoded]
+    cell = _cell_numbers(encoded, shape, len(stacked))
+    total = np.bincount(
+        cell,
+        weights=stacked["count"].to_numpy(dtype=np.float64),
+        minlength=int(np.prod(shape, dtype=np.int64)),
+    )
+    return _frame_from_levels(encoded, np.rint(total))

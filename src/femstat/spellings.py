@@ -1,0 +1,232 @@
+"""Common spellings that validation accepts for each code list.
+
+Validation normalises a raw value (surrounding spaces, case, inner spaces and hyphens to
+underscores) and then looks it up here. Only spellings that cannot mean anything else are
+listed: numeric codes such as ``1``/``2`` for sex, or sentinels such as ``99`` or ``-1`` for
+"unknown", differ between sources and must come from a mapping.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+
+from femstat import codes as C
+
+__all__ = [
+    "BOOLEAN_SPELLINGS",
+    "GENDERED_RELATIONSHIP_SEX",
+    "UNKNOWN_SPELLINGS",
+    "code_spellings",
+    "normalise",
+]
+
+_SEPARATORS = re.compile(r"[\s\-/]+")
+
+
+def normalise(value: object) -> str:
+    """Fold a raw value to the form the spelling tables use."""
+    text = str(value).strip().lower()
+    if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
+        text = text[:-2]  # 1.0 read from a float column means 1
+    return _SEPARATORS.sub("_", text)
+
+
+UNKNOWN_SPELLINGS: frozenset[str] = frozenset(
+    {
+        "",
+        "unknown",
+        "unk",
+        "na",
+        "n_a",
+        "nan",
+        "none",
+        "null",
+        "<na>",
+        "not_known",
+        "not_stated",
+        "not_recorded",
+        "desconocido",
+        "desconocida",
+        "ignorado",
+        "inconnu",
+        "sin_dato",
+        "sin_datos",
+    }
+)
+"""Words that mean "not known" in any code column (empty cells are unknown too)."""
+
+BOOLEAN_SPELLINGS: Mapping[str, bool] = MappingProxyType(
+    {
+        "true": True,
+        "t": True,
+        "yes": True,
+        "y": True,
+        "1": True,
+        "si": True,
+        "sí": True,
+        "false": False,
+        "f": False,
+        "no": False,
+        "n": False,
+        "0": False,
+    }
+)
+
+_SEX = {
+    "f": "female",
+    "fem": "female",
+    "woman": "female",
+    "women": "female",
+    "girl": "female",
+    "femenino": "female",
+    "mujer": "female",
+    "feminin": "female",
+    "féminin": "female",
+    "m": "male",
+    "man": "male",
+    "men": "male",
+    "boy": "male",
+    "masculino": "male",
+    "hombre": "male",
+    "masculin": "male",
+    "u": "unknown",
+}
+
+_RELATIONSHIP = {
+    "partner": "current_partner",
+    "intimate_partner": "intimate_partner",
+    "spouse": "current_partner",
+    "husband": "current_partner",
+    "wife": "current_partner",
+    "boyfriend": "current_partner",
+    "girlfriend": "current_partner",
+    "cohabitant": "current_partner",
+    "common_law_partner": "current_partner",
+    "ex_partner": "former_partner",
+    "ex_spouse": "former_partner",
+    "ex_husband": "former_partner",
+    "ex_wife": "former_partner",
+    "ex_boyfriend": "former_partner",
+    "ex_girlfriend": "former_partner",
+    "former_spouse": "former_partner",
+    "family": "family_member",
+    "mother": "parent",
+    "father": "parent",
+    "stepmother": "parent",
+    "stepfather": "parent",
+    "son": "child",
+    "daughter": "child",
+    "stepson": "child",
+    "stepdaughter": "child",
+    "brother": "sibling",
+    "sister": "sibling",
+    "in_law": "relative_by_marriage",
+    "acquaintance": "friend_or_acquaintance",
+    "friend": "friend_or_acquaintance",
+    "neighbour": "friend_or_acquaintance",
+    "neighbor": "friend_or_acquaintance",
+    "colleague": "colleague_or_business",
+    "employer": "colleague_or_business",
+    "employee": "colleague_or_business",
+    "other_known_to_the_victim": "other_known",
+}
+
+GENDERED_RELATIONSHIP_SEX: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(
+            [
+                "husband",
+                "boyfriend",
+                "ex_husband",
+                "ex_boyfriend",
+                "father",
+                "stepfather",
+                "son",
+                "stepson",
+                "brother",
+            ],
+            "male",
+        ),
+        **dict.fromkeys(
+            [
+                "wife",
+                "girlfriend",
+                "ex_wife",
+                "ex_girlfriend",
+                "mother",
+                "stepmother",
+                "daughter",
+                "stepdaughter",
+                "sister",
+            ],
+            "female",
+        ),
+    }
+)
+"""Relationship spellings that state the perpetrator's sex (checked against perpetrator_sex)."""
+
+_MECHANISM = {
+    "gun": "firearm",
+    "firearms": "firearm",
+    "handgun": "firearm",
+    "rifle": "firearm",
+    "shotgun": "firearm",
+    "explosives": "explosive",
+    "knife": "sharp_object",
+    "sharp": "sharp_object",
+    "stabbing": "sharp_object",
+    "blunt": "blunt_object",
+    "blunt_instrument": "blunt_object",
+    "hands": "physical_force",
+    "bodily_force": "physical_force",
+    "personal_weapons": "physical_force",
+    "strangulation": "physical_force",
+    "strangling": "physical_force",
+    "beating": "physical_force",
+    "hitting": "physical_force",
+    "drowning": "physical_force",
+    "poison": "other_mechanism",
+    "fire": "other_mechanism",
+}
+
+_PLACE = {
+    "home": "dwelling",
+    "house": "dwelling",
+    "residence": "dwelling",
+    "street": "public_space",
+    "road": "public_space",
+    "public": "public_space",
+    "work": "workplace",
+    "countryside": "open_area",
+}
+
+_EXTRA: Mapping[str, Mapping[str, str]] = MappingProxyType(
+    {
+        "sex": _SEX,
+        "relationship": _RELATIONSHIP,
+        "mechanism": _MECHANISM,
+        "place": _PLACE,
+    }
+)
+
+
+def code_spellings(code_list: C.CodeList) -> dict[str, str]:
+    """Every accepted normalised spelling of ``code_list``, mapped to its code.
+
+    Includes the codes themselves, the list's common synonyms, UNODC's published labels
+    where femstat reads them, and the unknown words when the list has an unknown code.
+    """
+    table: dict[str, str] = {normalise(code): code for code in code_list.codes}
+    table.update(_EXTRA.get(code_list.name, {}))
+    if code_list.name == "relationship":
+        for group, label in C.UNODC_RELATIONSHIP_LABELS.items():
+            table[normalise(label)] = group
+    if code_list.name == "sex":
+        for code, label in C.UNODC_SEX_LABELS.items():
+            table[normalise(label)] = code
+    if code_list.unknown is not None:
+        for word in UNKNOWN_SPELLINGS:
+            table.setdefault(word, code_list.unknown)
+    return table
