@@ -104,6 +104,18 @@ class TestCoercion:
         validate_quiet(df)
         pd.testing.assert_frame_equal(df, before)
 
+    def test_mapping_for_numeric_sentinels(self):
+        df = raw(3, victim_age=[25, 999, 40], victim_sex=["1", "2", "9"])
+        mapping = {
+            "columns": {
+                "victim_sex": {"codes": {"1": "male", "2": "female"}, "unknown": ["9"]},
+                "victim_age": {"unknown": [999]},
+            }
+        }
+        clean = validate_quiet(df, mapping=mapping)
+        assert clean["victim_sex"].tolist() == ["male", "female", "unknown"]
+        assert clean["victim_age"].tolist() == [25, pd.NA, 40]
+
 
 class TestBadInput:
     def test_unmappable_code_names_column_value_count_and_rows(self):

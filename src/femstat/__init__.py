@@ -12,7 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 from femstat import codes, datasets, synth
 from femstat.ages import AgeScheme, age_group
 from femstat.classify import UN_2022, RuleSet, classify, criteria_met_names, explain
+from femstat.completeness import completeness
 from femstat.counts import add_cubes, counts
+from femstat.disclosure import suppress
 from femstat.errors import (
     DataQualityWarning,
     FemstatError,
@@ -21,6 +23,7 @@ from femstat.errors import (
     PopulationError,
     ValidationError,
 )
+from femstat.indicators import age_standardised_rates, bounds, indicators
 from femstat.schemas import (
     PerpetratorSchema,
     PopulationSchema,
@@ -28,6 +31,8 @@ from femstat.schemas import (
     victim_json_schema,
     victim_yaml_schema,
 )
+from femstat.sources import read, read_icd10, read_shr
+from femstat.trends import trend
 from femstat.validate import ValidationReport, fold_perpetrators, validate
 
 try:
@@ -52,14 +57,23 @@ __all__ = [
     "__version__",
     "add_cubes",
     "age_group",
+    "age_standardised_rates",
+    "bounds",
     "classify",
     "codes",
+    "completeness",
     "counts",
     "criteria_met_names",
     "datasets",
     "explain",
     "fold_perpetrators",
+    "indicators",
+    "read",
+    "read_icd10",
+    "read_shr",
+    "suppress",
     "synth",
+    "trend",
     "validate",
     "victim_json_schema",
     "victim_yaml_schema",

@@ -48,7 +48,7 @@ def _read_table(path: Path) -> pd.DataFrame:
     suffixes = "".join(path.suffixes[-2:]).lower()
     if suffixes.endswith((".csv", ".csv.gz", ".txt")):
         return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"iccs_code": "str"})
-    from femstat.sources import read  # type: ignore[attr-defined]
+    from femstat.sources import read
 
     frame: pd.DataFrame = read(path)
     return frame

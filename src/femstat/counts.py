@@ -26,7 +26,7 @@ from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import UN_2022, RuleSet, classify
 from femstat.errors import FemstatError
 
-__all__ = ["COMPARATOR_CLASSES", "add_cubes", "counts", "cube_keys"]
+__all__ = ["COMPARATOR_CLASSES", "add_cubes", "counts", "cube_keys", "group_cells", "groups_frame"]
 
 COMPARATOR_CLASSES: tuple[str, ...] = ("male_partner_or_family", "male_homicide")
 """Extra cube rows for the male comparator. They overlap ``out_of_scope``: never add them
@@ -196,6 +196,38 @@ def cube_keys(cube: pd.DataFrame) -> list[str]:
     return [c for c in cube.columns if c != "count"]
 
 
+def group_cells(
+    data: pd.DataFrame,
+    by: Sequence[str],
+    *,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    extra_cells: int = 1,
+) -> tuple[np.ndarray, list[_Encoded]]:
+    """Number each record's group in the complete product of the breakdown's levels.
+
+    Returns the cell number of every record and the encoded dimensions; the cube's
+    ``extra_cells`` factor (the types) only enters the size check.
+    """
+    if len(set(by)) != len(by):
+        raise BreakdownError(f"a breakdown column is repeated: {list(by)}")
+    scheme = age_scheme(age_groups)
+    encoded = [_encode(name, data, scheme) for name in by]
+    shape = [len(e.levels) for e in encoded]
+    n_cells = int(np.prod([*shape, extra_cells], dtype=np.int64))
+    if n_cells > _MAX_CELLS:
+        raise BreakdownError(
+            f"the breakdown {list(by)} makes {n_cells:,} cells; more than {_MAX_CELLS:,} is "
+            "rarely meant: count fewer columns at once"
+        )
+    return _cell_numbers(encoded, [*shape], len(data)), encoded
+
+
+def groups_frame(encoded: Sequence[_Encoded]) -> pd.DataFrame:
+    """The complete product of the encoded dimensions' levels, one row per group."""
+    n = int(np.prod([len(e.levels) for e in encoded], dtype=np.int64))
+    return _frame_from_levels(encoded, np.zeros(n, dtype=np.int64)).drop(columns="count")
+
+
 def counts(
     data: pd.DataFrame,
     by: Sequence[str] | str = (),
@@ -232,28 +264,18 @@ def counts(
         Code columns keep their Categorical dtypes.
     """
     by = [by] if isinstance(by, str) else list(by)
-    if len(set(by)) != len(by):
-        raise BreakdownError(f"a breakdown column is repeated: {by}")
     if type_column in by:
         raise BreakdownError(f"{type_column!r} is always a dimension; do not list it in by")
     if type_column not in data.columns:
         data = classify(data, rules=rules)
-    scheme = age_scheme(age_groups)
-    encoded = [_encode(name, data, scheme) for name in by]
     types = data[type_column]
     if types.dtype != C.FEMICIDE_TYPE.dtype:
         raise BreakdownError(f"{type_column!r} is not a femicide type column; classify first")
-    type_codes = types.cat.codes.to_numpy()
-    shape = [len(e.levels) for e in encoded]
     n_types = len(C.FEMICIDE_TYPES)
-    if int(np.prod([*shape, n_types], dtype=np.int64)) > _MAX_CELLS:
-        raise BreakdownError(
-            f"the breakdown {by} makes {np.prod([*shape, n_types], dtype=np.int64):,} cells; "
-            f"more than {_MAX_CELLS:,} is rarely meant: count fewer columns at once"
-        )
-    cell = _cell_numbers(encoded, shape, len(data))
+    cell, encoded = group_cells(data, by, age_groups=age_groups, extra_cells=n_types)
+    shape = [len(e.levels) for e in encoded]
     cell *= n_types
-    cell += type_codes
+    cell += types.cat.codes.to_numpy()
     n_groups = int(np.prod(shape, dtype=np.int64))
     table = np.bincount(cell, minlength=n_groups * n_types).reshape(n_groups, n_types)
     labels = list(C.FEMICIDE_TYPES)

@@ -76,7 +76,8 @@ def _draw(rng: np.random.Generator, p: Sequence[float] | np.ndarray, n: int) -> 
     cumulative = np.cumsum(np.asarray(p, dtype=float))
     cumulative /= cumulative[-1]
     edges = np.round(cumulative * _RESOLUTION).astype(np.int64)
-    table = np.repeat(np.arange(len(edges), dtype=np.int8), np.diff(edges, prepend=0))
+    code_dtype = np.int8 if len(edges) <= np.iinfo(np.int8).max else np.int32
+    table = np.repeat(np.arange(len(edges), dtype=code_dtype), np.diff(edges, prepend=0))
     return table[rng.integers(0, _RESOLUTION, size=n, dtype=np.uint16)]
 
 

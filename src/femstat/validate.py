@@ -552,7 +552,8 @@ def fold_perpetrators(victims: pd.DataFrame, perpetrators: pd.DataFrame) -> pd.D
 
     Applies femstat's multiple-perpetrator rule: the victim-level ``relationship`` is the
     closest one among her perpetrators (intimate partner, then family member, then
-    unknown, then other known, then stranger), ``perpetrator_sex`` and
+    unknown, then other known, then stranger; within a group the first in the code list),
+    ``perpetrator_sex`` and
     ``perpetrator_age`` are those of that closest perpetrator, and ``prior_violence`` is
     true if it is true for any perpetrator, false if false for all, otherwise unknown.
     Adds ``n_perpetrators``. Victims without perpetrator rows keep their own values.
@@ -572,13 +573,16 @@ def fold_perpetrators(victims: pd.DataFrame, perpetrators: pd.DataFrame) -> pd.D
         dtype=np.int8,
     )
     rel_codes = perpetrators["relationship"].cat.codes.to_numpy()
+    # Closest group first; within a group, the code list's order (current before former
+    # partner), so the result does not depend on the order perpetrators are listed in.
     order = pd.DataFrame(
         {
             "victim_id": perpetrators["victim_id"].to_numpy(),
             "rank": group_of[rel_codes],
+            "code": rel_codes,
             "position": np.arange(len(perpetrators)),
         }
-    ).sort_values(["victim_id", "rank", "position"], kind="stable")
+    ).sort_values(["victim_id", "rank", "code", "position"], kind="stable")
     closest = order.drop_duplicates("victim_id", keep="first")
     position = victims["victim_id"].map(
         pd.Series(closest["position"].to_numpy(), index=closest["victim_id"].to_numpy())

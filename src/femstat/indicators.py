@@ -1,0 +1,535 @@
+"""Indicator tables: count cubes and populations to counts, shares, rates and intervals.
+
+Every function here takes microdata (classified or not) or a count cube, reduces it to a
+cube with :func:`femstat.counts`, and computes on the cube's arrays: one vectorised call
+per statistic for all groups at once. The interval maths lives in :mod:`femstat.stats`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from femstat import codes as C
+from femstat.ages import AgeScheme, age_scheme
+from femstat.classify import UN_2022, RuleSet
+from femstat.counts import COMPARATOR_CLASSES, counts, cube_keys
+from femstat.errors import FemstatError, PopulationError
+from femstat.stats import (
+    binomial_interval,
+    direct_standardised_rate,
+    poisson_interval,
+    standard_population,
+)
+from femstat.stats.standard_populations import StandardPopulation
+
+__all__ = [
+    "INDICATOR_ROWS",
+    "age_standardised_rates",
+    "bounds",
+    "indicators",
+    "level_suffix",
+]
+
+INDICATOR_ROWS: tuple[str, ...] = (
+    *C.FEMICIDE_TYPES,
+    "femicide",
+    "female_homicide",
+    "partner_or_family",
+    "male_partner_or_family",
+)
+"""Rows of an indicator table per group: the six types, the totals, UNODC's headline
+(``partner_or_family``: killed by an intimate partner or family member) and its male
+comparator."""
+
+_IN_SCOPE = C.FEMICIDE_TYPES[:5]
+_NO_SHARE = {"out_of_scope"}  # not part of female homicide: no share, no rate
+
+
+def _total(classes: dict[str, np.ndarray], names: Sequence[str]) -> np.ndarray:
+    """Sum of the count columns ``names`` of a widened cube."""
+    return np.asarray(np.sum([classes[name] for name in names], axis=0), dtype=np.int64)
+
+
+class IndicatorError(FemstatError, ValueError):
+    """A request for indicators that cannot be met as asked."""
+
+
+def level_suffix(level: float) -> str:
+    """Column suffix of a confidence level: 0.95 gives ``"95"``, 0.998 gives ``"99_8"``."""
+    return f"{level * 100:g}".replace(".", "_")
+
+
+def _levels(level: float | Sequence[float]) -> list[float]:
+    levels = [float(level)] if isinstance(level, int | float) else [float(x) for x in level]
+    if not levels:
+        raise IndicatorError("give at least one confidence level, e.g. level=0.95")
+    return levels
+
+
+@dataclass(frozen=True)
+class _Wide:
+    """A cube pivoted to one row per group: the group keys and a count column per class."""
+
+    keys: pd.DataFrame
+    classes: dict[str, np.ndarray]
+
+
+def _as_cube(
+    data: pd.DataFrame,
+    by: Sequence[str],
+    *,
+    type_column: str,
+    age_groups: str | AgeScheme | Sequence[int],
+    rules: RuleSet,
+) -> pd.DataFrame:
+    if "count" in data.columns and type_column in data.columns:
+        keys = [k for k in cube_keys(data) if k != type_column]
+        if sorted(keys) != sorted(by):
+            missing = sorted(set(by) - set(keys))
+            if missing:
+                raise IndicatorError(
+                    f"the cube has no column(s) {missing}; its breakdown is {keys}"
+                )
+            from femstat.counts import add_cubes
+
+            # Collapse the dimensions not asked for, then complete again.
+            collapsed = data.groupby([*by, type_column], observed=True, sort=False)["count"].sum()
+            return add_cubes(collapsed.reset_index())
+        return data
+    return counts(
+        data,
+        by,
+        type_column=type_column,
+        age_groups=age_groups,
+        male_comparator=True,
+        rules=rules,
+    )
+
+
+def _widen(cube: pd.DataFrame, by: Sequence[str], type_column: str) -> _Wide:
+    types = cube[type_column].astype(str).to_numpy()
+    labels = list(dict.fromkeys(types))
+    n_classes = len(labels)
+    if len(cube) % n_classes:
+        raise IndicatorError("the cube is not complete: every group needs every type row")
+    # A complete cube from femstat lists the type fastest, so a reshape is the pivot.
+    matrix = cube["count"].to_numpy(dtype=np.int64).reshape(-1, n_classes)
+    keys = cube.iloc[::n_classes][list(by)].reset_index(drop=True)
+    if not (types.reshape(-1, n_classes) == np.array(labels)).all():
+        pivot = cube.pivot_table(
+            index=list(by),
+            columns=type_column,
+            values="count",
+            aggfunc="sum",
+            observed=True,
+            sort=False,
+        )
+        keys = pivot.index.to_frame(index=False)
+        matrix = pivot.to_numpy(dtype=np.int64)
+        labels = [str(c) for c in pivot.columns]
+    classes = {label: matrix[:, i] for i, label in enumerate(labels)}
+    missing = [t for t in C.FEMICIDE_TYPES if t not in classes]
+    if missing:
+        raise IndicatorError(f"the cube lacks the type(s) {missing}; count with femstat.counts")
+    return _Wide(keys, classes)
+
+
+def _population_for(
+    keys: pd.DataFrame,
+    population: pd.DataFrame,
+    sex: str,
+    by: Sequence[str],
+) -> np.ndarray | None:
+    """Population of each group for one sex; None when the table has no such rows."""
+    if "population" not in population.columns:
+        raise PopulationError(
+            "the population table has no 'population' column; name the denominator column "
+            "'population'"
+        )
+    table = population
+    if "sex" in table.columns:
+        table = table[table["sex"].astype(str) == sex]
+        if table.empty:
+            return None
+    elif sex != "female":
+        return None
+    pop_keys = [c for c in table.columns if c not in ("population", "sex")]
+    extra = [k for k in pop_keys if k not in by]
+    if extra:
+        raise PopulationError(
+            f"the population table is keyed by {pop_keys}, but {extra} is not in the "
+            f"breakdown {list(by)}; add it to by= or aggregate the population first"
+        )
+    key_text = table[pop_keys].astype(str)
+    duplicated = key_text.duplicated(keep=False)
+    if duplicated.any():
+        examples = key_text[duplicated].drop_duplicates().head(5).to_dict("records")
+        raise PopulationError(
+            f"the population table has {int(duplicated.sum())} rows with repeated keys "
+            f"{pop_keys}, e.g. {examples}; keep one row per group"
+        )
+    values = pd.to_numeric(table["population"], errors="coerce").to_numpy(dtype=np.float64)
+    lookup = pd.Series(
+        values,
+        index=pd.MultiIndex.from_frame(key_text)
+        if len(pop_keys) > 1
+        else pd.Index(key_text.iloc[:, 0]),
+    )
+    if not pop_keys:
+        if len(values) != 1:
+            raise PopulationError("a population table without keys must have one row")
+        found = np.full(len(keys), values[0])
+    else:
+        wanted = keys[pop_keys].astype(str)
+        index = (
+            pd.MultiIndex.from_frame(wanted) if len(pop_keys) > 1 else pd.Index(wanted.iloc[:, 0])
+        )
+        found = lookup.reindex(index).to_numpy(dtype=np.float64)
+    bad = ~np.isfinite(found) | (found <= 0)
+    if bad.any():
+        where = np.flatnonzero(bad)
+        examples = keys[pop_keys].iloc[where[:5]].astype(str).to_dict("records") if pop_keys else []
+        kind = "missing" if np.isnan(found[where[0]]) else "zero or negative"
+        raise PopulationError(
+            f"{len(where)} group(s) have a {kind} {sex} population, e.g. {examples}; "
+            "every group needs a positive denominator: complete the population table"
+        )
+    return found
+
+
+def indicators(
+    data: pd.DataFrame,
+    by: Sequence[str] | str = (),
+    *,
+    population: pd.DataFrame | None = None,
+    level: float | Sequence[float] = 0.95,
+    share_method: str = "wilson",
+    rate_method: str = "exact",
+    per: float = 100_000,
+    min_reliable: int = 20,
+    type_column: str = "femicide_type",
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    rules: RuleSet = UN_2022,
+) -> pd.DataFrame:
+    """Femicide indicators per group: counts, shares and rates with confidence intervals.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Microdata (raw, validated or classified) or a count cube from
+        :func:`femstat.counts`.
+    by : str or sequence of str
+        Breakdown columns (``"age_group"`` groups ages by ``age_groups``).
+    population : pandas.DataFrame, optional
+        Denominators: a ``population`` column keyed by some or all of the ``by`` columns;
+        in long form with a ``sex`` column to give male denominators too.
+    level : float or sequence of float, default 0.95
+        Confidence level(s). The first gives ``share_lower`` etc.; each further level adds
+        columns suffixed with :func:`level_suffix` (``rate_lower_99_8``).
+    share_method : {"wilson", "clopper-pearson"}
+    rate_method : {"exact", "byar"}
+    per : float, default 100,000
+    min_reliable : int, default 20
+        Rates from fewer events are flagged ``reliable = False``.
+    type_column, age_groups, rules :
+        As for :func:`femstat.counts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group and ``femicide_type`` (:data:`INDICATOR_ROWS`): ``count``,
+        ``share_denominator``, ``share``, ``share_lower``, ``share_upper``, ``reliable``,
+        and with a population ``population``, ``rate``, ``rate_lower``, ``rate_upper``.
+        Shares are of female homicide victims (for ``male_partner_or_family``, of male
+        homicide victims); ``out_of_scope`` has no share or rate.
+
+    Notes
+    -----
+    Shares use the Wilson score interval (Wilson 1927) or the Clopper-Pearson exact
+    interval (Clopper and Pearson 1934); rates use Garwood's exact Poisson interval
+    (Garwood 1936) or Byar's approximation (Breslow and Day 1987). See
+    :mod:`femstat.stats.intervals` for the formulas.
+
+    References
+    ----------
+    .. [1] UNODC and UN Women (2022). Statistical framework for measuring the
+       gender-related killing of women and girls (femicide/feminicide).
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    levels = _levels(level)
+    cube = _as_cube(data, by, type_column=type_column, age_groups=age_groups, rules=rules)
+    wide = _widen(cube, by, type_column)
+    cls = wide.classes
+    female_homicide = _total(cls, _IN_SCOPE)
+    rows: dict[str, np.ndarray] = {t: cls[t] for t in C.FEMICIDE_TYPES}
+    rows["femicide"] = _total(cls, C.FEMICIDE)
+    rows["female_homicide"] = female_homicide
+    rows["partner_or_family"] = cls["intimate_partner"] + cls["family_member"]
+    has_male = all(c in cls for c in COMPARATOR_CLASSES)
+    if has_male:
+        rows["male_partner_or_family"] = cls["male_partner_or_family"]
+    names = list(rows)
+    n_groups = len(wide.keys)
+    n_rows = len(names)
+
+    count = np.stack([rows[name] for name in names], axis=1).ravel()  # group-major
+    denominators = np.full((n_groups, n_rows), np.nan)
+    for j, name in enumerate(names):
+        if name == "male_partner_or_family":
+            denominators[:, j] = cls["male_homicide"]
+        elif name not in _NO_SHARE:
+            denominators[:, j] = female_homicide
+    denominator = denominators.ravel()
+
+    out = wide.keys.loc[np.repeat(np.arange(n_groups), n_rows)].reset_index(drop=True)
+    out[type_column] = pd.Categorical(np.tile(names, n_groups), categories=list(INDICATOR_ROWS))
+    out["count"] = count
+    out["share_denominator"] = denominator
+    has_share = np.isfinite(denominator) & (denominator > 0)
+    share = np.full(len(count), np.nan)
+    share[has_share] = count[has_share] / denominator[has_share]
+    out["share"] = share
+    for i, lvl in enumerate(levels):
+        suffix = "" if i == 0 else f"_{level_suffix(lvl)}"
+        lower = np.full(len(count), np.nan)
+        upper = np.full(len(count), np.nan)
+        lo, up = binomial_interval(
+            count[has_share], denominator[has_share], level=lvl, method=share_method
+        )
+        lower[has_share], upper[has_share] = lo, up
+        out[f"share_lower{suffix}"] = lower
+        out[f"share_upper{suffix}"] = upper
+    out["reliable"] = count >= min_reliable
+
+    if population is not None:
+        female_pop = _population_for(wide.keys, population, "female", by)
+        male_pop = _population_for(wide.keys, population, "male", by) if has_male else None
+        pops = np.full((n_groups, n_rows), np.nan)
+        for j, name in enumerate(names):
+            if name == "male_partner_or_family":
+                if male_pop is not None:
+                    pops[:, j] = male_pop
+            elif name not in _NO_SHARE and female_pop is not None:
+                pops[:, j] = female_pop
+        pop = pops.ravel()
+        has_rate = np.isfinite(pop)
+        out["population"] = pop
+        rate = np.full(len(count), np.nan)
+        rate[has_rate] = count[has_rate] / pop[has_rate] * per
+        out["rate"] = rate
+        for i, lvl in enumerate(levels):
+            suffix = "" if i == 0 else f"_{level_suffix(lvl)}"
+            lo, up = poisson_interval(count[has_rate], level=lvl, method=rate_method)
+            lower = np.full(len(count), np.nan)
+            upper = np.full(len(count), np.nan)
+            lower[has_rate] = lo / pop[has_rate] * per
+            upper[has_rate] = up / pop[has_rate] * per
+            out[f"rate_lower{suffix}"] = lower
+            out[f"rate_upper{suffix}"] = upper
+    out.attrs["femstat"] = _metadata(
+        levels=levels,
+        share_method=share_method,
+        rate_method=rate_method,
+        per=per,
+        rules=rules,
+        min_reliable=min_reliable,
+    )
+    return out
+
+
+def _metadata(**fields: Any) -> dict[str, Any]:
+    from femstat import __version__
+
+    rules = fields.pop("rules", None)
+    meta = {"femstat_version": __version__, **fields}
+    if isinstance(rules, RuleSet):
+        meta["rule_set"] = rules.name
+    return meta
+
+
+def bounds(
+    data: pd.DataFrame,
+    by: Sequence[str] | str = (),
+    *,
+    population: pd.DataFrame | None = None,
+    per: float = 100_000,
+    type_column: str = "femicide_type",
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    rules: RuleSet = UN_2022,
+) -> pd.DataFrame:
+    """Lower and upper bounds of the number of femicides per group.
+
+    The lower bound counts the femicides identified as such (intimate partner, family
+    member, other perpetrator with a criterion); the upper bound adds the undetermined
+    records, which may or may not be femicides.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``female_homicide``, ``lower``, ``upper``, ``lower_share`` and
+        ``upper_share`` (of female homicide), and with a population ``population``,
+        ``lower_rate`` and ``upper_rate``.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    cube = _as_cube(data, by, type_column=type_column, age_groups=age_groups, rules=rules)
+    wide = _widen(cube, by, type_column)
+    cls = wide.classes
+    lower = _total(cls, C.FEMICIDE)
+    upper = lower + cls["undetermined"]
+    female_homicide = _total(cls, _IN_SCOPE)
+    out = wide.keys.copy()
+    out["female_homicide"] = female_homicide
+    out["lower"] = lower
+    out["upper"] = upper
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out["lower_share"] = np.where(female_homicide > 0, lower / female_homicide, np.nan)
+        out["upper_share"] = np.where(female_homicide > 0, upper / female_homicide, np.nan)
+    if population is not None:
+        pop = _population_for(wide.keys, population, "female", by)
+        assert pop is not None
+        out["population"] = pop
+        out["lower_rate"] = lower / pop * per
+        out["upper_rate"] = upper / pop * per
+    return out
+
+
+_OF = {
+    **{t: (t,) for t in _IN_SCOPE},
+    "femicide": C.FEMICIDE,
+    "female_homicide": _IN_SCOPE,
+    "partner_or_family": ("intimate_partner", "family_member"),
+}
+
+
+def age_standardised_rates(
+    data: pd.DataFrame,
+    by: Sequence[str] | str = (),
+    *,
+    population: pd.DataFrame,
+    standard: str | StandardPopulation = "esp2013",
+    of: str = "femicide",
+    level: float | Sequence[float] = 0.95,
+    method: str = "fay-feuer",
+    per: float = 100_000,
+    type_column: str = "femicide_type",
+    rules: RuleSet = UN_2022,
+) -> pd.DataFrame:
+    """Directly age-standardised rates per group, with confidence intervals.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Microdata, or a cube with an ``age_group`` column in the standard's bands.
+    by : str or sequence of str
+        Breakdown columns (not ``age_group``, which is the standardisation axis).
+    population : pandas.DataFrame
+        Female population with an ``age_group`` column whose labels are exactly the
+        standard's bands (``"0-4"``, ..., ``"85+"``), keyed by some or all of ``by``.
+    standard : str or StandardPopulation, default ``"esp2013"``
+        ``"who2000"``, ``"segi1960"``, ``"esp2013"`` or a custom table.
+    of : str, default ``"femicide"``
+        What to count: a femicide type, ``"femicide"``, ``"female_homicide"`` or
+        ``"partner_or_family"``.
+    level, method, per :
+        Confidence level(s); ``"fay-feuer"`` (default), ``"tiwari"`` or ``"dobson"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``count`` (records with a known age), ``count_unknown_age``
+        (left out of the standardisation, shown so that nothing disappears unseen),
+        ``population``, ``crude_rate``, ``rate`` (standardised), ``rate_lower`` and
+        ``rate_upper`` (plus suffixed columns for further levels).
+
+    Notes
+    -----
+    Direct standardisation with gamma intervals (Fay and Feuer 1997), Tiwari et al.'s
+    modification (2006) or Dobson et al.'s method (1991); see
+    :func:`femstat.stats.direct_standardised_rate`.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    if "age_group" in by:
+        raise IndicatorError("age_group is the standardisation axis; leave it out of by")
+    if of not in _OF:
+        raise IndicatorError(f"of={of!r} is not one of {sorted(_OF)}")
+    std = standard_population(standard) if isinstance(standard, str) else standard
+    scheme = age_scheme(list(std.lower_ages))
+    bands = list(std.labels)
+    if list(scheme.known_labels) != bands:
+        raise IndicatorError(f"standard {std.name!r} has bands that femstat cannot name: {bands}")
+    if "age_group" not in population.columns:
+        raise PopulationError(
+            "age-standardised rates need a population with an 'age_group' column in the "
+            f"standard's bands: {bands}"
+        )
+    pop_bands = set(population["age_group"].astype(str))
+    if pop_bands != set(bands):
+        raise PopulationError(
+            f"the population's age groups do not match the {std.name} standard: missing "
+            f"{[b for b in bands if b not in pop_bands]}, not in the standard "
+            f"{sorted(pop_bands - set(bands))}. Regroup the population into the standard's "
+            "bands; femstat never drops or merges a band silently."
+        )
+    if "count" in data.columns:
+        if "age_group" not in data.columns:
+            raise IndicatorError("the cube has no age_group column; count by age_group")
+        cube_bands = set(data["age_group"].astype(str)) - {"unknown"}
+        if not cube_bands <= set(bands):
+            raise IndicatorError(
+                f"the cube's age groups {sorted(cube_bands - set(bands))} are not bands of "
+                f"the {std.name} standard; count with age_groups matching the standard"
+            )
+        cube = _as_cube(
+            data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
+        )
+    else:
+        cube = counts(
+            data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
+        )
+    wide = _widen(cube, [*by, "age_group"], type_column)
+    selected = _total(wide.classes, _OF[of]).astype(np.float64)
+    n_bands = len(bands)
+    keys = wide.keys
+    band = pd.Categorical(keys["age_group"].astype(str), categories=[*bands, "unknown"])
+    band_code = np.asarray(band.codes)
+    known = (band_code >= 0) & (band_code < n_bands)
+    if by:
+        group_id = keys.groupby(by, sort=False, observed=True).ngroup().to_numpy()
+        group_keys = keys[by].drop_duplicates().reset_index(drop=True)
+    else:
+        group_id = np.zeros(len(keys), dtype=np.int64)
+        group_keys = pd.DataFrame(index=range(1))
+    n_groups = len(group_keys)
+    matrix = np.zeros((n_groups, n_bands))
+    np.add.at(matrix, (group_id[known], band_code[known]), selected[known])
+    unknown_age = np.bincount(group_id[~known], weights=selected[~known], minlength=n_groups)
+    # Population for every group and band, in the matrix's order.
+    grid = group_keys.loc[np.repeat(np.arange(n_groups), n_bands)].reset_index(drop=True)
+    grid["age_group"] = np.tile(bands, n_groups)
+    pop_values = _population_for(grid, population, "female", [*by, "age_group"])
+    assert pop_values is not None
+    pop_matrix = pop_values.reshape(n_groups, n_bands)
+    levels = _levels(level)
+    out = group_keys.copy()
+    out["count"] = matrix.sum(axis=1).astype(np.int64)
+    out["count_unknown_age"] = unknown_age.astype(np.int64)
+    out["population"] = pop_matrix.sum(axis=1)
+    for i, lvl in enumerate(levels):
+        result = direct_standardised_rate(
+            matrix, pop_matrix, std, level=lvl, method=method, per=per
+        )
+        if i == 0:
+            out["crude_rate"] = result.crude_rate
+            out["rate"] = result.rate
+        suffix = "" if i == 0 else f"_{level_suffix(lvl)}"
+        out[f"rate_lower{suffix}"] = result.lower
+        out[f"rate_upper{suffix}"] = result.upper
+    out.attrs["femstat"] = _metadata(
+        levels=levels, method=method, standard=std.name, of=of, per=per, rules=rules
+    )
+    return out

@@ -1,0 +1,34 @@
+"""Statistical methods of femstat: interval estimates, standardisation and trends.
+
+Array in, array out: these functions take numbers or numpy arrays and return numpy arrays
+(or floats), vectorised over groups. They know nothing of DataFrames; the indicator tables
+are built on top of them.
+"""
+
+from femstat.stats.intervals import (
+    BINOMIAL_METHODS,
+    POISSON_METHODS,
+    binomial_interval,
+    poisson_interval,
+)
+from femstat.stats.standard_populations import (
+    STANDARD_POPULATIONS,
+    StandardPopulation,
+    standard_population,
+)
+from femstat.stats.standardise import DSR_METHODS, StandardisedRate, direct_standardised_rate
+from femstat.stats.trend import annual_percent_change
+
+__all__ = [
+    "BINOMIAL_METHODS",
+    "DSR_METHODS",
+    "POISSON_METHODS",
+    "STANDARD_POPULATIONS",
+    "StandardPopulation",
+    "StandardisedRate",
+    "annual_percent_change",
+    "binomial_interval",
+    "direct_standardised_rate",
+    "poisson_interval",
+    "standard_population",
+]
