@@ -3,6 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import femstat as fs
 from femstat import codes as C
@@ -302,3 +304,47 @@ class TestPerpetrators:
         perps = pd.DataFrame({"victim_id": ["v9"], "relationship": ["stranger"]})
         with pytest.raises(fs.ValidationError, match="exists in victim table"):
             fs.validate(self.victims, perpetrators=perps)
+
+
+perpetrator_rows = st.lists(
+    st.tuples(
+        st.integers(0, 5),
+        st.sampled_from(list(C.RELATIONSHIP.codes)),
+        st.sampled_from([True, False, None]),
+    ),
+    min_size=1,
+    max_size=25,
+)
+
+
+@given(perpetrator_rows, st.randoms(use_true_random=False))
+def test_fold_follows_the_rule_whatever_the_order_of_perpetrators(rows, random):
+    victims = pd.DataFrame(
+        {
+            "victim_id": range(6),
+            "year": 2020,
+            "victim_sex": "female",
+            "victim_age": 40,
+            "relationship": "unknown",
+        }
+    )
+    perps = pd.DataFrame(rows, columns=["victim_id", "relationship", "prior_violence"])
+    perps["prior_violence"] = perps["prior_violence"].astype("boolean")
+    folded = fs.validate(victims, perpetrators=perps, report=True)[0]
+    shuffled = perps.sample(frac=1, random_state=random.randint(0, 10_000))
+    again = fs.validate(victims, perpetrators=shuffled, report=True)[0]
+    pd.testing.assert_frame_equal(folded, again)
+
+    rank = {g: i for i, g in enumerate(C.RELATIONSHIP_CLOSENESS)}
+    for vid, group in perps.groupby("victim_id"):
+        row = folded.set_index("victim_id").loc[vid]
+        groups = [C.RELATIONSHIP_GROUP_OF[r] for r in group["relationship"]]
+        assert C.RELATIONSHIP_GROUP_OF[row["relationship"]] == min(groups, key=rank.get)
+        pv = group["prior_violence"]
+        if pv.eq(True).any():
+            assert row["prior_violence"] == True  # noqa: E712 (numpy and pandas scalars)
+        elif pv.isna().any():
+            assert row["prior_violence"] is pd.NA
+        else:
+            assert row["prior_violence"] == False  # noqa: E712
+        assert row["n_perpetrators"] == len(group)

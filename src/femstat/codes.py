@@ -12,7 +12,7 @@ so the integer code of a value is its position here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -84,7 +84,7 @@ class CodeList:
     def __contains__(self, value: object) -> bool:
         return value in self.descriptions
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[str]:
         return iter(self.codes)
 
     def __len__(self) -> int:

@@ -589,41 +589,31 @@ def fold_perpetrators(victims: pd.DataFrame, perpetrators: pd.DataFrame) -> pd.D
     )
     has = position.notna().to_numpy()
     take = position.to_numpy(dtype="float64", na_value=np.nan)[has].astype(np.int64)
+    rows = np.flatnonzero(has)
     out = victims.copy(deep=False)
     for name in ("relationship", "perpetrator_sex", "perpetrator_age"):
-        if name not in perpetrators.columns:
-            continue
-        column = out[name].copy() if name in out.columns else None
-        source = perpetrators[name].iloc[take].to_numpy()
-        if column is None:
-            continue
-        column.iloc[np.flatnonzero(has)] = source
-        out[name] = column
+        if name in perpetrators.columns and name in out.columns:
+            column = out[name].copy()
+            column.iloc[rows] = perpetrators[name].iloc[take].to_numpy()
+            out[name] = column
     if "prior_violence" in perpetrators.columns:
         pv = perpetrators["prior_violence"]
-        per_victim = (
+        flags = (
             pd.DataFrame(
-                {
-                    "victim_id": perpetrators["victim_id"].to_numpy(),
-                    "true": pv.fillna(False).to_numpy(dtype=bool),
-                    "unknown": pv.isna().to_numpy(),
-                }
+                {"true": pv.fillna(False).to_numpy(dtype=bool), "unknown": pv.isna().to_numpy()}
             )
-            .groupby("victim_id", sort=False)[["true", "unknown"]]
+            .groupby(perpetrators["victim_id"].to_numpy(), sort=False)
             .any()
+            .reindex(out["victim_id"].to_numpy(), fill_value=False)
         )
-        any_true = out["victim_id"].map(per_victim["true"])
-        any_unknown = out["victim_id"].map(per_victim["unknown"])
-        folded = pd.array(
-            np.where(any_true.fillna(False).to_numpy(dtype=bool), True, False), dtype="boolean"
+        any_true = flags["true"].to_numpy(dtype=bool)
+        any_unknown = flags["unknown"].to_numpy(dtype=bool)
+        values, missing = (part.copy() for part in masked_parts(out["prior_violence"]))
+        values[rows] = any_true[rows]
+        missing[rows] = ~any_true[rows] & any_unknown[rows]
+        out["prior_violence"] = pd.Series(
+            pd.arrays.BooleanArray(values, missing), index=out.index, name="prior_violence"
         )
-        folded[
-            ~any_true.fillna(False).to_numpy(dtype=bool)
-            & any_unknown.fillna(False).to_numpy(dtype=bool)
-        ] = pd.NA
-        current = out["prior_violence"].array.copy()
-        current[has] = folded[has]
-        out["prior_violence"] = pd.Series(current, index=out.index)
     counts = perpetrators["victim_id"].value_counts()
     out["n_perpetrators"] = out["victim_id"].map(counts).fillna(0).astype("Int16")
     return out
