@@ -82,3 +82,12 @@ def test_explain_names_the_deciding_rule():
     assert "undetermined" in text and "rule 5" in text
     assert "relationship unknown" in text
     assert "rule 2" in fs.explain(typed, 0)
+
+
+def test_rule_sets_pickle_for_parallel_workers():
+    import pickle
+
+    for rules in (fs.UN_2022, MX):
+        again = pickle.loads(pickle.dumps(rules))
+        assert again == rules
+        assert (again.table == rules.table).all()

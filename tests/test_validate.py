@@ -1,5 +1,7 @@
 """fs.validate: coercion of common spellings, and a clear error for each kind of bad input."""
 
+import ast
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -348,3 +350,13 @@ def test_fold_follows_the_rule_whatever_the_order_of_perpetrators(rows, random):
         else:
             assert row["prior_violence"] == False  # noqa: E712
         assert row["n_perpetrators"] == len(group)
+
+
+def test_the_hint_in_the_error_message_works_as_written():
+    df = raw(3, victim_sex=["F", "M", "X"])
+    with pytest.raises(fs.ValidationError) as info:
+        fs.validate(df)
+    hint = str(info.value).split("e.g. ")[1].split("; see e.failure_cases")[0]
+    mapping = ast.literal_eval(hint.removeprefix("mapping="))
+    clean = validate_quiet(df, mapping=mapping)
+    assert clean["victim_sex"].tolist() == ["female", "male", "unknown"]

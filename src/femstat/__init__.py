@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from femstat import codes, datasets, synth
+from femstat import codes, datasets, exports, synth
 from femstat.ages import AgeScheme, age_group
 from femstat.classify import UN_2022, RuleSet, classify, criteria_met_names, explain
 from femstat.completeness import completeness
@@ -24,6 +24,7 @@ from femstat.errors import (
     ValidationError,
 )
 from femstat.indicators import age_standardised_rates, bounds, indicators
+from femstat.report import build_report
 from femstat.schemas import (
     PerpetratorSchema,
     PopulationSchema,
@@ -59,6 +60,7 @@ __all__ = [
     "age_group",
     "age_standardised_rates",
     "bounds",
+    "build_report",
     "classify",
     "codes",
     "completeness",
@@ -66,6 +68,7 @@ __all__ = [
     "criteria_met_names",
     "datasets",
     "explain",
+    "exports",
     "fold_perpetrators",
     "indicators",
     "read",

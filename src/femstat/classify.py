@@ -18,6 +18,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
+from femstat import _kernel
 from femstat import codes as C
 from femstat._arrays import masked_parts
 from femstat.errors import FemstatError
@@ -84,15 +85,31 @@ class RuleSet:
             if label not in C.FEMICIDE and label != "other_perpetrator":
                 raise ValueError(f"rule set {self.name!r}: {label!r} is not a femicide type")
 
+    def __reduce__(self) -> tuple[type[RuleSet], tuple[object, ...]]:
+        # A mappingproxy cannot be pickled; rebuild from plain values (Dask, multiprocessing).
+        return (
+            RuleSet,
+            (
+                self.name,
+                self.criteria,
+                dict(self.qualifying_groups),
+                self.type_column,
+                self.criteria_column,
+                self.description,
+                self.reference,
+            ),
+        )
+
     def decide(self, in_scope: bool, group: str, any_true: bool, any_unknown: bool) -> str:
         """The decision procedure for one record, in the framework's order.
 
-        1. not in scope: ``out_of_scope``;
-        2-3. a qualifying relationship group: its type (partner before family);
-        4. any criterion true: ``other_perpetrator``;
-        5. relationship unknown (when a relationship can qualify) or any criterion
-           unknown: ``undetermined`` (femstat rule);
-        6. otherwise ``not_femicide``.
+        - rule 1, not in scope: ``out_of_scope``;
+        - rules 2 and 3, a qualifying relationship group: its type (partner before
+          family);
+        - rule 4, any criterion true: ``other_perpetrator``;
+        - rule 5, relationship unknown (when a relationship can qualify) or any criterion
+          unknown: ``undetermined`` (femstat rule);
+        - rule 6, otherwise ``not_femicide``.
         """
         if not in_scope:
             return "out_of_scope"
@@ -213,16 +230,41 @@ def facts(df: pd.DataFrame, rules: RuleSet = UN_2022) -> dict[str, np.ndarray]:
     }
 
 
-def _key(
-    in_scope: np.ndarray, group: np.ndarray, any_true: np.ndarray, any_unknown: np.ndarray
-) -> np.ndarray:
-    key = in_scope.astype(np.int8) * np.int8(len(_GROUPS))
-    key += group
-    key *= 2
-    key += any_true
-    key *= 2
-    key += any_unknown
-    return key
+def _rule_inputs(df: pd.DataFrame, rules: RuleSet, *, criteria: bool = True) -> _kernel.RuleInputs:
+    """Zero-copy views of what the rule reads, after the checks :func:`facts` makes.
+
+    The checks run in :func:`facts`' order, so both raise the same error for the same
+    frame. Without ``criteria``, only scope and relationship are read (for the male
+    comparator of already classified data).
+    """
+    relationship = _codes(df, "relationship", C.RELATIONSHIP)
+    present: list[tuple[np.ndarray, np.ndarray]] = []
+    bits: list[int] = []
+    for bit, column in enumerate(rules.criteria if criteria else ()):
+        if column in df.columns:
+            present.append(_boolean_parts(df[column], column))
+            bits.append(bit)
+    sex = _codes(df, "victim_sex", C.SEX)
+    iccs_codes: np.ndarray | None = None
+    intentional: np.ndarray | None = None
+    if "iccs_code" in df.columns:
+        iccs = df["iccs_code"]
+        if not isinstance(iccs.dtype, pd.CategoricalDtype):
+            raise _NotCanonical("column 'iccs_code' is not canonical; run femstat.validate first")
+        iccs_codes = iccs.cat.codes.to_numpy()
+        intentional = np.array([str(c).startswith("0101") for c in iccs.cat.categories], bool)
+    return _kernel.RuleInputs(
+        sex=sex,
+        relationship=relationship,
+        group_of_relationship=_RELATIONSHIP_GROUP_INDEX,
+        iccs=iccs_codes,
+        intentional=intentional,
+        criteria=tuple(present),
+        bits=tuple(bits),
+        absent_criteria=criteria and len(present) < len(rules.criteria),
+        table=rules.table,
+        mask_dtype=rules.mask_dtype,
+    )
 
 
 def _is_canonical(df: pd.DataFrame) -> bool:
@@ -272,11 +314,12 @@ def classify(
     rule_sets = [rules] if isinstance(rules, RuleSet) else list(rules)
     out = df.copy(deep=False)
     for rule_set in rule_sets:
-        f = facts(df, rule_set)
-        key = _key(f["in_scope"], f["group"], f["criteria_met"] != 0, f["any_unknown"])
-        types = rule_set.table[key]
+        # One pass over the codes per rule set, block by block (femstat._kernel): the same
+        # key as facts() describes, looked up in rule_set.table, with no full-size
+        # temporaries besides the two output columns.
+        types, met = _kernel.classify_codes(_rule_inputs(df, rule_set), len(df))
         out[rule_set.type_column] = pd.Categorical.from_codes(types, dtype=C.FEMICIDE_TYPE.dtype)
-        out[rule_set.criteria_column] = f["criteria_met"]
+        out[rule_set.criteria_column] = met
     return out
 
 

@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from femstat import _kernel
 from femstat import codes as C
 from femstat._arrays import masked_parts
 from femstat.ages import AgeScheme, age_scheme
-from femstat.classify import UN_2022, RuleSet, classify
+from femstat.classify import UN_2022, RuleSet, _is_canonical, _rule_inputs, classify
 from femstat.errors import FemstatError
 
 __all__ = ["COMPARATOR_CLASSES", "add_cubes", "counts", "cube_keys", "group_cells", "groups_frame"]
@@ -47,6 +49,7 @@ _DECLARED = {
 _TYPES_WITH_COMPARATOR = pd.CategoricalDtype([*C.FEMICIDE_TYPES, *COMPARATOR_CLASSES])
 _DECLARED.add(_TYPES_WITH_COMPARATOR)
 _BOOLEAN_LEVELS = pd.CategoricalDtype(["yes", "no", "unknown"])
+_DECLARED.add(_BOOLEAN_LEVELS)
 _MAX_CELLS = 50_000_000
 _GROUP_OF_RELATIONSHIP = np.array(
     [C.RELATIONSHIP_GROUP.code_of(C.RELATIONSHIP_GROUP_OF[c]) for c in C.RELATIONSHIP],
@@ -263,14 +266,38 @@ def counts(
         The cube: one row per cell, columns ``by``, ``type_column`` and ``count`` (int64).
         Code columns keep their Categorical dtypes.
     """
+    from femstat import dask as _dask  # does not import Dask itself
+
+    if _dask.is_dask_frame(data):  # partition by partition, cubes added (femstat.dask)
+        return _dask.counts(
+            data,
+            by,
+            type_column=type_column,
+            age_groups=age_groups,
+            male_comparator=male_comparator,
+            rules=rules,
+        )
     by = [by] if isinstance(by, str) else list(by)
     if type_column in by:
         raise BreakdownError(f"{type_column!r} is always a dimension; do not list it in by")
     if type_column not in data.columns:
+        if type_column == rules.type_column and len(data):
+            if not _is_canonical(data):
+                from femstat.validate import validate
+
+                data = validate(data)
+            cube = _count_in_one_pass(data, by, type_column, age_groups, male_comparator, rules)
+            if cube is not None:
+                return cube
         data = classify(data, rules=rules)
     types = data[type_column]
     if types.dtype != C.FEMICIDE_TYPE.dtype:
         raise BreakdownError(f"{type_column!r} is not a femicide type column; classify first")
+    cube = _count_in_one_pass(
+        data, by, type_column, age_groups, male_comparator, rules, types=types
+    )
+    if cube is not None:
+        return cube
     n_types = len(C.FEMICIDE_TYPES)
     cell, encoded = group_cells(data, by, age_groups=age_groups, extra_cells=n_types)
     shape = [len(e.levels) for e in encoded]
@@ -278,7 +305,6 @@ def counts(
     cell += types.cat.codes.to_numpy()
     n_groups = int(np.prod(shape, dtype=np.int64))
     table = np.bincount(cell, minlength=n_groups * n_types).reshape(n_groups, n_types)
-    labels = list(C.FEMICIDE_TYPES)
     if male_comparator:
         male_homicide = _male_homicide(data)
         group = _GROUP_OF_RELATIONSHIP[data["relationship"].cat.codes.to_numpy()]
@@ -292,12 +318,185 @@ def counts(
             axis=1,
         )
         table = np.concatenate([table, extra], axis=1)
+    return _cube_frame(encoded, table, type_column, male_comparator)
+
+
+def _cube_frame(
+    encoded: Sequence[_Encoded], table: np.ndarray, type_column: str, male_comparator: bool
+) -> pd.DataFrame:
+    """The cube from the counts of each (group, type), groups in mixed-radix order."""
+    labels = list(C.FEMICIDE_TYPES)
+    if male_comparator:
         labels += list(COMPARATOR_CLASSES)
     type_levels = pd.Series(pd.Categorical(labels, categories=labels), name=type_column)
     if male_comparator:
         type_levels = type_levels.astype(_TYPES_WITH_COMPARATOR)
     all_encoded = [*encoded, _Encoded(type_column, np.empty(0, dtype=np.int8), type_levels)]
     return _frame_from_levels(all_encoded, table.ravel())
+
+
+# --------------------------------------------------------------------------------------
+# The one-pass path (femstat._kernel): breakdown columns are read block by block through
+# small look-up tables instead of being encoded up front, so no full-size code array is
+# made; free columns are counted over every level they could hold and the levels no
+# record has are dropped afterwards, which gives exactly the levels _encode_present finds.
+
+
+@dataclass(frozen=True)
+class _Lazy:
+    """A breakdown column as the kernel reads it, and the levels of its cells."""
+
+    name: str
+    dim: _kernel.Dimension
+    levels: pd.Series
+    present_only: bool = False  # drop levels without records after counting
+    categories_present: bool = False  # and make the kept levels the categories
+
+
+def _encode_lazy(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Lazy:
+    """Like :func:`_encode`, same levels and errors, without full-size arrays."""
+    if name == "age_group" and name not in df.columns:
+        ages = df["victim_age"]
+        if isinstance(ages.array, pd.arrays.IntegerArray) and ages.array.dtype.itemsize <= 2:
+            values, missing = masked_parts(ages)
+            low, lut = _age_table(scheme, values.dtype)
+            dim = _kernel.Dimension(
+                values, lut, len(scheme.labels), low, missing, len(scheme.labels) - 1
+            )
+            levels = pd.Series(pd.Categorical(scheme.labels, dtype=scheme.dtype), name=name)
+            return _Lazy(name, dim, levels)
+    elif name == "relationship_group" and name not in df.columns:
+        rel = df["relationship"]
+        if rel.dtype == C.RELATIONSHIP.dtype:
+            dim = _kernel.Dimension(
+                rel.cat.codes.to_numpy(), _GROUP_OF_RELATIONSHIP, len(C.RELATIONSHIP_GROUP)
+            )
+            levels = pd.Series(
+                pd.Categorical(C.RELATIONSHIP_GROUP.codes, dtype=C.RELATIONSHIP_GROUP.dtype),
+                name=name,
+            )
+            return _Lazy(name, dim, levels)
+    elif name in df.columns:
+        series = df[name]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            codes = series.cat.codes.to_numpy()
+            if len(codes) and codes.min() < 0:
+                _missing_error(name, int((codes < 0).sum()))
+            n = len(series.cat.categories)
+            if _is_declared(series.dtype):
+                identity = np.arange(n, dtype=np.int64)
+                return _Lazy(
+                    name, _kernel.Dimension(codes, identity, n), _levels_of(series.dtype, name)
+                )
+            categories = series.cat.categories
+            order = np.argsort(np.asarray(categories, dtype=object).astype(str), kind="stable")
+            rank = np.empty(n, dtype=np.int64)
+            rank[order] = np.arange(n)
+            levels = pd.Series(categories[order], name=name)
+            return _Lazy(name, _kernel.Dimension(codes, rank, n), levels, True, True)
+        if series.dtype == "boolean":
+            values, missing = masked_parts(series)
+            yes_no = np.array([1, 0], dtype=np.int64)  # False -> "no" (1), True -> "yes" (0)
+            dim = _kernel.Dimension(values, yes_no, 3, 0, missing, 2)
+            levels = pd.Series(
+                pd.Categorical(_BOOLEAN_LEVELS.categories, dtype=_BOOLEAN_LEVELS), name=name
+            )
+            return _Lazy(name, dim, levels)
+        lazy = _integer_lazy(name, series)
+        if lazy is not None:
+            return lazy
+    encoded = _encode(name, df, scheme)  # errors, and what has no lazy form
+    identity = np.arange(len(encoded.levels), dtype=np.int64)
+    return _Lazy(name, _kernel.Dimension(encoded.codes, identity, len(identity)), encoded.levels)
+
+
+def _integer_lazy(name: str, series: pd.Series) -> _Lazy | None:
+    """Integers of a small range (years): counted over min..max, absent values dropped."""
+    if isinstance(series.array, pd.arrays.IntegerArray):
+        values, missing = masked_parts(series)
+        if missing.any():
+            _missing_error(name, int(missing.sum()))
+    elif series.dtype.kind in "iu":
+        values = series.to_numpy()
+    else:
+        return None
+    low, high = int(values.min()), int(values.max())
+    if high - low >= 10_000_000:  # _encode_present's bound
+        return None
+    span = np.arange(high - low + 1, dtype=np.int64)
+    levels = pd.Series(span + low, name=name).astype(series.dtype)
+    return _Lazy(name, _kernel.Dimension(values, span, len(span), low), levels, True)
+
+
+@lru_cache(maxsize=16)
+def _age_table(scheme: AgeScheme, dtype: np.dtype) -> tuple[int, np.ndarray]:
+    """The scheme's group code of every value of a 1- or 2-byte integer dtype."""
+    info = np.iinfo(dtype)
+    every = np.arange(info.min, info.max + 1, dtype=np.int64).astype(dtype)
+    codes = scheme.codes(pd.arrays.IntegerArray(every, np.zeros(len(every), dtype=bool)))
+    codes = codes.astype(np.int64)
+    codes.flags.writeable = False
+    return int(info.min), codes
+
+
+def _count_in_one_pass(
+    data: pd.DataFrame,
+    by: Sequence[str],
+    type_column: str,
+    age_groups: str | AgeScheme | Sequence[int],
+    male_comparator: bool,
+    rules: RuleSet,
+    *,
+    types: pd.Series | None = None,
+) -> pd.DataFrame | None:
+    """:func:`counts` through the kernel; None where only the general path applies."""
+    if len(data) == 0:
+        return None
+    type_codes: np.ndarray | None = None
+    inputs: _kernel.RuleInputs | None = None
+    if types is None:
+        inputs = _rule_inputs(data, rules)  # classify's checks and errors
+    else:
+        type_codes = types.cat.codes.to_numpy()
+        if type_codes.min() < 0:
+            return None
+        if male_comparator:
+            if not _is_canonical(data) or (
+                "iccs_code" in data.columns
+                and not isinstance(data["iccs_code"].dtype, pd.CategoricalDtype)
+            ):
+                return None
+            inputs = _rule_inputs(data, rules, criteria=False)
+    if len(set(by)) != len(by):
+        raise BreakdownError(f"a breakdown column is repeated: {list(by)}")
+    scheme = age_scheme(age_groups)
+    lazy = [_encode_lazy(name, data, scheme) for name in by]
+    sizes = [len(x.levels) for x in lazy]
+    n_types = len(C.FEMICIDE_TYPES)
+    if int(np.prod([*sizes, n_types], dtype=np.int64)) > _MAX_CELLS:
+        return None  # counted over absent levels too: let the general path decide
+    table = _kernel.count_cells(
+        [x.dim for x in lazy],
+        len(data),
+        rules=inputs,
+        types=type_codes,
+        comparator=male_comparator,
+    )
+    cube = table.reshape([*sizes, table.shape[1]])
+    encoded = []
+    for axis, x in enumerate(lazy):
+        levels = x.levels
+        if x.present_only:
+            others = tuple(a for a in range(cube.ndim) if a != axis)
+            kept = np.flatnonzero(cube.sum(axis=others) > 0)
+            cube = cube.take(kept, axis=axis)
+            levels = levels.iloc[kept].reset_index(drop=True)
+            if x.categories_present:
+                levels = pd.Series(
+                    pd.Categorical(levels.to_numpy(), categories=levels.to_numpy()), name=x.name
+                )
+        encoded.append(_Encoded(x.name, np.empty(0, dtype=np.int8), levels))
+    return _cube_frame(encoded, cube.reshape(-1, table.shape[1]), type_column, male_comparator)
 
 
 def _male_homicide(data: pd.DataFrame) -> np.ndarray:

@@ -130,7 +130,9 @@ def _rows_of(codes: np.ndarray, k: int) -> np.ndarray:
 
 
 def _hint_mapping(column: str, value: object) -> str:
-    return f"mapping={{'{column}': {{{value!r}: <femstat code or None for unknown>}}}}"
+    # An `unknown` list adds to the spellings validate accepts; a `codes` table would
+    # replace them, so the hint shows the form that cannot break the other values.
+    return f"mapping={{'columns': {{'{column}': {{'unknown': [{value!r}]}}}}}}"
 
 
 def _coerce_codes(
@@ -400,12 +402,12 @@ def _message(failures: pd.DataFrame, truncated: bool, n_rows: int, table: str) -
             f"  - column {case['column']!r}, check {case['check']!r}:{value} in "
             f"{case['n_rows']:,} row(s){where}"
         )
-    columns = sorted(set(failures["column"]))
-    first_value = failures["value"].iloc[0]
+    first = failures.iloc[0]
     hint = (
         "What to do: recode these values to femstat's codes (femstat.codes lists them), "
-        "or pass a mapping to femstat.validate, e.g. "
-        f"{_hint_mapping(columns[0], first_value)}; see e.failure_cases for every case."
+        "or describe your coding with a mapping (a TOML file or dict, see the docs on "
+        "source readers); if a value means 'not known', say so, e.g. "
+        f"{_hint_mapping(first['column'], first['value'])}; see e.failure_cases for every case."
     )
     if "column_present" in set(failures["check"]):
         hint = (

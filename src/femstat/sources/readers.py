@@ -3,13 +3,17 @@
 :func:`read` dispatches on the file's extension (CSV, Parquet, Excel, SPSS ``.sav``,
 Stata ``.dta``; the FBI SHR with ``format="shr"``), applies a mapping and validates.
 Optional dependencies (pyarrow, openpyxl, pyreadstat) are imported only when their format
-is read, through :func:`femstat.errors.require` (extra ``io``).
+is read, through :func:`femstat.errors.require` (extra ``io``). :func:`iter_raw` reads CSV,
+Parquet, SPSS and Stata files in batches of rows, as :func:`read_raw` would read them whole,
+for files larger than memory (see :mod:`femstat.stream`).
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +23,7 @@ import pandas as pd
 from femstat.errors import require
 from femstat.sources.mapping import UNMAPPED, ColumnMap, Mapping, load_mapping
 
-__all__ = ["FORMATS", "read", "read_raw"]
+__all__ = ["FORMATS", "RawInfo", "iter_raw", "raw_info", "read", "read_raw"]
 
 Format = Literal["csv", "tsv", "parquet", "excel", "spss", "stata", "shr"]
 ValueLabels = Literal["auto", "labels", "codes"]
@@ -101,10 +105,7 @@ def read_raw(
     path = Path(path)
     fmt = _format_of(path, format)
     if fmt in ("csv", "tsv"):
-        kwargs.setdefault("dtype", str)
-        if fmt == "tsv":
-            kwargs.setdefault("sep", "\t")
-        return pd.read_csv(path, **kwargs)
+        return pd.read_csv(path, **_csv_options(fmt, kwargs))
     if fmt == "parquet":
         require("pyarrow", "io")
         return pd.read_parquet(path, **kwargs)
@@ -136,36 +137,56 @@ def _n_unmapped(specs: list[ColumnMap], series: pd.Series) -> int:
     return sum(1 for spec in specs for v in spec.lookup(uniques) if v is UNMAPPED)
 
 
+def _recoding_specs(mapping: Mapping | None, column: str) -> list[ColumnMap]:
+    return [
+        s
+        for s in (mapping.columns if mapping is not None else ())
+        if s.source == column and not s.is_rename
+    ]
+
+
+def _labelled_or_none(
+    raw: pd.Series,
+    table: AbcMapping[Any, str],
+    mapping: Mapping | None,
+    mode: ValueLabels,
+) -> pd.Series | None:
+    """The column with its value labels applied, or None when ``mode`` keeps the codes."""
+    if mode == "codes":
+        return None
+    labelled = _relabel(raw, table)
+    if mode == "labels":
+        return labelled
+    specs = _recoding_specs(mapping, str(raw.name))
+    if specs:
+        use = _n_unmapped(specs, labelled) < _n_unmapped(specs, raw)
+    else:
+        present = pd.unique(raw.dropna())
+        use = all(v in table for v in present)
+    return labelled if use else None
+
+
+def _check_value_labels_mode(mode: str) -> None:
+    if mode not in ("auto", "labels", "codes"):
+        raise ValueError(f"value_labels must be 'auto', 'labels' or 'codes', not {mode!r}")
+
+
 def _apply_labels(
     df: pd.DataFrame,
     labels: AbcMapping[str, AbcMapping[Any, str]],
     mapping: Mapping | None,
     mode: ValueLabels,
 ) -> pd.DataFrame:
-    if mode not in ("auto", "labels", "codes"):
-        raise ValueError(f"value_labels must be 'auto', 'labels' or 'codes', not {mode!r}")
+    _check_value_labels_mode(mode)
     if mode == "codes":
         return df
     out = df.copy(deep=False)
     for column, table in labels.items():
         if column not in out.columns or not table:
             continue
-        raw = out[column]
-        labelled = _relabel(raw, table)
-        if mode == "auto":
-            specs = [
-                s
-                for s in (mapping.columns if mapping is not None else ())
-                if s.source == column and not s.is_rename
-            ]
-            if specs:
-                use = _n_unmapped(specs, labelled) < _n_unmapped(specs, raw)
-            else:
-                present = pd.unique(raw.dropna())
-                use = all(v in table for v in present)
-            if not use:
-                continue
-        out[column] = labelled
+        labelled = _labelled_or_none(out[column], table, mapping, mode)
+        if labelled is not None:
+            out[column] = labelled
     return out
 
 
@@ -236,3 +257,255 @@ def read(
         if resolved is not None:
             perps = resolved.apply(perps, require_columns=False)
     return validate(victims, perpetrators=perps)
+
+
+# --------------------------------------------------------------------------------------
+# Reading in batches, for files larger than memory (used by femstat.stream)
+
+_STREAMABLE: tuple[Format, ...] = ("csv", "tsv", "parquet", "spss", "stata")
+
+
+def _csv_options(fmt: Format, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """pandas.read_csv options of femstat's CSV reading: text cells keep leading zeros."""
+    kwargs.setdefault("dtype", str)
+    if fmt == "tsv":
+        kwargs.setdefault("sep", "\t")
+    return kwargs
+
+
+@dataclass(frozen=True)
+class RawInfo:
+    """What a file holds, read from its header or metadata without reading its rows.
+
+    Attributes
+    ----------
+    format : str
+        The file's format (see :data:`FORMATS`).
+    columns : tuple of str
+        Its column names, in file order.
+    n_rows : int or None
+        Its number of data rows when the metadata says (Parquet, most SPSS and Stata
+        files); None for CSV.
+    """
+
+    format: Format
+    columns: tuple[str, ...]
+    n_rows: int | None
+
+
+def raw_info(
+    path: str | os.PathLike[str], *, format: Format | None = None, **kwargs: Any
+) -> RawInfo:
+    """Column names and row count of a file that :func:`iter_raw` can read in batches.
+
+    Parameters
+    ----------
+    path : str or path
+    format : str, optional
+        As for :func:`read_raw`.
+    **kwargs
+        CSV reading options (``sep``, ``encoding``, ...) as given to :func:`iter_raw`;
+        ignored for other formats.
+    """
+    path = Path(path)
+    fmt = _streamable_format(path, format)
+    if fmt in ("csv", "tsv"):
+        options = _csv_options(fmt, {k: v for k, v in kwargs.items() if k != "usecols"})
+        header = pd.read_csv(path, nrows=0, **options)
+        return RawInfo(fmt, tuple(map(str, header.columns)), None)
+    if fmt == "parquet":
+        dataset = _parquet_dataset(path)
+        return RawInfo(fmt, tuple(dataset.schema.names), int(dataset.count_rows()))
+    pyreadstat: Any = require("pyreadstat", "io")
+    reader = pyreadstat.read_sav if fmt == "spss" else pyreadstat.read_dta
+    _, meta = reader(str(path), metadataonly=True)
+    n_rows = getattr(meta, "number_rows", None)
+    known = n_rows if isinstance(n_rows, int) and n_rows >= 0 else None
+    return RawInfo(fmt, tuple(meta.column_names), known)
+
+
+def iter_raw(
+    path: str | os.PathLike[str],
+    *,
+    format: Format | None = None,
+    columns: Sequence[str] | None = None,
+    batch_rows: int = 1_000_000,
+    mapping: MappingLike | None = None,
+    value_labels: ValueLabels = "auto",
+    **kwargs: Any,
+) -> Iterator[pd.DataFrame]:
+    """Read a file in batches, each as :func:`read_raw` would read those rows.
+
+    Concatenated, the batches equal ``read_raw(path, ...)[columns]``, index included
+    (a :class:`pandas.RangeIndex` running on across batches); only one batch is in memory
+    at a time.
+
+    Parameters
+    ----------
+    path : str or path
+        CSV or TSV (also compressed), Parquet, SPSS ``.sav``/``.zsav`` or Stata ``.dta``.
+        Excel and the FBI SHR are read whole only (:func:`read`).
+    format : str, optional
+        As for :func:`read_raw`.
+    columns : sequence of str, optional
+        Read only these columns (all when None). Parquet, CSV, SPSS and Stata all skip
+        the others while reading.
+    batch_rows : int, default 1,000,000
+        Most rows per batch. Parquet batches also end at row-group boundaries, so some
+        are shorter.
+    mapping, value_labels :
+        As for :func:`read_raw`. With ``value_labels="auto"``, a labelled column that no
+        mapping entry recodes gets its labels only when every value in the file has one;
+        a batch cannot know the rest of the file, so once a batch holds an unlabelled
+        value the codes are kept from then on, and if an earlier batch already used the
+        labels a :class:`ValueError` asks for an explicit ``value_labels``.
+    **kwargs
+        Passed to the underlying reader: :func:`pandas.read_csv`,
+        :meth:`pyarrow.parquet.ParquetFile.iter_batches` (for a directory of Parquet
+        files, :meth:`pyarrow.dataset.Dataset.to_batches`), ``pyreadstat.read_sav`` or
+        ``pyreadstat.read_dta`` (through ``pyreadstat.read_file_in_chunks``).
+
+    Yields
+    ------
+    pandas.DataFrame
+        Consecutive batches of rows. Empty batches are not yielded.
+    """
+    if batch_rows < 1:
+        raise ValueError(f"batch_rows must be a positive number of rows, not {batch_rows}")
+    path = Path(path)
+    fmt = _streamable_format(path, format)
+    wanted = None if columns is None else list(columns)
+    offset = 0
+    for batch in _batches(path, fmt, wanted, batch_rows, mapping, value_labels, kwargs):
+        if len(batch) == 0:
+            continue
+        batch.index = pd.RangeIndex(offset, offset + len(batch))
+        offset += len(batch)
+        yield batch
+
+
+def _streamable_format(path: Path, given: Format | None) -> Format:
+    fmt = _format_of(path, given)
+    if fmt not in _STREAMABLE:
+        raise ValueError(
+            f"{path.name!r}: {fmt} files cannot be read in batches. What to do: read it whole "
+            "with femstat.read, or save it as Parquet or CSV first"
+        )
+    return fmt
+
+
+def _parquet_dataset(path: Path) -> Any:
+    require("pyarrow", "io")
+    import pyarrow.dataset as pads
+
+    return pads.dataset(path, format="parquet")
+
+
+def _parquet_batches(
+    path: Path, columns: list[str] | None, batch_rows: int, kwargs: dict[str, Any]
+) -> Iterator[pd.DataFrame]:
+    pa: Any = require("pyarrow", "io")
+    import pyarrow.dataset as pads
+    import pyarrow.parquet as pq
+
+    # pyarrow's defaults favour speed over bounded memory: pre-buffered column chunks
+    # stay cached until the whole file is read, so memory grows with the file. A single
+    # file is read with ParquetFile.iter_batches, which decodes a row group a batch at a
+    # time; the dataset scanner (for a directory of files) decodes whole row groups and
+    # reads ahead, so its read-ahead is capped.
+    if path.is_file():
+        reader = pq.ParquetFile(path, pre_buffer=False).iter_batches(
+            batch_size=batch_rows, columns=columns, **kwargs
+        )
+    else:
+        options = {
+            "batch_readahead": 1,
+            "fragment_readahead": 1,
+            "fragment_scan_options": pads.ParquetFragmentScanOptions(pre_buffer=False),
+            **kwargs,
+        }
+        reader = _parquet_dataset(path).to_batches(
+            columns=columns, batch_size=batch_rows, **options
+        )
+    for record_batch in reader:
+        yield pa.Table.from_batches([record_batch]).to_pandas()
+
+
+def _batches(
+    path: Path,
+    fmt: Format,
+    columns: list[str] | None,
+    batch_rows: int,
+    mapping: MappingLike | None,
+    value_labels: ValueLabels,
+    kwargs: dict[str, Any],
+) -> Iterator[pd.DataFrame]:
+    if fmt in ("csv", "tsv"):
+        options = _csv_options(fmt, dict(kwargs))
+        with pd.read_csv(path, chunksize=batch_rows, usecols=columns, **options) as chunks:
+            yield from chunks
+    elif fmt == "parquet":
+        yield from _parquet_batches(path, columns, batch_rows, kwargs)
+    else:
+        pyreadstat: Any = require("pyreadstat", "io")
+        _check_value_labels_mode(value_labels)
+        reader = pyreadstat.read_sav if fmt == "spss" else pyreadstat.read_dta
+        options = {"user_missing": False, **kwargs}  # declared missing values become NA
+        if columns is not None:
+            options["usecols"] = columns
+        resolved = load_mapping(mapping) if mapping is not None else None
+        labeller: _BatchLabels | None = None
+        for chunk, meta in pyreadstat.read_file_in_chunks(
+            reader, str(path), chunksize=batch_rows, apply_value_formats=False, **options
+        ):
+            if labeller is None:
+                labels = getattr(meta, "variable_value_labels", {}) or {}
+                labeller = _BatchLabels(labels, resolved, value_labels)
+            yield labeller(chunk)
+
+
+class _BatchLabels:
+    """Applies SPSS/Stata value labels batch by batch as a whole-file read would.
+
+    For a column a mapping recodes, each batch picks labels or codes by which leaves
+    fewer values unmapped; whenever the whole file maps cleanly, every batch's choice
+    maps its rows to the same femstat values. For other columns ("auto") the whole-file
+    rule (labels only if every value is labelled) depends on all batches, so the choice
+    is sticky: see :func:`iter_raw`.
+    """
+
+    def __init__(
+        self,
+        labels: AbcMapping[str, AbcMapping[Any, str]],
+        mapping: Mapping | None,
+        mode: ValueLabels,
+    ) -> None:
+        self.labels = labels
+        self.mapping = mapping
+        self.mode = mode
+        self.used_labels: set[str] = set()
+        self.kept_codes: set[str] = set()
+
+    def __call__(self, df: pd.DataFrame) -> pd.DataFrame:
+        if self.mode == "codes":
+            return df
+        out = df.copy(deep=False)
+        for column, table in self.labels.items():
+            if column not in out.columns or not table:
+                continue
+            sticky = self.mode == "auto" and not _recoding_specs(self.mapping, column)
+            if sticky and column in self.kept_codes:
+                continue
+            labelled = _labelled_or_none(out[column], table, self.mapping, self.mode)
+            if sticky:
+                if labelled is None and column in self.used_labels:
+                    raise ValueError(
+                        f"column {column!r}: value labels cover every value of the first "
+                        "batches but not of a later one, so a batch-by-batch read cannot "
+                        "decide as a whole-file read would. What to do: pass "
+                        "value_labels='codes' (or 'labels'), or map the column"
+                    )
+                (self.used_labels if labelled is not None else self.kept_codes).add(column)
+            if labelled is not None:
+                out[column] = labelled
+        return out

@@ -1,0 +1,830 @@
+"""The hot path: classify and count on integer codes, block by block, in one pass.
+
+Counting by a breakdown and femicide type needs, per record, two small integers: the
+record's *key* (what the decision procedure reads: scope, relationship group, whether a
+criterion is true, whether one is unknown; :attr:`femstat.RuleSet.table` is indexed by it)
+and its *cell* (the mixed-radix number of its breakdown group). Both are computed from the
+columns' codes in blocks of rows small enough to stay in the processor's cache, and each
+block is counted straight into a histogram, so the type column is never materialised and
+no temporary grows with the data.
+
+Two interchangeable implementations read the same prepared inputs:
+
+* ``numpy``, always available: a handful of whole-block array operations per column.
+* ``numba``, with the ``fast`` extra: the same steps as compiled loops over each block,
+  row ranges split across threads (each with its own histogram, added at the end).
+
+Both read the rule from :attr:`femstat.RuleSet.table` (tabulated once from
+:meth:`femstat.RuleSet.decide`); neither restates it. Which one runs is chosen by the
+``kernel`` argument, else the ``FEMSTAT_KERNEL`` environment variable (``numpy``,
+``numba`` or ``auto``), else automatically: numba when it is installed and the frame has
+at least :data:`AUTO_NUMBA_MIN_ROWS` rows, where compiling once pays for itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+
+from femstat import codes as C
+from femstat.errors import FemstatError, MissingDependencyError
+
+__all__ = [
+    "AUTO_NUMBA_MIN_ROWS",
+    "ENV_VAR",
+    "KERNELS",
+    "NUMBA_BLOCK_ROWS",
+    "NUMPY_BLOCK_ROWS",
+    "Dimension",
+    "RuleInputs",
+    "classify_codes",
+    "count_cells",
+    "numba_available",
+    "resolve",
+]
+
+KERNELS: tuple[str, ...] = ("numpy", "numba")
+"""The implementations; ``auto`` chooses between them."""
+ENV_VAR = "FEMSTAT_KERNEL"
+"""Environment variable that forces a kernel: ``numpy``, ``numba`` or ``auto``."""
+NUMPY_BLOCK_ROWS = 1 << 18
+"""Rows per block in the numpy kernel: its temporaries (a few bytes a row) fit in L2."""
+NUMBA_BLOCK_ROWS = 1 << 14
+"""Rows per block in the numba kernel: its two buffers (9 bytes a row) fit in L1/L2."""
+AUTO_NUMBA_MIN_ROWS = 5_000_000
+"""Below this, ``auto`` uses numpy: a first compile (once per machine) costs seconds."""
+_THREAD_MIN_ROWS = 1 << 20  # below this a second thread costs more than it saves
+
+_N_GROUPS = len(C.RELATIONSHIP_GROUP)
+# key = scope * _SCOPE_STRIDE + group * 4 + any_true * 2 + any_unknown, with scope 0 (out
+# of scope), 1 (female victim of intentional homicide) or 2 (male victim of intentional
+# homicide, only when the male comparator is counted). Scopes 0 and 1 are exactly the
+# index of RuleSet.table; scope 2 reads the table's out-of-scope half.
+_SCOPE_STRIDE = _N_GROUPS * 4
+_N_KEYS = 3 * _SCOPE_STRIDE
+_MALE_KEY = 2 * _SCOPE_STRIDE
+_N_TYPES = len(C.FEMICIDE_TYPES)
+_PARTNER_OR_FAMILY = (
+    C.RELATIONSHIP_GROUP.code_of("intimate_partner"),
+    C.RELATIONSHIP_GROUP.code_of("family_member"),
+)
+
+
+class KernelError(FemstatError, ValueError):
+    """An unknown kernel name."""
+
+
+@dataclass(frozen=True)
+class RuleInputs:
+    """Zero-copy views of the columns the decision procedure reads.
+
+    Built by ``femstat.classify`` after its canonical-form checks; the kernels only read
+    it.
+
+    Attributes
+    ----------
+    sex, relationship : numpy.ndarray
+        Categorical codes of ``victim_sex`` and ``relationship``.
+    group_of_relationship : numpy.ndarray
+        Index in ``codes.RELATIONSHIP_GROUP`` of every relationship code.
+    iccs, intentional : numpy.ndarray or None
+        Codes of ``iccs_code`` and, per category, whether it is ICCS 0101 (or a subcode);
+        None when the column is absent (every record is 0101).
+    criteria : tuple of (values, missing) pairs
+        The nullable-boolean criteria columns present in the data.
+    bits : tuple of int
+        Each present criterion's bit in ``criteria_met`` (its position in the rule set).
+    absent_criteria : bool
+        A criterion of the rule set has no column: unknown for every record.
+    table : numpy.ndarray
+        :attr:`femstat.RuleSet.table`.
+    mask_dtype : numpy.dtype
+        :attr:`femstat.RuleSet.mask_dtype`.
+    """
+
+    sex: np.ndarray
+    relationship: np.ndarray
+    group_of_relationship: np.ndarray
+    iccs: np.ndarray | None
+    intentional: np.ndarray | None
+    criteria: tuple[tuple[np.ndarray, np.ndarray], ...]
+    bits: tuple[int, ...]
+    absent_criteria: bool
+    table: np.ndarray
+    mask_dtype: np.dtype
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One breakdown column, read block by block: ``level = lut[values - offset]``.
+
+    Attributes
+    ----------
+    values : numpy.ndarray
+        The column's codes or values (integer or boolean), unconverted.
+    lut : numpy.ndarray
+        Level of every ``values - offset`` that occurs.
+    size : int
+        Number of levels.
+    offset : int
+        Subtracted from ``values`` before the look-up.
+    missing : numpy.ndarray or None
+        Rows whose level is ``missing_level`` whatever their value (a nullable column's
+        mask). Only for 1- and 2-byte ``values``, whose look-up table covers every
+        possible value, so masked rows never index outside it.
+    missing_level : int
+    """
+
+    values: np.ndarray
+    lut: np.ndarray
+    size: int
+    offset: int = 0
+    missing: np.ndarray | None = None
+    missing_level: int = 0
+
+
+def numba_available() -> bool:
+    """Whether the compiled kernel can run (numba is importable)."""
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def resolve(kernel: str | None = None, n_rows: int = 0) -> str:
+    """The kernel to run: ``kernel``, else ``$FEMSTAT_KERNEL``, else by size.
+
+    Parameters
+    ----------
+    kernel : {"numpy", "numba", "auto"}, optional
+    n_rows : int
+        Size of the data, for ``auto``.
+
+    Returns
+    -------
+    str
+        ``"numpy"`` or ``"numba"``.
+    """
+    name = (kernel or os.environ.get(ENV_VAR) or "auto").strip().lower()
+    if name == "auto":
+        return "numba" if n_rows >= AUTO_NUMBA_MIN_ROWS and numba_available() else "numpy"
+    if name not in KERNELS:
+        raise KernelError(
+            f"unknown femstat kernel {name!r}; use 'numpy', 'numba' or 'auto' "
+            f"(in the kernel argument or the {ENV_VAR} environment variable)"
+        )
+    if name == "numba" and not numba_available():
+        raise MissingDependencyError(
+            "the numba kernel needs the optional package 'numba'. "
+            "Install it with: pip install 'femstat[fast]', or unset FEMSTAT_KERNEL"
+        )
+    return name
+
+
+# --------------------------------------------------------------------------------------
+# Preparation: unsigned views and look-up tables covering every possible code value.
+
+
+def _unsigned(codes: np.ndarray) -> np.ndarray:
+    """A read-only unsigned view of 1- or 2-byte codes (-1 becomes 255 or 65535)."""
+    array = np.ascontiguousarray(codes)
+    unsigned = {1: np.uint8, 2: np.uint16}.get(array.dtype.itemsize)
+    if unsigned is None or array.dtype.kind not in "biu":
+        raise TypeError(f"expected 1- or 2-byte integer codes, got {array.dtype}")
+    view = array.view(unsigned)
+    view.flags.writeable = False  # the compiled kernel sees one array type for all inputs
+    return view
+
+
+def _full_table(
+    values: np.ndarray, lut: np.ndarray, offset: int, dtype: type[np.generic]
+) -> np.ndarray:
+    """``lut`` re-indexed by the unsigned view of ``values``, zero for other values.
+
+    Every possible value indexes inside the table, so rows hidden by a mask (whose
+    values are arbitrary) never read outside it. Negative signed codes (-1 for a missing
+    category) read ``lut`` from the end, as numpy indexing ``lut[codes]`` does.
+    """
+    table = np.zeros(256 if values.dtype.itemsize == 1 else 65536, dtype=dtype)
+    positions = (np.arange(len(lut), dtype=np.int64) + offset).astype(values.dtype)
+    table[_unsigned(positions)] = lut
+    if values.dtype.kind == "i" and offset == 0:
+        n_negative = min(len(lut), np.iinfo(values.dtype).max + 1)
+        negative = -np.arange(1, n_negative + 1, dtype=np.int64)
+        table[_unsigned(negative.astype(values.dtype))] = lut[negative]
+    table.flags.writeable = False
+    return table
+
+
+@dataclass(frozen=True)
+class _Rules:
+    """:class:`RuleInputs` as unsigned views and tables indexed by them."""
+
+    sex: np.ndarray
+    sex_scope: np.ndarray  # uint8: female -> 1 * _SCOPE_STRIDE, male -> 2 * (comparator)
+    iccs: np.ndarray
+    intentional: np.ndarray  # uint8 0/1
+    relationship: np.ndarray
+    group4: np.ndarray  # uint8: group * 4
+    values: tuple[np.ndarray, ...]
+    missing: tuple[np.ndarray, ...]
+    n_criteria: int
+    bits: np.ndarray
+    absent: bool
+    table: np.ndarray
+
+
+def _prepare_rules(inputs: RuleInputs, n_rows: int, *, comparator: bool) -> _Rules:
+    sex = _unsigned(inputs.sex)
+    scope = np.zeros(len(C.SEX), dtype=np.uint8)
+    scope[C.SEX.code_of("female")] = _SCOPE_STRIDE
+    if comparator:
+        scope[C.SEX.code_of("male")] = 2 * _SCOPE_STRIDE
+    if inputs.iccs is None:
+        # No iccs_code column: every record is 0101. Reading the sex codes again through
+        # an all-ones table keeps one code path (and one compiled signature).
+        iccs = sex
+        intentional = _full_table(inputs.sex, np.ones(len(C.SEX), dtype=np.uint8), 0, np.uint8)
+    elif inputs.iccs.dtype.itemsize <= 2:
+        assert inputs.intentional is not None
+        # The appended 0 is what a missing category (-1) reads: not intentional homicide.
+        flags = np.append(inputs.intentional, False).astype(np.uint8)
+        intentional = _full_table(inputs.iccs, flags, 0, np.uint8)
+        iccs = _unsigned(inputs.iccs)
+    else:  # more than 32,767 ICCS categories: look the flag up once, one byte a row
+        assert inputs.intentional is not None
+        flags = np.append(inputs.intentional, False).astype(np.uint8)[inputs.iccs]
+        iccs = _unsigned(flags)
+        intentional = _full_table(flags, np.array([0, 1], dtype=np.uint8), 0, np.uint8)
+    relationship = _unsigned(inputs.relationship)
+    group4 = (np.asarray(inputs.group_of_relationship, dtype=np.int64) * 4).astype(np.uint8)
+    values = tuple(_unsigned(v) for v, _ in inputs.criteria)
+    missing = tuple(_unsigned(m) for _, m in inputs.criteria)
+    for array in (iccs, relationship, *values, *missing):
+        if len(array) != n_rows:
+            raise ValueError("rule inputs of different lengths")  # pragma: no cover
+    if not values:  # the compiled kernel needs a tuple of one array type; never read
+        values = missing = (_NOTHING,)
+    return _Rules(
+        sex=sex,
+        sex_scope=_full_table(inputs.sex, scope, 0, np.uint8),
+        iccs=iccs,
+        intentional=intentional,
+        relationship=relationship,
+        group4=_full_table(inputs.relationship, group4, 0, np.uint8),
+        values=values,
+        missing=missing,
+        n_criteria=len(inputs.criteria),
+        bits=np.asarray(inputs.bits, dtype=np.int64),
+        absent=inputs.absent_criteria,
+        table=np.ascontiguousarray(inputs.table, dtype=np.uint8),
+    )
+
+
+_NOTHING = np.zeros(1, dtype=np.uint8)
+_NOTHING.flags.writeable = False
+_NO_RULES = _Rules(
+    sex=_NOTHING,
+    sex_scope=_NOTHING,
+    iccs=_NOTHING,
+    intentional=_NOTHING,
+    relationship=_NOTHING,
+    group4=_NOTHING,
+    values=(_NOTHING,),
+    missing=(_NOTHING,),
+    n_criteria=0,
+    bits=np.zeros(0, dtype=np.int64),
+    absent=False,
+    table=_NOTHING,
+)
+"""Stands in when no rule is read (counting given types): the kernels never index it."""
+
+
+@dataclass(frozen=True)
+class _Dim:
+    """A :class:`Dimension` with its stride folded into the table: cell terms."""
+
+    values: np.ndarray  # uint8 / uint16 view, or int64
+    terms: np.ndarray  # int64: level * stride
+    offset: int
+    missing: np.ndarray  # uint8 view; a 1-element dummy when has_missing is False
+    has_missing: bool
+    missing_term: int
+
+
+def _prepare_dim(dim: Dimension, stride: int, n_rows: int) -> _Dim:
+    terms = np.asarray(dim.lut, dtype=np.int64) * stride
+    values = dim.values
+    if len(values) != n_rows:
+        raise ValueError("breakdown codes of a different length")  # pragma: no cover
+    if values.dtype.itemsize <= 2 and values.dtype.kind in "biu":
+        raw = _unsigned(values)
+        terms = _full_table(values, terms, dim.offset, np.int64)
+        offset = 0
+    else:
+        if dim.missing is not None:
+            raise ValueError("a masked dimension needs 1- or 2-byte values")  # pragma: no cover
+        raw = np.ascontiguousarray(values, dtype=np.int64)
+        raw.flags.writeable = False
+        offset = dim.offset
+        terms.flags.writeable = False
+    if dim.missing is None:
+        missing, has_missing = _NOTHING, False
+    else:
+        missing, has_missing = _unsigned(dim.missing), True
+    return _Dim(raw, terms, offset, missing, has_missing, dim.missing_level * stride)
+
+
+@dataclass(frozen=True)
+class _Outputs:
+    """Where each key is counted: its type, and the male comparator's columns."""
+
+    type_of_key: np.ndarray  # uint8, _N_KEYS
+    partner_or_family: np.ndarray  # uint8 0/1, _N_KEYS
+    n_out: int
+    comparator: bool
+
+
+def _outputs(table: np.ndarray, comparator: bool) -> _Outputs:
+    keys = np.arange(_N_KEYS)
+    male = keys >= _MALE_KEY
+    type_of_key = table[np.where(male, keys - _MALE_KEY, keys)].astype(np.uint8)
+    group = (keys % _SCOPE_STRIDE) // 4
+    partner_or_family = (male & np.isin(group, _PARTNER_OR_FAMILY)).astype(np.uint8)
+    return _Outputs(type_of_key, partner_or_family, _N_TYPES + 2 * comparator, comparator)
+
+
+def _strides(sizes: Sequence[int], innermost: int) -> list[int]:
+    strides = []
+    step = innermost
+    for size in reversed(sizes):
+        strides.append(step)
+        step *= size
+    return strides[::-1]
+
+
+def _ranges(n_rows: int) -> list[tuple[int, int]]:
+    """Contiguous row ranges, one per thread."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cpus = os.cpu_count() or 1
+    n = max(1, min(cpus, n_rows // _THREAD_MIN_ROWS))
+    bounds = [n_rows * k // n for k in range(n + 1)]
+    return list(itertools.pairwise(bounds))
+
+
+def _run(ranges: list[tuple[int, int]], work: Callable[[int, int, int], None]) -> None:
+    """Run ``work(k, start, stop)`` for each range, on threads when there are several."""
+    if len(ranges) == 1:
+        work(0, *ranges[0])
+        return
+    with ThreadPoolExecutor(len(ranges), thread_name_prefix="femstat-kernel") as pool:
+        futures = [pool.submit(work, k, a, b) for k, (a, b) in enumerate(ranges)]
+        for future in futures:
+            future.result()
+
+
+# --------------------------------------------------------------------------------------
+# Public entry points.
+
+
+def count_cells(
+    dims: Sequence[Dimension],
+    n_rows: int,
+    *,
+    rules: RuleInputs | None = None,
+    types: np.ndarray | None = None,
+    comparator: bool = False,
+    kernel: str | None = None,
+) -> np.ndarray:
+    """Count records by breakdown group and femicide type, in one pass over the codes.
+
+    Parameters
+    ----------
+    dims : sequence of Dimension
+        The breakdown, outermost first.
+    n_rows : int
+    rules : RuleInputs, optional
+        What the rule reads. Without ``types``, each record is classified on the fly
+        (never stored); with ``types``, only the male comparator reads it.
+    types : numpy.ndarray, optional
+        Type codes of already classified records (non-negative, into
+        ``codes.FEMICIDE_TYPES``).
+    comparator : bool, default False
+        Also count male victims of intentional homicide (last column) and those killed
+        by a partner or family member (the column before). Needs ``rules``.
+    kernel : {"numpy", "numba", "auto"}, optional
+        See :func:`resolve`.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64, shape ``(prod(dim sizes), 6 [+ 2])``: the cube's counts in the mixed-radix
+        order of ``dims``, types in ``codes.FEMICIDE_TYPES`` order.
+    """
+    if rules is None and (types is None or comparator):
+        raise ValueError("count_cells needs the rule inputs to classify or compare")
+    table = np.zeros(_SCOPE_STRIDE * 2, dtype=np.uint8) if rules is None else rules.table
+    outputs = _outputs(table, comparator)
+    sizes = [d.size for d in dims]
+    n_groups = int(np.prod(sizes, dtype=np.int64))
+    strides = _strides(sizes, outputs.n_out)
+    prepared = [_prepare_dim(d, s, n_rows) for d, s in zip(dims, strides, strict=True)]
+    need_keys = rules is not None and (types is None or comparator)
+    prepared_rules = (
+        _prepare_rules(rules, n_rows, comparator=comparator)
+        if rules is not None and need_keys
+        else _NO_RULES
+    )
+    if types is None:
+        given = np.zeros(1, dtype=np.uint8)
+    else:
+        given = _unsigned(types)
+        if len(given) != n_rows:
+            raise ValueError("type codes of a different length")  # pragma: no cover
+    ranges = _ranges(n_rows)
+    hists = np.zeros((len(ranges), n_groups * outputs.n_out), dtype=np.int64)
+    if resolve(kernel, n_rows) == "numba":
+        run_range = _numba().count_range
+        dim_tuple = tuple(
+            (d.values, d.terms, d.offset, d.missing, d.has_missing, d.missing_term)
+            for d in prepared
+        )
+        if not dim_tuple:
+            # numba cannot iterate over an empty tuple: one level, term 0 for every value
+            # of some row-length array, changes nothing.
+            rows = given if types is not None else prepared_rules.sex
+            dim_tuple = ((rows, np.zeros(65536, dtype=np.int64), 0, _NOTHING, False, 0),)
+
+        def work(k: int, start: int, stop: int) -> None:
+            run_range(
+                start,
+                stop,
+                need_keys,
+                *_rule_args(prepared_rules),
+                dim_tuple,
+                outputs.type_of_key,
+                types is not None,
+                given,
+                outputs.comparator,
+                outputs.partner_or_family,
+                outputs.n_out,
+                hists[k],
+            )
+
+    else:
+
+        def work(k: int, start: int, stop: int) -> None:
+            _numpy_count_range(
+                start,
+                stop,
+                prepared_rules if need_keys else None,
+                prepared,
+                outputs,
+                given if types is not None else None,
+                hists[k],
+            )
+
+    _run(ranges, work)
+    return hists.sum(axis=0).reshape(n_groups, outputs.n_out)
+
+
+def classify_codes(
+    inputs: RuleInputs, n_rows: int, *, kernel: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every record's type code and criteria bit mask.
+
+    Parameters
+    ----------
+    inputs : RuleInputs
+    n_rows : int
+    kernel : {"numpy", "numba", "auto"}, optional
+        See :func:`resolve`.
+
+    Returns
+    -------
+    types : numpy.ndarray
+        int8 codes into ``codes.FEMICIDE_TYPES``.
+    criteria_met : numpy.ndarray
+        ``inputs.mask_dtype``: bit *i* set when criterion *i* of the rule set is true.
+    """
+    rules = _prepare_rules(inputs, n_rows, comparator=False)
+    types = np.empty(n_rows, dtype=np.int8)
+    met = np.zeros(n_rows, dtype=inputs.mask_dtype)
+    if resolve(kernel, n_rows) == "numba":
+        run_range = _numba().classify_range
+
+        def work(k: int, start: int, stop: int) -> None:
+            run_range(start, stop, *_rule_args(rules), types.view(np.uint8), met)
+
+    else:
+
+        def work(k: int, start: int, stop: int) -> None:
+            _numpy_classify_range(start, stop, rules, types.view(np.uint8), met)
+
+    _run(_ranges(n_rows), work)
+    return types, met
+
+
+def _rule_args(rules: _Rules) -> tuple[Any, ...]:
+    return (
+        rules.sex,
+        rules.sex_scope,
+        rules.iccs,
+        rules.intentional,
+        rules.relationship,
+        rules.group4,
+        rules.values,
+        rules.missing,
+        rules.n_criteria,
+        rules.bits,
+        rules.absent,
+        rules.table,
+    )
+
+
+# --------------------------------------------------------------------------------------
+# The numpy kernel: whole-block array operations into preallocated block buffers.
+
+
+def _numpy_keys(rules: _Rules, start: int, stop: int, key: np.ndarray, flag: np.ndarray) -> None:
+    """Write the rule key of rows ``start:stop`` into ``key`` (uint8); ``flag`` is scratch."""
+    np.take(rules.sex_scope, rules.sex[start:stop], out=key)
+    np.take(rules.intentional, rules.iccs[start:stop], out=flag)
+    key *= flag
+    np.take(rules.group4, rules.relationship[start:stop], out=flag)
+    key += flag
+    any_true = np.zeros(len(key), dtype=bool)
+    any_unknown = np.full(len(key), rules.absent, dtype=bool)
+    true = flag.view(bool)
+    for k in range(rules.n_criteria):
+        values = rules.values[k][start:stop].view(bool)
+        missing = rules.missing[k][start:stop].view(bool)
+        np.greater(values, missing, out=true)  # true and not missing
+        any_true |= true
+        any_unknown |= missing
+    np.left_shift(any_true.view(np.uint8), 1, out=flag)
+    key |= flag
+    key |= any_unknown.view(np.uint8)
+
+
+def _numpy_count_range(
+    start: int,
+    stop: int,
+    rules: _Rules | None,
+    dims: Sequence[_Dim],
+    outputs: _Outputs,
+    types: np.ndarray | None,
+    hist: np.ndarray,
+) -> None:
+    block = max(1, min(NUMPY_BLOCK_ROWS, stop - start))
+    key = np.empty(block, dtype=np.uint8)
+    flag = np.empty(block, dtype=np.uint8)
+    cell = np.empty(block, dtype=np.int64)
+    term = np.empty(block, dtype=np.int64)
+    counted = np.empty(block, dtype=np.int64)
+    small_hist = len(hist) <= block  # else a per-block bincount would cost more than add.at
+    type_of_key = outputs.type_of_key.astype(np.int64)  # np.take writes only its own dtype
+
+    def add(where: np.ndarray) -> None:
+        if small_hist:
+            hist[:] += np.bincount(where, minlength=len(hist))
+        else:
+            np.add.at(hist, where, 1)
+
+    for s in range(start, stop, block):
+        e = min(s + block, stop)
+        m = e - s
+        if rules is not None:
+            _numpy_keys(rules, s, e, key[:m], flag[:m])
+        cell[:m] = 0
+        for d in dims:
+            values = d.values[s:e]
+            np.take(d.terms, values - d.offset if d.offset else values, out=term[:m])
+            if d.has_missing:
+                np.copyto(term[:m], d.missing_term, where=d.missing[s:e].view(bool))
+            cell[:m] += term[:m]
+        if types is None:
+            np.take(type_of_key, key[:m], out=counted[:m])
+        else:
+            counted[:m] = types[s:e]
+        counted[:m] += cell[:m]
+        add(counted[:m])
+        if outputs.comparator:
+            male = key[:m] >= _MALE_KEY
+            add(cell[:m][male] + (outputs.n_out - 1))
+            partner_or_family = outputs.partner_or_family[key[:m]].view(bool)
+            add(cell[:m][partner_or_family] + (outputs.n_out - 2))
+
+
+def _numpy_classify_range(
+    start: int, stop: int, rules: _Rules, types: np.ndarray, met: np.ndarray
+) -> None:
+    block = max(1, min(NUMPY_BLOCK_ROWS, stop - start))
+    key = np.empty(block, dtype=np.uint8)
+    flag = np.empty(block, dtype=np.uint8)
+    true = np.empty(block, dtype=bool)
+    for s in range(start, stop, block):
+        e = min(s + block, stop)
+        m = e - s
+        _numpy_keys(rules, s, e, key[:m], flag[:m])
+        np.take(rules.table, key[:m], out=types[s:e])
+        out = met[s:e]
+        for k in range(rules.n_criteria):
+            np.greater(
+                rules.values[k][s:e].view(bool), rules.missing[k][s:e].view(bool), out=true[:m]
+            )
+            out |= true[:m].astype(met.dtype) << met.dtype.type(rules.bits[k])
+
+
+# --------------------------------------------------------------------------------------
+# The numba kernel. Plain functions here, compiled on first use by _numba(); each block's
+# loops are simple enough for LLVM to vectorise all but the histogram increments.
+
+_literal_unroll: Any = None  # numba.literal_unroll, bound by _numba() before compiling
+
+
+def _block_keys(
+    s: int,
+    e: int,
+    sex: np.ndarray,
+    sex_scope: np.ndarray,
+    iccs: np.ndarray,
+    intentional: np.ndarray,
+    relationship: np.ndarray,
+    group4: np.ndarray,
+    values: tuple[np.ndarray, ...],
+    missing: tuple[np.ndarray, ...],
+    n_criteria: int,
+    absent: bool,
+    key: np.ndarray,
+) -> None:
+    one = np.uint8(1)
+    sx = sex[s:e]
+    ic = iccs[s:e]
+    rl = relationship[s:e]
+    for i in range(e - s):
+        key[i] = np.uint8(sex_scope[sx[i]] * intentional[ic[i]] + group4[rl[i]])
+    if absent:
+        for i in range(e - s):
+            key[i] |= one
+    for k in range(n_criteria):
+        v = values[k][s:e]
+        m = missing[k][s:e]
+        for i in range(e - s):
+            key[i] |= np.uint8(((v[i] & (m[i] ^ one)) << one) | m[i])
+
+
+def _count_range(
+    start: int,
+    stop: int,
+    need_keys: bool,
+    sex: np.ndarray,
+    sex_scope: np.ndarray,
+    iccs: np.ndarray,
+    intentional: np.ndarray,
+    relationship: np.ndarray,
+    group4: np.ndarray,
+    values: tuple[np.ndarray, ...],
+    missing: tuple[np.ndarray, ...],
+    n_criteria: int,
+    bits: np.ndarray,
+    absent: bool,
+    table: np.ndarray,
+    dims: tuple[Any, ...],
+    type_of_key: np.ndarray,
+    given_types: bool,
+    types: np.ndarray,
+    comparator: bool,
+    partner_or_family: np.ndarray,
+    n_out: int,
+    hist: np.ndarray,
+) -> None:
+    block = NUMBA_BLOCK_ROWS
+    key = np.zeros(block, dtype=np.uint8)
+    cell = np.empty(block, dtype=np.int64)
+    male_key = np.uint8(_MALE_KEY)
+    for s in range(start, stop, block):
+        e = min(s + block, stop)
+        m = e - s
+        if need_keys:
+            _block_keys_jit(
+                s,
+                e,
+                sex,
+                sex_scope,
+                iccs,
+                intentional,
+                relationship,
+                group4,
+                values,
+                missing,
+                n_criteria,
+                absent,
+                key,
+            )
+        for i in range(m):
+            cell[i] = 0
+        for dim in _literal_unroll(dims):
+            raw, terms, offset, dim_missing, has_missing, missing_term = dim
+            r = raw[s:e]
+            if has_missing:
+                mm = dim_missing[s:e]
+                for i in range(m):
+                    cell[i] += missing_term if mm[i] else terms[r[i] - offset]
+            else:
+                for i in range(m):
+                    cell[i] += terms[r[i] - offset]
+        if given_types:
+            t = types[s:e]
+            for i in range(m):
+                hist[cell[i] + t[i]] += 1
+        else:
+            for i in range(m):
+                hist[cell[i] + type_of_key[key[i]]] += 1
+        if comparator:
+            for i in range(m):
+                k = key[i]
+                if k >= male_key:
+                    hist[cell[i] + n_out - 1] += 1
+                    if partner_or_family[k]:
+                        hist[cell[i] + n_out - 2] += 1
+
+
+def _classify_range(
+    start: int,
+    stop: int,
+    sex: np.ndarray,
+    sex_scope: np.ndarray,
+    iccs: np.ndarray,
+    intentional: np.ndarray,
+    relationship: np.ndarray,
+    group4: np.ndarray,
+    values: tuple[np.ndarray, ...],
+    missing: tuple[np.ndarray, ...],
+    n_criteria: int,
+    bits: np.ndarray,
+    absent: bool,
+    table: np.ndarray,
+    types: np.ndarray,
+    met: np.ndarray,
+) -> None:
+    block = NUMBA_BLOCK_ROWS
+    key = np.empty(block, dtype=np.uint8)
+    one = np.uint8(1)
+    for s in range(start, stop, block):
+        e = min(s + block, stop)
+        _block_keys_jit(
+            s,
+            e,
+            sex,
+            sex_scope,
+            iccs,
+            intentional,
+            relationship,
+            group4,
+            values,
+            missing,
+            n_criteria,
+            absent,
+            key,
+        )
+        t = types[s:e]
+        for i in range(e - s):
+            t[i] = table[key[i]]
+        out = met[s:e]
+        for k in range(n_criteria):
+            v = values[k][s:e]
+            mm = missing[k][s:e]
+            bit = bits[k]
+            for i in range(e - s):
+                out[i] |= (v[i] & (mm[i] ^ one)) << bit
+
+
+_block_keys_jit: Any = None  # the compiled _block_keys, bound by _numba()
+
+
+@lru_cache(maxsize=1)
+def _numba() -> SimpleNamespace:
+    """Compile-on-first-call versions of the numba kernel (cached on disk by numba)."""
+    try:
+        import numba
+    except ImportError as exc:  # pragma: no cover - resolve() checks first
+        raise MissingDependencyError(
+            "the numba kernel needs numba: pip install 'femstat[fast]'"
+        ) from exc
+    global _literal_unroll, _block_keys_jit
+    _literal_unroll = numba.literal_unroll
+    jit = numba.njit(nogil=True, cache=True)
+    _block_keys_jit = jit(_block_keys)
+    return SimpleNamespace(count_range=jit(_count_range), classify_range=jit(_classify_range))

@@ -1,0 +1,327 @@
+"""femstat on Dask DataFrames: classify and count each partition, add the cubes.
+
+:func:`femstat.counts` and :func:`femstat.indicators` accept a Dask DataFrame and come here;
+the functions below do the same with Dask-specific options. Each partition is validated,
+classified and counted where it lives, by the same pandas functions femstat uses in memory;
+only the partition cubes (small) and, for the id check, one 8-byte key per row travel to
+the client, which adds the cubes with :func:`femstat.add_cubes`. The result is exactly the
+cube of the whole data, as if it had been computed in memory.
+
+Why not validate with pandera on Dask? pandera's Dask backend runs the schema on each
+partition separately. Checks that need the whole data then go wrong both ways: a
+``victim_id`` repeated in two partitions passes (each partition alone is unique), and a
+frame-wide rule (the table is not empty, a total) fails on a valid table whose partitions
+happen to be empty or small. femstat validates partitions for what a partition can tell
+(codes, types, ranges) and runs the whole-data checks once, on the merged key set and the
+merged cube.
+
+Dask is an optional dependency: ``pip install 'femstat[dask]'``. Importing this module does
+not import Dask; only calling its functions does.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from functools import partial
+from typing import Any, Literal, overload
+
+import numpy as np
+import pandas as pd
+
+from femstat.ages import AgeScheme
+from femstat.classify import UN_2022, RuleSet
+from femstat.errors import require
+from femstat.stream import CubeAccumulator, _count_part, _Options, _PartCounts, _sorted_lookup
+from femstat.validate import ValidationReport
+from femstat.validate import validate as _validate_frame
+
+__all__ = ["counts", "indicators", "is_dask_frame", "validate"]
+
+_SOURCE = "Dask DataFrame"
+
+
+def is_dask_frame(obj: object) -> bool:
+    """Whether ``obj`` is a Dask DataFrame, without importing Dask.
+
+    A Dask DataFrame can only exist once ``dask.dataframe`` has been imported, so the
+    check looks in :data:`sys.modules` and costs nothing when Dask is not in use.
+    """
+    module = sys.modules.get("dask.dataframe")
+    frame_type = getattr(module, "DataFrame", None) if module is not None else None
+    return isinstance(frame_type, type) and isinstance(obj, frame_type)
+
+
+def _require_dask() -> Any:
+    require("dask.dataframe", "dask")
+    import dask
+
+    return dask
+
+
+def _check_frame(ddf: object) -> None:
+    if not is_dask_frame(ddf):
+        raise TypeError(
+            f"expected a Dask DataFrame, got {type(ddf).__name__}; for a pandas DataFrame "
+            "use femstat.counts / femstat.indicators / femstat.validate"
+        )
+
+
+def _partition_results(ddf: Any, options: _Options) -> list[_PartCounts]:
+    """Run :func:`femstat.stream._count_part` on every partition, results in order."""
+    dask = _require_dask()
+    # partial keeps the options out of Dask's argument traversal, which would take the
+    # dataclasses apart and rebuild them on the workers.
+    task = partial(_count_part, options=options)
+    delayed = [dask.delayed(task)(part) for part in ddf.to_delayed()]
+    return list(dask.compute(*delayed))
+
+
+def _accumulate(options: _Options, results: list[_PartCounts]) -> CubeAccumulator:
+    accumulator = CubeAccumulator._from_options(options, source=_SOURCE, unit="partition")
+    for part in results:
+        accumulator._add_counts(part)
+    return accumulator
+
+
+def _ids_lookup(ddf: Any, results: list[_PartCounts]) -> Any:
+    """The ids at given global row positions, read back from their partitions."""
+    bounds = np.concatenate([[0], np.cumsum([r.n_rows for r in results])])
+
+    def lookup(positions: np.ndarray) -> np.ndarray:
+        dask = _require_dask()
+        partition = np.searchsorted(bounds, positions, side="right") - 1
+        wanted = [int(i) for i in np.unique(partition)]
+        ids = ddf["victim_id"]
+        parts = dask.compute(*[ids.partitions[i] for i in wanted])
+        out = np.empty(len(positions), dtype=object)
+        for i, values in zip(wanted, parts, strict=True):
+            here = partition == i
+            out[here] = values.to_numpy(dtype=object)[positions[here] - bounds[i]]
+        return out
+
+    return _sorted_lookup(lookup)
+
+
+def counts(
+    ddf: Any,
+    by: Sequence[str] | str = (),
+    *,
+    type_column: str = "femicide_type",
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    male_comparator: bool = False,
+    rules: RuleSet = UN_2022,
+    check_unique_ids: bool = True,
+) -> pd.DataFrame:
+    """Count a Dask DataFrame's victims by a breakdown and type, partition by partition.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Victim microdata, raw, validated or classified, in any number of partitions.
+    by, type_column, age_groups, male_comparator, rules :
+        As for :func:`femstat.counts`.
+    check_unique_ids : bool, default True
+        Check that ``victim_id`` (when present) is unique across all partitions. Each
+        partition sends one 8-byte key per row to the client, which sorts them once
+        (about 16 bytes per row at that moment).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The complete count cube, equal to ``femstat.counts(ddf.compute(), by, ...)``.
+        Levels of free columns (``year``, ``area``) are the union over partitions.
+
+    Raises
+    ------
+    femstat.ValidationError
+        When a partition cannot be validated (rows are numbered 0-based over the whole
+        frame, partitions in order), when ``victim_id`` repeats anywhere in the frame, or
+        when it has no rows.
+
+    Notes
+    -----
+    Partitions without ``type_column`` are validated (:func:`femstat.validate`) and
+    classified with ``rules``; classified partitions are counted as they are. Unlike
+    :func:`femstat.counts` on an in-memory frame, unclassified partitions are validated
+    even when already canonical, because validation is where the ids are collected. The
+    data-quality warnings of all partitions are emitted once, as one
+    :class:`femstat.DataQualityWarning`. The whole computation runs in one pass
+    (:func:`dask.compute` over the partitions); a second, narrow pass reads back
+    ``victim_id`` values only when non-integer ids seem to repeat.
+    """
+    _check_frame(ddf)
+    options = _options(
+        ddf,
+        by,
+        type_column=type_column,
+        age_groups=age_groups,
+        male_comparator=male_comparator,
+        rules=rules,
+        check_unique_ids=check_unique_ids,
+    )
+    results = _partition_results(ddf, options)
+    accumulator = _accumulate(options, results)
+    cube: pd.DataFrame = accumulator._finish(
+        report=False, values_at=_ids_lookup(ddf, results), stacklevel=3
+    )
+    return cube
+
+
+def _options(
+    ddf: Any,
+    by: Sequence[str] | str | None,
+    *,
+    type_column: str,
+    age_groups: str | AgeScheme | Sequence[int],
+    male_comparator: bool,
+    rules: RuleSet,
+    check_unique_ids: bool,
+) -> _Options:
+    return _Options(
+        by=None if by is None else tuple([by] if isinstance(by, str) else by),
+        type_column=type_column,
+        age_groups=age_groups if isinstance(age_groups, str | AgeScheme) else tuple(age_groups),
+        male_comparator=male_comparator,
+        rules=rules,
+        mapping=None,
+        check_unique_ids=check_unique_ids and "victim_id" in ddf.columns,
+    )
+
+
+def indicators(
+    ddf: Any,
+    by: Sequence[str] | str = (),
+    *,
+    population: pd.DataFrame | None = None,
+    type_column: str = "femicide_type",
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    rules: RuleSet = UN_2022,
+    check_unique_ids: bool = True,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Femicide indicators of a Dask DataFrame, computed from its merged count cube.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Victim microdata in any number of partitions.
+    by, population, type_column, age_groups, rules :
+        As for :func:`femstat.indicators`.
+    check_unique_ids : bool, default True
+        As for :func:`counts`.
+    **kwargs
+        Other options of :func:`femstat.indicators` (``level``, ``share_method``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``femstat.indicators(ddf.compute(), by, ...)``.
+
+    Notes
+    -----
+    Only the cube crosses from Dask to pandas: the statistics (intervals, rates) are
+    computed on the client from :func:`counts` with the male comparator.
+    """
+    from femstat.indicators import indicators as _indicators
+
+    by_list = [by] if isinstance(by, str) else list(by)
+    cube = counts(
+        ddf,
+        by_list,
+        type_column=type_column,
+        age_groups=age_groups,
+        male_comparator=True,
+        rules=rules,
+        check_unique_ids=check_unique_ids,
+    )
+    return _indicators(
+        cube,
+        by_list,
+        population=population,
+        type_column=type_column,
+        age_groups=age_groups,
+        rules=rules,
+        **kwargs,
+    )
+
+
+def _validated_partition(df: pd.DataFrame, empty: pd.DataFrame) -> pd.DataFrame:
+    if len(df) == 0:
+        return empty  # validate refuses an empty table; the whole frame was checked
+    out: pd.DataFrame = _validate_frame(df, report=True)[0]
+    return out
+
+
+@overload
+def validate(ddf: Any, *, check_unique_ids: bool = ..., report: Literal[False] = ...) -> Any: ...
+
+
+@overload
+def validate(
+    ddf: Any, *, check_unique_ids: bool = ..., report: Literal[True]
+) -> tuple[Any, ValidationReport]: ...
+
+
+def validate(
+    ddf: Any, *, check_unique_ids: bool = True, report: bool = False
+) -> Any | tuple[Any, ValidationReport]:
+    """Validate a Dask DataFrame: partition checks everywhere, whole-data checks once.
+
+    Runs one pass over the data now (validating every partition and collecting the ids),
+    raises if anything is wrong, and returns the validated frame lazily: each partition
+    is validated again when the result is computed, so persist it if you reuse it.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Raw victim microdata.
+    check_unique_ids : bool, default True
+        Check ``victim_id`` across all partitions (see :func:`counts`).
+    report : bool, default False
+        Also return the merged :class:`femstat.ValidationReport`; otherwise its warnings
+        are emitted once.
+
+    Returns
+    -------
+    dask.dataframe.DataFrame or (dask.dataframe.DataFrame, ValidationReport)
+        The validated frame in canonical dtypes. Categorical columns whose categories
+        differ between partitions (``area``, ``iccs_code``) have unknown categories in
+        its metadata.
+
+    Raises
+    ------
+    femstat.ValidationError
+        As :func:`femstat.validate` would for ``ddf.compute()``; row positions are
+        0-based over the whole frame, partitions in order.
+    """
+    _check_frame(ddf)
+    dd: Any = require("dask.dataframe", "dask")
+    options = _options(
+        ddf,
+        None,
+        type_column="\x00no type column",  # validate every partition, classified or not
+        age_groups="unodc",
+        male_comparator=False,
+        rules=UN_2022,
+        check_unique_ids=check_unique_ids,
+    )
+    results = _partition_results(ddf, options)
+    accumulator = _accumulate(options, results)
+    merged = accumulator._check_whole(_ids_lookup(ddf, results))
+    metas = [r.meta for r in results if r.meta is not None]
+    meta = metas[0]
+    empty = meta.copy()
+    varying = [
+        name
+        for name in meta.columns
+        if isinstance(meta[name].dtype, pd.CategoricalDtype)
+        and any(m[name].dtype != meta[name].dtype for m in metas[1:])
+    ]
+    if varying:
+        meta = dd.utils.clear_known_categories(meta, cols=varying)
+    validated = ddf.map_partitions(partial(_validated_partition, empty=empty), meta=meta)
+    if report:
+        return validated, merged
+    accumulator._warn(merged, stacklevel=2)
+    return validated

@@ -1,0 +1,584 @@
+"""Charts of femicide indicators, readable in print and by colour-blind readers.
+
+Every function takes a table made by femstat (an indicator table from
+:func:`femstat.indicators`, usually passed through :func:`femstat.suppress` first, or a
+completeness table) and returns a :class:`matplotlib.figure.Figure`; saving and closing it
+is the caller's job (:func:`femstat.report.build_report` does both).
+
+Design rules, applied to every chart:
+
+- colours from the Okabe–Ito palette (Okabe and Ito 2008 [1]_), safe for the common forms of
+  colour blindness;
+- colour is never the only cue: bars carry hatching, lines differ in marker and dash, and
+  values are written on the chart (direct labels), so a greyscale print loses nothing;
+- titles and axis labels say what is counted and in which unit ("per 100,000 women");
+- confidence intervals are drawn (error bars or a shaded band) and their level stated;
+- suppressed cells (:func:`femstat.suppress`) are not drawn and are marked ``[c]``, so a
+  chart never reveals a count that the tables withhold.
+
+matplotlib (extra ``plot``) is imported when a chart is drawn, with the non-interactive
+Agg backend, so importing this module costs nothing and works on servers without a display.
+
+References
+----------
+.. [1] Okabe, M., & Ito, K. (2008). Color Universal Design (CUD): how to make figures and
+   presentations that are friendly to colorblind people. J*Fly Data Depository.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from femstat.errors import require
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "OKABE_ITO",
+    "TYPE_LABELS",
+    "TYPE_STYLES",
+    "age_chart",
+    "breakdown_chart",
+    "completeness_chart",
+    "label",
+    "trend_chart",
+    "typology_chart",
+]
+
+OKABE_ITO: Mapping[str, str] = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky_blue": "#56B4E9",
+    "bluish_green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish_purple": "#CC79A7",
+}
+"""The Okabe–Ito colour-blind-safe palette."""
+
+_GREY = "#BBBBBB"
+
+TYPE_STYLES: Mapping[str, tuple[str, str]] = {
+    "intimate_partner": (OKABE_ITO["vermillion"], "///"),
+    "family_member": (OKABE_ITO["orange"], "\\\\\\"),
+    "other_perpetrator": (OKABE_ITO["reddish_purple"], "xx"),
+    "undetermined": (_GREY, ".."),
+    "not_femicide": (OKABE_ITO["sky_blue"], ""),
+    "femicide": (OKABE_ITO["blue"], ""),
+    "female_homicide": (OKABE_ITO["black"], ""),
+    "partner_or_family": (OKABE_ITO["bluish_green"], ""),
+}
+"""Fill colour and hatch of each femicide type: the hatch keeps types apart in greyscale."""
+
+TYPE_LABELS: Mapping[str, str] = {
+    "intimate_partner": "Intimate partner",
+    "family_member": "Family member",
+    "other_perpetrator": "Other perpetrator (criteria met)",
+    "not_femicide": "Not femicide",
+    "undetermined": "Undetermined",
+    "out_of_scope": "Out of scope",
+    "femicide": "Femicide (identified)",
+    "female_homicide": "Female homicide",
+    "partner_or_family": "Intimate partner or family member",
+    "male_partner_or_family": "Male victims: partner or family member",
+}
+"""Readable names of the rows of an indicator table."""
+
+IN_SCOPE_TYPES: tuple[str, ...] = (
+    "intimate_partner",
+    "family_member",
+    "other_perpetrator",
+    "undetermined",
+    "not_femicide",
+)
+"""The five in-scope types, femicides first, in the order charts stack them."""
+
+_SUPPRESSED = "[c]"
+_RC: dict[str, Any] = {
+    "font.size": 11,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.labelsize": 11,
+    "xtick.labelsize": 10,
+    "ytick.labelsize": 10,
+    "legend.fontsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.color": "#D9D9D9",
+    "grid.linewidth": 0.7,
+    "axes.axisbelow": True,
+    "hatch.linewidth": 0.8,
+    "hatch.color": "#222222",
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "savefig.bbox": "tight",
+    "svg.fonttype": "none",
+}
+
+
+def label(code: object) -> str:
+    """Readable form of a code: a femicide type's name, else ``"open_area"`` → ``"Open area"``."""
+    text = str(code)
+    if text in TYPE_LABELS:
+        return TYPE_LABELS[text]
+    return text.replace("_", " ").capitalize()
+
+
+def _pyplot() -> Any:
+    matplotlib: Any = require("matplotlib", "plot")
+    # Agg renders to files only: works without a display and never opens windows.
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+@contextmanager
+def _style() -> Iterator[Any]:
+    plt = _pyplot()
+    with plt.rc_context(_RC):
+        yield plt
+
+
+def _thousands(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _level_text(level: float) -> str:
+    return f"{level * 100:g} %"
+
+
+def _rows(table: pd.DataFrame, type_column: str = "femicide_type") -> dict[str, pd.Series]:
+    """One row per type of an indicator table without a breakdown, keyed by the type."""
+    if type_column not in table.columns:
+        raise ValueError(f"expected an indicator table with a {type_column!r} column")
+    return {str(row[type_column]): row for _, row in table.iterrows()}
+
+
+def _is_suppressed(row: pd.Series) -> bool:
+    return bool(row.get("suppressed", False)) or pd.isna(row.get("count"))
+
+
+def _bar_height(n: int) -> float:
+    return 1.6 + 0.42 * n
+
+
+def typology_chart(
+    table: pd.DataFrame,
+    *,
+    title: str = "Female homicide victims by femicide type",
+    type_column: str = "femicide_type",
+) -> Figure:
+    """Horizontal bars of the victims of each in-scope femicide type, with direct labels.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An indicator table without a breakdown (one row per type), optionally suppressed.
+    title : str
+    type_column : str, default ``"femicide_type"``
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    rows = _rows(table, type_column)
+    types = [t for t in IN_SCOPE_TYPES if t in rows]
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(8, _bar_height(len(types))))
+        y = np.arange(len(types))[::-1]
+        counts = [0.0 if _is_suppressed(rows[t]) else float(rows[t]["count"]) for t in types]
+        top = max(counts) if counts and max(counts) > 0 else 1.0
+        for yi, name, n in zip(y, types, counts, strict=True):
+            colour, hatch = TYPE_STYLES[name]
+            ax.barh(yi, n, color=colour, hatch=hatch, edgecolor="#222222", linewidth=0.6)
+            row = rows[name]
+            if _is_suppressed(row):
+                text = f"{_SUPPRESSED} suppressed"
+            else:
+                share = row.get("share", np.nan)
+                text = _thousands(n) + ("" if pd.isna(share) else f"  ({share * 100:.1f} %)")
+            ax.text(n + top * 0.01, yi, text, va="center", ha="left", fontsize=10)
+        ax.set_yticks(y, [label(t) for t in types])
+        ax.set_xlim(0, top * 1.32)
+        ax.set_xlabel("Victims (number); share of female homicide victims in brackets")
+        ax.set_title(title, loc="left")
+        ax.grid(axis="y", visible=False)
+        fig.tight_layout()
+    return fig
+
+
+def completeness_chart(
+    completeness: pd.DataFrame | pd.Series,
+    *,
+    title: str = "Information unknown among female homicide victims",
+) -> Figure:
+    """Bars of the share of in-scope records with each item unknown.
+
+    Parameters
+    ----------
+    completeness : pandas.DataFrame or pandas.Series
+        A table from :func:`femstat.completeness` without a breakdown (its one row is
+        used), or that row as a Series.
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    row = completeness.iloc[0] if isinstance(completeness, pd.DataFrame) else completeness
+    items = [c for c in row.index if str(c).endswith("_unknown") or c == "undetermined"]
+    names = [
+        "Classified undetermined" if c == "undetermined" else label(str(c)[: -len("_unknown")])
+        for c in items
+    ]
+    values = [float(row[c]) * 100 if pd.notna(row[c]) else np.nan for c in items]
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(8, _bar_height(len(items))))
+        y = np.arange(len(items))[::-1]
+        for yi, value in zip(y, values, strict=True):
+            ax.barh(
+                yi,
+                0 if np.isnan(value) else value,
+                color=OKABE_ITO["blue"],
+                edgecolor="#222222",
+                linewidth=0.6,
+            )
+            text = f"{_SUPPRESSED} suppressed" if np.isnan(value) else f"{value:.1f} %"
+            ax.text((0 if np.isnan(value) else value) + 1, yi, text, va="center", fontsize=10)
+        ax.set_yticks(y, names)
+        ax.set_xlim(0, 110)
+        ax.set_xticks(range(0, 101, 20))
+        ax.set_xlabel("Share of female homicide victims with the item unknown (%)")
+        ax.set_title(title, loc="left")
+        ax.grid(axis="y", visible=False)
+        fig.tight_layout()
+    return fig
+
+
+def trend_chart(
+    table: pd.DataFrame,
+    *,
+    of: str = "femicide",
+    value: str = "rate",
+    upper: pd.Series | None = None,
+    comparison: str | None = "female_homicide",
+    apc: tuple[float, float, float] | None = None,
+    level: float = 0.95,
+    title: str | None = None,
+    type_column: str = "femicide_type",
+) -> Figure:
+    """A rate (or count) by year with its confidence band, the upper bound and the APC.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An indicator table by ``year`` (optionally suppressed). For ``value="rate"`` it
+        needs ``rate``, ``rate_lower`` and ``rate_upper``; for ``value="count"``, the band
+        is drawn from ``count_lower`` and ``count_upper`` when present.
+    of : str, default ``"femicide"``
+        The row drawn with its interval band.
+    value : {"rate", "count"}
+    upper : pandas.Series, optional
+        The upper bound of femicide (identified + undetermined) by year, in the same unit,
+        indexed by year; drawn as a dashed line.
+    comparison : str or None, default ``"female_homicide"``
+        Another row drawn as a dotted line for context (no band).
+    apc : (float, float, float), optional
+        Annual percent change of ``of`` and its limits, written on the chart.
+    level : float, default 0.95
+        Confidence level of the band, for the legend.
+    title : str, optional
+    type_column : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if value not in ("rate", "count"):
+        raise ValueError(f"value must be 'rate' or 'count', not {value!r}")
+    if "year" not in table.columns:
+        raise ValueError("trend_chart needs an indicator table by year")
+    unit = "per 100,000 women" if value == "rate" else "victims"
+    main = table[table[type_column].astype(str) == of].sort_values("year")
+    years = main["year"].to_numpy(dtype=np.float64)
+    y = main[value].to_numpy(dtype=np.float64, na_value=np.nan)
+    lo_col, up_col = f"{value}_lower", f"{value}_upper"
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(8, 4.8))
+        if lo_col in main.columns and up_col in main.columns:
+            ax.fill_between(
+                years,
+                main[lo_col].to_numpy(dtype=np.float64, na_value=np.nan),
+                main[up_col].to_numpy(dtype=np.float64, na_value=np.nan),
+                color=OKABE_ITO["sky_blue"],
+                alpha=0.35,
+                linewidth=0,
+                label=f"{_level_text(level)} confidence interval",
+            )
+        ax.plot(
+            years,
+            y,
+            color=OKABE_ITO["blue"],
+            marker="o",
+            linewidth=2.2,
+            markersize=6,
+            label=f"{label(of)} {value}",
+        )
+        if upper is not None:
+            up = upper.reindex(main["year"].to_numpy()).to_numpy(dtype=np.float64)
+            ax.plot(
+                years,
+                up,
+                color=OKABE_ITO["vermillion"],
+                marker="^",
+                linestyle="--",
+                linewidth=1.8,
+                markersize=6,
+                label="Upper bound (femicide + undetermined)",
+            )
+        if comparison is not None:
+            other = table[table[type_column].astype(str) == comparison].sort_values("year")
+            if not other.empty:
+                ax.plot(
+                    other["year"].to_numpy(dtype=np.float64),
+                    other[value].to_numpy(dtype=np.float64, na_value=np.nan),
+                    color=OKABE_ITO["black"],
+                    marker="s",
+                    linestyle=":",
+                    linewidth=1.8,
+                    markersize=5,
+                    label=f"{label(comparison)} {value} (all in-scope victims)",
+                )
+        hidden = years[np.isnan(y)]
+        for year in hidden:
+            ax.annotate(_SUPPRESSED, (year, 0), ha="center", va="bottom", fontsize=10)
+        if apc is not None and np.isfinite(apc[0]):
+            ax.text(
+                0.99,
+                0.03,
+                f"Annual percent change: {apc[0]:+.1f} % per year\n"
+                f"({_level_text(level)} CI {apc[1]:+.1f} to {apc[2]:+.1f})",
+                transform=ax.transAxes,
+                ha="right",
+                va="bottom",
+                fontsize=10,
+                bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#888888"},
+            )
+        ax.set_ylim(bottom=0)
+        top = ax.get_ylim()[1]
+        ax.set_ylim(0, top * 1.25)
+        if len(years):
+            ax.set_xticks(np.unique(years).astype(int))
+        ax.set_xlabel("Year of killing")
+        ax.set_ylabel(f"{value.capitalize()} ({unit})" if value == "rate" else "Victims (number)")
+        ax.set_title(
+            title or f"{label(of)} {value} by year ({unit})",
+            loc="left",
+        )
+        ax.legend(loc="upper left", ncols=2, frameon=False, fontsize=9)
+        fig.tight_layout()
+    return fig
+
+
+def age_chart(
+    table: pd.DataFrame,
+    *,
+    types: Sequence[str] = ("femicide", "female_homicide"),
+    value: str = "rate",
+    level: float = 0.95,
+    title: str | None = None,
+    type_column: str = "femicide_type",
+) -> Figure:
+    """Rates (or counts) by age group with confidence intervals as error bars.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An indicator table by ``age_group`` (optionally suppressed). The ``unknown`` age
+        group is left out: it has no population.
+    types : sequence of str
+        Rows to draw side by side; each gets its own marker and colour.
+    value : {"rate", "count", "share"}
+    level : float, default 0.95
+    title : str, optional
+    type_column : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if value not in ("rate", "count", "share"):
+        raise ValueError(f"value must be 'rate', 'count' or 'share', not {value!r}")
+    data = table[table["age_group"].astype(str) != "unknown"]
+    groups = list(dict.fromkeys(data["age_group"].astype(str)))
+    unit = {
+        "rate": "per 100,000 women in the age group",
+        "count": "victims",
+        "share": "% of female homicide victims",
+    }[value]
+    scale = 100.0 if value == "share" else 1.0
+    markers = ["o", "s", "D", "^"]
+    colours = [OKABE_ITO["blue"], OKABE_ITO["black"], OKABE_ITO["vermillion"], OKABE_ITO["orange"]]
+    width = 0.38 if value == "count" else 0.18
+    if value == "count":
+        colours = [OKABE_ITO["blue"], _GREY, OKABE_ITO["vermillion"], OKABE_ITO["orange"]]
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(8, 4.8))
+        x = np.arange(len(groups), dtype=np.float64)
+        offsets = (np.arange(len(types)) - (len(types) - 1) / 2) * width
+        for i, name in enumerate(types):
+            rows = data[data[type_column].astype(str) == name].set_index(
+                data[data[type_column].astype(str) == name]["age_group"].astype(str)
+            )
+            rows = rows.reindex(groups)
+            y = rows[value].to_numpy(dtype=np.float64, na_value=np.nan) * scale
+            lo_col, up_col = f"{value}_lower", f"{value}_upper"
+            yerr = None
+            if lo_col in rows.columns and up_col in rows.columns:
+                lo = rows[lo_col].to_numpy(dtype=np.float64, na_value=np.nan) * scale
+                up = rows[up_col].to_numpy(dtype=np.float64, na_value=np.nan) * scale
+                yerr = np.vstack([np.clip(y - lo, 0, None), np.clip(up - y, 0, None)])
+            colour = colours[i % len(colours)]
+            if value == "count":
+                # Counts start at zero: bars, hatched so that series differ in greyscale.
+                ax.bar(
+                    x + offsets[i],
+                    np.nan_to_num(y),
+                    width=width * 0.95,
+                    color=colour,
+                    hatch=["", "//", "..", "xx"][i % 4],
+                    edgecolor="#222222",
+                    linewidth=0.5,
+                    label=label(name),
+                )
+            else:
+                ax.errorbar(
+                    x + offsets[i],
+                    y,
+                    yerr=yerr,
+                    fmt=markers[i % len(markers)],
+                    color=colour,
+                    markersize=7,
+                    capsize=4,
+                    elinewidth=1.5,
+                    label=label(name) + (f" ({_level_text(level)} CI)" if yerr is not None else ""),
+                )
+            for xi, yi in zip(x + offsets[i], y, strict=True):
+                if np.isnan(yi):
+                    ax.annotate(_SUPPRESSED, (xi, 0), ha="center", va="bottom", fontsize=9)
+        ax.set_xticks(x, groups)
+        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
+        ax.set_xlabel("Age group of the victim (years)")
+        ax.set_ylabel("Victims (number)" if value == "count" else f"{value.capitalize()} ({unit})")
+        default = (
+            "Victims by age group (number)"
+            if value == "count"
+            else f"{value.capitalize()} by age group ({unit})"
+        )
+        ax.set_title(title or default, loc="left")
+        ax.grid(axis="x", visible=False)
+        ax.legend(loc="upper left", frameon=False)
+        fig.tight_layout()
+    return fig
+
+
+def breakdown_chart(
+    table: pd.DataFrame,
+    column: str,
+    *,
+    title: str | None = None,
+    type_column: str = "femicide_type",
+) -> Figure:
+    """Stacked bars of female homicide victims by a breakdown, split by femicide type.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        An indicator table by ``column`` (optionally suppressed).
+    column : str
+        The breakdown, e.g. ``"mechanism"``, ``"place"``, ``"relationship_group"``.
+    title : str, optional
+    type_column : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    A suppressed segment is left out of its bar, and the category is marked ``[c]``; the
+    label at the end of each bar is the category's number of female homicide victims.
+    """
+    categories = list(dict.fromkeys(table[column].astype(str)))
+    wide: dict[str, np.ndarray] = {}
+    hidden = np.zeros(len(categories), dtype=bool)
+    for name in IN_SCOPE_TYPES:
+        rows = table[table[type_column].astype(str) == name]
+        rows = rows.set_index(rows[column].astype(str)).reindex(categories)
+        counts = rows["count"].to_numpy(dtype=np.float64, na_value=np.nan)
+        hidden |= np.isnan(counts)
+        wide[name] = np.nan_to_num(counts)
+    totals_rows = table[table[type_column].astype(str) == "female_homicide"]
+    totals_rows = totals_rows.set_index(totals_rows[column].astype(str)).reindex(categories)
+    totals = totals_rows["count"].to_numpy(dtype=np.float64, na_value=np.nan)
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(8, _bar_height(len(categories)) + 0.6))
+        y = np.arange(len(categories))[::-1]
+        left = np.zeros(len(categories))
+        for name in IN_SCOPE_TYPES:
+            colour, hatch = TYPE_STYLES[name]
+            ax.barh(
+                y,
+                wide[name],
+                left=left,
+                color=colour,
+                hatch=hatch,
+                edgecolor="#222222",
+                linewidth=0.5,
+                label=label(name),
+            )
+            left += wide[name]
+        top = float(np.nanmax(left)) if len(left) and np.nanmax(left) > 0 else 1.0
+        for yi, end, total in zip(y, left, totals, strict=True):
+            text = f"n = {_thousands(total)}" if np.isfinite(total) else f"n = {_SUPPRESSED}"
+            ax.text(end + top * 0.01, yi, text, va="center", fontsize=10)
+        ticks = [
+            label(c) + (f" {_SUPPRESSED}" if h else "")
+            for c, h in zip(categories, hidden, strict=True)
+        ]
+        ax.set_yticks(y, ticks)
+        ax.set_xlim(0, top * 1.22)
+        ax.set_xlabel("Female homicide victims (number)")
+        # The legend sits between the title and the bars; the title's pad leaves it room.
+        ax.set_title(
+            title or f"Female homicide victims by {label(column).lower()}", loc="left", pad=44
+        )
+        ax.grid(axis="y", visible=False)
+        ax.legend(
+            loc="lower left",
+            bbox_to_anchor=(0.0, 1.01),
+            ncols=3,
+            frameon=False,
+            fontsize=9,
+        )
+        if hidden.any():
+            fig.text(
+                0.01,
+                0.0,
+                f"{_SUPPRESSED}: the category has a suppressed cell (small count), not drawn.",
+                fontsize=9,
+                ha="left",
+                va="bottom",
+            )
+        fig.tight_layout()
+    return fig

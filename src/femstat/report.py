@@ -1,0 +1,1555 @@
+"""The femstat report: one self-contained HTML file and its Markdown twin.
+
+:func:`build_report` turns victim microdata (and, optionally, a female population table)
+into a report whose sections come in a fixed order, data quality first:
+
+1. data completeness (what the typology needed and did not get);
+2. counts by femicide type;
+3. rates per 100,000 women with confidence intervals (needs a population);
+4. bounds (identified femicides, and identified plus undetermined);
+5. the trend by year, with the annual percent change;
+6. breakdowns by age group, mechanism, place and relationship;
+7. methods: rule set, interval methods, confidence level(s), suppression threshold,
+   femstat version and data source.
+
+Both files are rendered from one document model, so they say the same thing. Every value
+put into the HTML passes through :func:`html.escape`; the HTML loads nothing from outside
+(charts are inline base64 PNG, the style sheet is inline, and a Content-Security-Policy
+forbids any other source). The Markdown file links the same charts, written as PNG files
+next to it. The published tables are written too (``tables/``, CSV with metadata sidecars
+and one SDMX-CSV file).
+
+Privacy. The report is built from coded variables only (type, year, area, age group,
+mechanism, place, relationship); no other input column is read, so free-text fields never
+reach it. Every published count from 1 to ``min_count - 1`` is suppressed with
+:func:`femstat.suppress`, with the shares and rates derived from it, and marked ``[c]``;
+charts leave suppressed cells out.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from femstat import codes as C
+from femstat.classify import UN_2022, RuleSet
+from femstat.errors import FemstatError, PopulationError
+
+__all__ = [
+    "REPORT_STEPS",
+    "ReportFiles",
+    "build_report",
+    "population_for",
+]
+
+REPORT_STEPS: tuple[str, ...] = (
+    "validating",
+    "classifying",
+    "completeness",
+    "counts by type",
+    "rates",
+    "bounds",
+    "trend",
+    "breakdowns",
+    "writing",
+)
+"""The steps :func:`build_report` announces to its ``progress`` callback, in order."""
+
+_SUPPRESSED = "[c]"
+_UNRELIABLE = "[u]"
+_DASH = "–"
+
+
+class ReportError(FemstatError, ValueError):
+    """A report that cannot be built as asked."""
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """What :func:`build_report` wrote.
+
+    Attributes
+    ----------
+    out_dir : pathlib.Path
+    html : pathlib.Path or None
+        The self-contained HTML report.
+    markdown : pathlib.Path or None
+        The Markdown report; its charts are the PNG files in ``charts``.
+    charts : tuple of pathlib.Path
+        The chart images (written with the Markdown report).
+    tables : tuple of pathlib.Path
+        The published (suppressed) tables, with their metadata sidecars.
+    summary : pandas.DataFrame
+        The suppressed counts by femicide type for the whole data, for a quick look.
+    """
+
+    out_dir: Path
+    html: Path | None
+    markdown: Path | None
+    charts: tuple[Path, ...]
+    tables: tuple[Path, ...]
+    summary: pd.DataFrame = field(repr=False, compare=False)
+
+    @property
+    def paths(self) -> tuple[Path, ...]:
+        """Every file written."""
+        main = tuple(p for p in (self.html, self.markdown) if p is not None)
+        return (*main, *self.charts, *self.tables)
+
+
+# --------------------------------------------------------------------------- document model
+
+
+@dataclass
+class _Cell:
+    text: str
+    kind: str = ""  # "num", "c" (suppressed), "u" (unreliable); "" is a label
+
+
+@dataclass
+class _Table:
+    caption: str
+    header: list[str]
+    rows: list[list[_Cell]]
+    total_rows: set[int] = field(default_factory=set)
+    note: str = ""
+    number: int = 0  # set by _number once every section exists
+
+
+@dataclass
+class _Figure:
+    stem: str
+    alt: str
+    caption: str
+    png: bytes
+    number: int = 0
+
+
+@dataclass
+class _Bullets:
+    items: list[str]
+
+
+@dataclass
+class _Heading:
+    text: str
+
+
+_Block = str | _Bullets | _Table | _Figure | _Heading
+
+
+@dataclass
+class _Section:
+    anchor: str
+    title: str
+    blocks: list[_Block] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _label(code: object) -> str:
+    from femstat.plots import label
+
+    return label(code)
+
+
+def _missing(value: Any) -> bool:
+    return value is None or bool(pd.isna(value))
+
+
+def _n(value: Any) -> _Cell:
+    if _missing(value):
+        return _Cell(_SUPPRESSED, "c")
+    return _Cell(f"{int(float(value)):,}", "num")
+
+
+def _pct(value: Any, *, hidden: bool = False) -> _Cell:
+    if hidden:
+        return _Cell(_SUPPRESSED, "c")
+    if _missing(value):
+        return _Cell(_DASH, "num")
+    return _Cell(f"{float(value) * 100:.1f}", "num")
+
+
+def _rate_text(value: float) -> str:
+    return f"{value:.2f}" if abs(value) >= 0.1 or value == 0 else f"{value:.3f}"
+
+
+def _rate(value: Any, *, hidden: bool = False, reliable: bool = True) -> _Cell:
+    if hidden:
+        return _Cell(_SUPPRESSED, "c")
+    if _missing(value):
+        return _Cell(_DASH, "num")
+    text = _rate_text(float(value))
+    return _Cell(text, "num") if reliable else _Cell(f"{text} {_UNRELIABLE}", "u")
+
+
+def _interval(lower: Any, upper: Any, *, scale: float = 1.0, hidden: bool = False) -> _Cell:
+    if hidden:
+        return _Cell(_SUPPRESSED, "c")
+    if _missing(lower) or _missing(upper):
+        return _Cell(_DASH, "num")
+    lo, up = float(lower) * scale, float(upper) * scale
+    if scale == 100.0:
+        return _Cell(f"{lo:.1f}{_DASH}{up:.1f}", "num")
+    return _Cell(f"{_rate_text(lo)}{_DASH}{_rate_text(up)}", "num")
+
+
+def _level_text(level: float) -> str:
+    return f"{level * 100:g} %"
+
+
+def _suffix(i: int, level: float) -> str:
+    from femstat.indicators import level_suffix
+
+    return "" if i == 0 else f"_{level_suffix(level)}"
+
+
+def _png(fig: Any) -> bytes:
+    from femstat.plots import _pyplot
+
+    buffer = io.BytesIO()
+    # No "Software" tag: the PNG bytes then depend on the chart only.
+    fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
+    _pyplot().close(fig)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- data helpers
+
+
+def population_for(population: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame | None:
+    """A population table summed to the keys of a breakdown.
+
+    Parameters
+    ----------
+    population : pandas.DataFrame
+        A ``population`` column keyed by other columns (and optionally ``sex``).
+    by : sequence of str
+        The breakdown of the indicators that need it.
+
+    Returns
+    -------
+    pandas.DataFrame or None
+        The population summed over every key not in ``by`` (``sex`` is kept), or None
+        when a ``by`` column is not a key of the population (no rate can be computed).
+
+    Raises
+    ------
+    femstat.PopulationError
+        When the table has no ``population`` column.
+    """
+    if "population" not in population.columns:
+        raise PopulationError(
+            "the population table has no 'population' column; name the denominator column "
+            "'population'"
+        )
+    keys = [c for c in population.columns if c not in ("population", "sex")]
+    if any(b not in keys for b in by):
+        return None
+    keep = [k for k in keys if k in by] + (["sex"] if "sex" in population.columns else [])
+    values = pd.to_numeric(population["population"], errors="coerce")
+    frame = population.assign(population=values)
+    if not keep:
+        return pd.DataFrame({"population": [float(values.sum(min_count=1))]})
+    grouped = frame.groupby(keep, observed=True, sort=True, dropna=False)["population"]
+    return grouped.sum(min_count=1).reset_index()
+
+
+def _place_group(typed: pd.DataFrame) -> pd.Series:
+    groups = list(dict.fromkeys(C.PLACE_GROUP[code] for code in C.PLACE.codes))
+    lookup = np.array([groups.index(C.PLACE_GROUP[code]) for code in C.PLACE.codes])
+    codes = typed["place"].cat.codes.to_numpy()
+    mapped = np.where(codes >= 0, lookup[np.clip(codes, 0, None)], -1)
+    dtype = pd.CategoricalDtype(groups, ordered=True)
+    return pd.Series(pd.Categorical.from_codes(mapped, dtype=dtype), index=typed.index)
+
+
+def _rows_by(table: pd.DataFrame, key: str | None, kind: str) -> pd.DataFrame:
+    rows = table[table["femicide_type"].astype(str) == kind]
+    if key is None:
+        return rows.reset_index(drop=True)
+    return rows.set_index(rows[key].astype(str))
+
+
+@dataclass
+class _Context:
+    typed: pd.DataFrame
+    population: pd.DataFrame | None
+    levels: list[float]
+    min_count: int
+    min_reliable: int
+    rules: RuleSet
+    share_method: str
+    rate_method: str
+    standard: str
+    source: str
+    population_source: str | None
+    out_dir: Path
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def level(self) -> float:
+        return self.levels[0]
+
+    def indicators(self, by: Sequence[str], population: pd.DataFrame | None) -> pd.DataFrame:
+        import femstat as fs
+
+        table = fs.indicators(
+            self.typed,
+            by=list(by),
+            population=population,
+            level=self.levels,
+            share_method=self.share_method,
+            rate_method=self.rate_method,
+            min_reliable=self.min_reliable,
+            rules=self.rules,
+        )
+        return self.suppress(table)
+
+    def suppress(self, table: pd.DataFrame) -> pd.DataFrame:
+        import femstat as fs
+
+        return fs.suppress(table, self.min_count)
+
+    def pop(self, by: Sequence[str]) -> pd.DataFrame | None:
+        if self.population is None:
+            return None
+        return population_for(self.population, by)
+
+    def hidden(self, value: Any) -> bool:
+        """Whether a count of this size is withheld from publication."""
+        if _missing(value):
+            return True
+        return 0 < float(value) < self.min_count
+
+
+# --------------------------------------------------------------------------- sections
+
+
+def _completeness(ctx: _Context, validation: Any) -> _Section:
+    import femstat as fs
+    from femstat.plots import completeness_chart
+
+    section = _Section("completeness", "Data completeness")
+    typed = ctx.typed
+    types = typed[ctx.rules.type_column].astype(str)
+    n_records = len(typed)
+    n_out = int((types == "out_of_scope").sum())
+    n_in = n_records - n_out
+    overall = fs.completeness(typed, rules=ctx.rules)
+    by_year = fs.completeness(typed, by="year", rules=ctx.rules)
+    share_columns = [c for c in overall.columns if c != "female_homicide"]
+    for frame in (overall, by_year):
+        small = frame["female_homicide"].map(ctx.hidden).to_numpy(dtype=bool)
+        frame.loc[small, share_columns] = np.nan
+        frame["female_homicide"] = pd.array(
+            np.where(small, np.nan, frame["female_homicide"].to_numpy(dtype=np.float64)),
+            dtype="Int64",
+        )
+    ctx.tables["completeness_overall"] = overall
+    ctx.tables["completeness_by_year"] = by_year
+    row = overall.iloc[0]
+    section.blocks.append(
+        f"The data hold {_count_text(ctx, n_records)} victim records. "
+        f"{_count_text(ctx, n_in)} are female victims of completed intentional homicide "
+        "(ICCS 0101): the framework's universe, called female homicide below. "
+        f"{_count_text(ctx, n_out)} records are outside it (male victims, victims of unknown "
+        "sex, other ICCS classes); they are kept only for the male comparator indicator."
+    )
+    if not _missing(row["undetermined"]):
+        section.blocks.append(
+            f"{row['undetermined'] * 100:.1f} % of female homicide victims could not be "
+            "classified (undetermined): the relationship to the perpetrator or a criterion "
+            "was unknown. Every femicide count in this report is therefore a lower bound; "
+            "the section Bounds gives the upper bound."
+        )
+    table = _Table(
+        "Information unknown among female homicide victims, all years",
+        ["Item", "Unknown (% of female homicide victims)"],
+        [
+            [
+                _Cell(
+                    "Classified undetermined"
+                    if c == "undetermined"
+                    else _label(c[: -len("_unknown")])
+                ),
+                _pct(row[c], hidden=_missing(row[c]) and _missing(row["female_homicide"])),
+            ]
+            for c in share_columns
+        ],
+    )
+    section.blocks.append(table)
+    section.blocks.append(
+        _Figure(
+            "chart-completeness",
+            "Bar chart of the share of female homicide victims with each item unknown.",
+            "Share of female homicide victims with each item of information unknown, all years.",
+            _png(completeness_chart(overall)),
+        )
+    )
+    year_rows = []
+    for _, r in by_year.iterrows():
+        hidden = _missing(r["female_homicide"])
+        year_rows.append(
+            [
+                _Cell(str(r["year"])),
+                _n(r["female_homicide"]),
+                _pct(r["relationship_unknown"], hidden=hidden),
+                _pct(r["age_unknown"], hidden=hidden),
+                _pct(r["any_criterion_unknown"], hidden=hidden),
+                _pct(r["undetermined"], hidden=hidden),
+            ]
+        )
+    section.blocks.append(
+        _Table(
+            "Completeness by year (% of female homicide victims)",
+            [
+                "Year",
+                "Female homicide victims",
+                "Relationship unknown",
+                "Age unknown",
+                "Any criterion unknown",
+                "Undetermined",
+            ],
+            year_rows,
+        )
+    )
+    notes: list[str] = []
+    added = list(getattr(validation, "added_columns", []) or [])
+    if added:
+        notes.append(
+            "Columns absent from the input, treated as unknown for every record: "
+            + ", ".join(added)
+            + "."
+        )
+    warnings = getattr(validation, "warnings", None)
+    if warnings is not None and not warnings.empty:
+        for w in warnings.itertuples(index=False):
+            notes.append(
+                f"Data-quality warning ({w.check}, {_count_text(ctx, int(w.n_rows))} records): "
+                f"{w.detail}."
+            )
+    else:
+        notes.append("Validation raised no data-quality warnings.")
+    section.blocks.append(_Heading("Validation"))
+    section.blocks.append(_Bullets(notes))
+    return section
+
+
+def _count_text(ctx: _Context, n: int) -> str:
+    return f"{_SUPPRESSED} (fewer than {ctx.min_count})" if ctx.hidden(n) else f"{n:,}"
+
+
+_TYPE_ORDER = (
+    "intimate_partner",
+    "family_member",
+    "other_perpetrator",
+    "femicide",
+    "undetermined",
+    "not_femicide",
+    "female_homicide",
+    "partner_or_family",
+    "male_partner_or_family",
+)
+_TOTALS = {"femicide", "female_homicide"}
+
+
+def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
+    from femstat.plots import typology_chart
+
+    section = _Section("counts", "Counts by femicide type")
+    overall = ctx.indicators([], None)
+    ctx.tables["indicators_overall"] = overall
+    rows = {str(r["femicide_type"]): r for _, r in overall.iterrows()}
+    body: list[list[_Cell]] = []
+    totals: set[int] = set()
+    for kind in _TYPE_ORDER:
+        if kind not in rows:
+            continue
+        r = rows[kind]
+        hidden = bool(r["suppressed"]) or _missing(r["share_denominator"])
+        if kind in _TOTALS:
+            totals.add(len(body))
+        # Female homicide is 100 % of itself by definition: no interval to show.
+        interval = (
+            _Cell(_DASH, "num")
+            if kind == "female_homicide"
+            else _interval(r["share_lower"], r["share_upper"], scale=100.0, hidden=hidden)
+        )
+        body.append(
+            [_Cell(_label(kind)), _n(r["count"]), _pct(r["share"], hidden=hidden), interval]
+        )
+    section.blocks.append(
+        "Each female homicide victim has exactly one type. Femicide is the sum of the "
+        "three femicide types; female homicide is every in-scope victim. Shares are of "
+        "female homicide victims (for the male comparator, of male homicide victims)."
+    )
+    section.blocks.append(
+        _Table(
+            "Victims by femicide type, all years",
+            [
+                "Type",
+                "Victims",
+                "Share (%)",
+                f"{_level_text(ctx.level)} confidence interval (%)",
+            ],
+            body,
+            totals,
+            note=f"Out of scope (not counted as female homicide): "
+            f"{_count_text(ctx, int(rows['out_of_scope']['count']))} records."
+            if "out_of_scope" in rows and not _missing(rows["out_of_scope"]["count"])
+            else "",
+        )
+    )
+    section.blocks.append(
+        _Figure(
+            "chart-typology",
+            "Horizontal bar chart of the number of victims of each femicide type.",
+            "Female homicide victims by femicide type, all years; the share of "
+            "female homicide victims is in brackets.",
+            _png(typology_chart(overall)),
+        )
+    )
+    by_year = ctx.indicators(["year"], None)
+    kinds = [
+        "intimate_partner",
+        "family_member",
+        "other_perpetrator",
+        "femicide",
+        "undetermined",
+        "not_femicide",
+        "female_homicide",
+    ]
+    wide = {k: _rows_by(by_year, "year", k) for k in kinds}
+    years = list(wide["femicide"].index)
+    section.blocks.append(
+        _Table(
+            "Victims by femicide type and year",
+            ["Year", *[_label(k) for k in kinds]],
+            [[_Cell(y), *[_n(wide[k].loc[y, "count"]) for k in kinds]] for y in years],
+        )
+    )
+    return section, overall
+
+
+def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
+    import femstat as fs
+
+    section = _Section("rates", "Rates per 100,000 women")
+    if ctx.population is None:
+        section.blocks.append(
+            "No population was given, so no rates are computed. Give a female population "
+            "table keyed by year (and area, age group) to add rates, their intervals and "
+            "the trend."
+        )
+        return section, None
+    pop_year = ctx.pop(["year"])
+    if pop_year is None:
+        section.blocks.append("The population table has no year column: no rates by year.")
+        return section, None
+    try:
+        by_year = ctx.indicators(["year"], pop_year)
+    except PopulationError as exc:
+        section.blocks.append(f"Rates by year not computed: {_first_line(exc)}")
+        return section, None
+    ctx.tables["indicators_by_year"] = by_year
+    section.blocks.append(
+        "Rates are victims per 100,000 female population per year, with "
+        f"{', '.join(_level_text(x) for x in ctx.levels)} confidence intervals "
+        "(see Methods). A rate from fewer than "
+        f"{ctx.min_reliable} victims is marked {_UNRELIABLE} (unreliable)."
+    )
+    kinds = ["femicide", "partner_or_family", "female_homicide"]
+    wide = {k: _rows_by(by_year, "year", k) for k in kinds}
+    header = ["Year", "Femicides", "Femicide rate"]
+    for lvl in ctx.levels:
+        header.append(f"{_level_text(lvl)} CI")
+    header += [
+        "Partner or family rate",
+        f"{_level_text(ctx.level)} CI",
+        "Female homicide rate",
+        f"{_level_text(ctx.level)} CI",
+    ]
+    body = []
+    for year in wide["femicide"].index:
+        f = wide["femicide"].loc[year]
+        cells = [_Cell(str(year)), _n(f["count"]), _rate_cell(f)]
+        for i, lvl in enumerate(ctx.levels):
+            s = _suffix(i, lvl)
+            cells.append(
+                _interval(f[f"rate_lower{s}"], f[f"rate_upper{s}"], hidden=bool(f["suppressed"]))
+            )
+        for k in kinds[1:]:
+            r = wide[k].loc[year]
+            cells += [
+                _rate_cell(r),
+                _interval(r["rate_lower"], r["rate_upper"], hidden=bool(r["suppressed"])),
+            ]
+        body.append(cells)
+    section.blocks.append(_Table("Rates by year (per 100,000 women)", header, body))
+
+    pop_area = ctx.pop(["area"]) if "area" in ctx.typed.columns else None
+    if pop_area is not None:
+        try:
+            by_area = ctx.indicators(["area"], pop_area)
+        except PopulationError as exc:
+            section.blocks.append(f"Rates by area not computed: {_first_line(exc)}")
+        else:
+            ctx.tables["indicators_by_area"] = by_area
+            fem = _rows_by(by_area, "area", "femicide")
+            tot = _rows_by(by_area, "area", "female_homicide")
+            und = _rows_by(by_area, "area", "undetermined")
+            rows = []
+            for area in fem.index:
+                f = fem.loc[area]
+                rows.append(
+                    [
+                        _Cell(str(area)),
+                        _n(tot.loc[area, "count"]),
+                        _n(f["count"]),
+                        _rate_cell(f),
+                        _interval(f["rate_lower"], f["rate_upper"], hidden=bool(f["suppressed"])),
+                        _pct(und.loc[area, "share"], hidden=bool(und.loc[area, "suppressed"])),
+                    ]
+                )
+            section.blocks.append(
+                _Table(
+                    "Femicide by area, all years pooled (average annual rate per 100,000 women)",
+                    [
+                        "Area",
+                        "Female homicide victims",
+                        "Femicides",
+                        "Femicide rate",
+                        f"{_level_text(ctx.level)} CI",
+                        "Undetermined (%)",
+                    ],
+                    rows,
+                )
+            )
+    section.blocks.append(_Heading("Age-standardised rates"))
+    section.blocks.append(_standardised(ctx, fs))
+    return section, by_year
+
+
+def _standardised(ctx: _Context, fs: Any) -> _Block:
+    from femstat.stats import standard_population
+
+    std = standard_population(ctx.standard)
+    pop = ctx.pop(["year", "age_group"])
+    if pop is None:
+        return (
+            f"Not computed: the population has no age_group column, which direct "
+            f"standardisation to the {std.name} standard needs."
+        )
+    bands = set(pop["age_group"].astype(str))
+    if bands != set(std.labels):
+        return (
+            f"Not computed: the population's age groups are not the {std.name} standard's "
+            f"five-year bands ({std.labels[0]}, ..., {std.labels[-1]}). Give the population "
+            "in those bands to add age-standardised rates."
+        )
+    try:
+        table = fs.age_standardised_rates(
+            ctx.typed,
+            by="year",
+            population=pop,
+            standard=std.name,
+            level=ctx.levels,
+            rules=ctx.rules,
+        )
+    except (PopulationError, ValueError) as exc:
+        return f"Not computed: {_first_line(exc)}"
+    hidden = table["count"].map(ctx.hidden).to_numpy(dtype=bool)
+    rate_columns = [c for c in table.columns if "rate" in c]
+    table.loc[hidden, rate_columns] = np.nan
+    table["count"] = pd.array(
+        np.where(hidden, np.nan, table["count"].to_numpy(dtype=np.float64)), dtype="Int64"
+    )
+    table["suppressed"] = hidden
+    ctx.tables["standardised_by_year"] = table
+    rows = [
+        [
+            _Cell(str(r["year"])),
+            _n(r["count"]),
+            _rate(r["crude_rate"], hidden=bool(r["suppressed"])),
+            _rate(r["rate"], hidden=bool(r["suppressed"])),
+            _interval(r["rate_lower"], r["rate_upper"], hidden=bool(r["suppressed"])),
+        ]
+        for _, r in table.iterrows()
+    ]
+    return _Table(
+        f"Femicide rate by year, age-standardised to the {std.name} standard (per 100,000 women)",
+        ["Year", "Femicides (known age)", "Crude rate", "Standardised rate", "CI"],
+        rows,
+    )
+
+
+def _rate_cell(row: pd.Series) -> _Cell:
+    return _rate(row["rate"], hidden=bool(row["suppressed"]), reliable=bool(row["reliable"]))
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc)
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
+    import femstat as fs
+
+    section = _Section("bounds", "Bounds")
+    pop_year = ctx.pop(["year"])
+    try:
+        table = fs.bounds(ctx.typed, by="year", population=pop_year, rules=ctx.rules)
+    except PopulationError:
+        table = fs.bounds(ctx.typed, by="year", rules=ctx.rules)
+    total = fs.bounds(ctx.typed, rules=ctx.rules)
+    table = _suppress_bounds(ctx, table)
+    total = _suppress_bounds(ctx, total)
+    ctx.tables["bounds_by_year"] = table
+    section.blocks.append(
+        "The lower bound counts the femicides identified as such; the upper bound adds the "
+        "undetermined victims, who may or may not have been killed in a femicide. The true "
+        "number lies between the two; the gap is the price of missing information."
+    )
+    has_rate = "lower_rate" in table.columns
+    header = [
+        "Year",
+        "Female homicide victims",
+        "Lower bound",
+        "Upper bound",
+        "Lower share (%)",
+        "Upper share (%)",
+    ]
+    if has_rate:
+        header += ["Lower rate", "Upper rate"]
+    rows = []
+    for _, r in table.iterrows():
+        cells = [
+            _Cell(str(r["year"])),
+            _n(r["female_homicide"]),
+            _n(r["lower"]),
+            _n(r["upper"]),
+            _pct(r["lower_share"], hidden=_missing(r["lower"])),
+            _pct(r["upper_share"], hidden=_missing(r["upper"])),
+        ]
+        if has_rate:
+            cells += [
+                _rate(r["lower_rate"], hidden=_missing(r["lower"])),
+                _rate(r["upper_rate"], hidden=_missing(r["upper"])),
+            ]
+        rows.append(cells)
+    t = total.iloc[0]
+    last = [
+        _Cell("All years"),
+        _n(t["female_homicide"]),
+        _n(t["lower"]),
+        _n(t["upper"]),
+        _pct(t["lower_share"], hidden=_missing(t["lower"])),
+        _pct(t["upper_share"], hidden=_missing(t["upper"])),
+    ]
+    if has_rate:
+        last += [_Cell(_DASH, "num"), _Cell(_DASH, "num")]
+    rows.append(last)
+    unit = " (rates per 100,000 women)" if has_rate else ""
+    section.blocks.append(
+        _Table(f"Bounds of the number of femicides by year{unit}", header, rows, {len(rows) - 1})
+    )
+    return section, table
+
+
+def _suppress_bounds(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
+    out = table.copy()
+    for count, derived in (
+        ("lower", ("lower_share", "lower_rate")),
+        ("upper", ("upper_share", "upper_rate")),
+        ("female_homicide", ("lower_share", "upper_share")),
+    ):
+        small = out[count].map(ctx.hidden).to_numpy(dtype=bool)
+        for column in derived:
+            if column in out.columns:
+                out[column] = np.where(small, np.nan, out[column].to_numpy(dtype=np.float64))
+        out[count] = pd.array(
+            np.where(small, np.nan, out[count].to_numpy(dtype=np.float64)), dtype="Int64"
+        )
+    out.attrs = {**table.attrs, "suppression": {"min_count": ctx.min_count}}
+    return out
+
+
+def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) -> _Section:
+    import femstat as fs
+    from femstat.plots import trend_chart
+    from femstat.stats import poisson_interval
+
+    section = _Section("trend", "Trend")
+    if by_year is None:
+        table = ctx.indicators(["year"], None)
+        femicide = table["femicide_type"].astype(str) == "femicide"
+        counts = table["count"].to_numpy(dtype=np.float64, na_value=np.nan)
+        known = ~np.isnan(counts)
+        lower = np.full(len(table), np.nan)
+        upper = np.full(len(table), np.nan)
+        lower[known], upper[known] = poisson_interval(counts[known], level=ctx.level)
+        table["count_lower"] = np.where(femicide, lower, np.nan)
+        table["count_upper"] = np.where(femicide, upper, np.nan)
+        up = bounds.set_index("year")["upper"].astype("Float64")
+        fig = trend_chart(
+            table,
+            value="count",
+            upper=up,
+            level=ctx.level,
+            title="Femicides by year (number of victims)",
+        )
+        section.blocks.append(
+            _Figure(
+                "chart-trend",
+                "Line chart of the number of femicides by year with its confidence band and "
+                "the upper bound.",
+                "Femicides by year, with the exact Poisson "
+                f"{_level_text(ctx.level)} confidence band, the upper bound (femicide + "
+                "undetermined) and female homicide. No population was given: no rates, "
+                "no annual percent change.",
+                _png(fig),
+            )
+        )
+        return section
+    pop_year = ctx.pop(["year"])
+    assert pop_year is not None
+    apcs: dict[str, tuple[float, float, float]] = {}
+    notes = []
+    for of in ("femicide", "partner_or_family", "female_homicide"):
+        try:
+            t = fs.trend(ctx.typed, population=pop_year, of=of, level=ctx.level, rules=ctx.rules)
+        except (ValueError, FemstatError) as exc:
+            notes.append(f"{_label(of)}: not computed ({_first_line(exc)}).")
+            continue
+        r = t.iloc[0]
+        apcs[of] = (float(r["apc"]), float(r["apc_lower"]), float(r["apc_upper"]))
+        ctx.tables.setdefault("trend", t.iloc[0:0])
+        ctx.tables["trend"] = pd.concat([ctx.tables["trend"], t.assign(of=of)], ignore_index=True)
+    upper_rate = bounds.set_index("year")["upper_rate"] if "upper_rate" in bounds.columns else None
+    fig = trend_chart(
+        by_year,
+        upper=upper_rate,
+        apc=apcs.get("femicide"),
+        level=ctx.level,
+        title="Femicide rate by year (per 100,000 women)",
+    )
+    section.blocks.append(
+        _Figure(
+            "chart-trend",
+            "Line chart of the femicide rate per 100,000 women by year with its confidence "
+            "band, the upper-bound rate and the female homicide rate.",
+            f"Femicide rate by year with its {_level_text(ctx.level)} confidence "
+            "band (exact Poisson), the upper bound (femicide + undetermined, dashed) and the "
+            "female homicide rate (dotted), per 100,000 women.",
+            _png(fig),
+        )
+    )
+    years = by_year["year"]
+    span = f"{years.min()}{_DASH}{years.max()}"
+    rows = [
+        [
+            _Cell(_label(of)),
+            _Cell(span),
+            _Cell(f"{a:+.1f}" if np.isfinite(a) else _DASH, "num"),
+            _Cell(f"{lo:+.1f} to {hi:+.1f}" if np.isfinite(lo) else _DASH, "num"),
+        ]
+        for of, (a, lo, hi) in apcs.items()
+    ]
+    section.blocks.append(
+        _Table(
+            "Annual percent change of the rate (log-linear Poisson model)",
+            ["Indicator", "Years", "APC (% per year)", f"{_level_text(ctx.level)} CI"],
+            rows,
+            note=" ".join(notes),
+        )
+    )
+    return section
+
+
+def _breakdowns(ctx: _Context) -> _Section:
+    from femstat.plots import age_chart, breakdown_chart
+
+    section = _Section("breakdowns", "Breakdowns")
+    typed = ctx.typed
+    # Age group.
+    section.blocks.append(_Heading("By age group"))
+    pop_age = ctx.pop(["age_group"])
+    age_table: pd.DataFrame
+    with_rates = False
+    if pop_age is not None:
+        # The unknown age group has no population; a placeholder denominator keeps
+        # fs.indicators from refusing the table, and its rates are blanked below.
+        placeholder = pd.DataFrame({"age_group": ["unknown"], "population": [1.0]})
+        if "sex" in pop_age.columns:
+            placeholder["sex"] = "female"
+        try:
+            age_table = ctx.indicators(
+                ["age_group"], pd.concat([pop_age, placeholder], ignore_index=True)
+            )
+            unknown = age_table["age_group"].astype(str) == "unknown"
+            rate_cols = [c for c in age_table.columns if c.startswith(("rate", "population"))]
+            age_table.loc[unknown, rate_cols] = np.nan
+            with_rates = True
+        except PopulationError as exc:
+            section.blocks.append(f"Rates by age group not computed: {_first_line(exc)}")
+            age_table = ctx.indicators(["age_group"], None)
+    else:
+        age_table = ctx.indicators(["age_group"], None)
+    ctx.tables["indicators_by_age_group"] = age_table
+    value = "rate" if with_rates else "count"
+    section.blocks.append(
+        _Figure(
+            "chart-age",
+            f"Chart of the {value} of femicide and female homicide by age group.",
+            "Femicide and female homicide by age group of the victim"
+            + (
+                f", average annual rate per 100,000 women of the age group, all years "
+                f"pooled, with {_level_text(ctx.level)} confidence intervals."
+                if with_rates
+                else " (number of victims)."
+            ),
+            _png(age_chart(age_table, value=value, level=ctx.level)),
+        )
+    )
+    fem = _rows_by(age_table, "age_group", "femicide")
+    tot = _rows_by(age_table, "age_group", "female_homicide")
+    header = ["Age group", "Female homicide victims", "Femicides", "Femicide share (%)"]
+    if with_rates:
+        header += ["Femicide rate", f"{_level_text(ctx.level)} CI", "Female homicide rate"]
+    rows = []
+    for group in fem.index:
+        f, t = fem.loc[group], tot.loc[group]
+        cells = [
+            _Cell("Unknown" if group == "unknown" else str(group)),
+            _n(t["count"]),
+            _n(f["count"]),
+            _pct(f["share"], hidden=bool(f["suppressed"]) or _missing(t["count"])),
+        ]
+        if with_rates:
+            if group == "unknown":
+                cells += [_Cell(_DASH, "num")] * 3
+            else:
+                cells += [
+                    _rate_cell(f),
+                    _interval(f["rate_lower"], f["rate_upper"], hidden=bool(f["suppressed"])),
+                    _rate_cell(t),
+                ]
+        rows.append(cells)
+    section.blocks.append(
+        _Table(
+            "Femicide by age group of the victim, all years"
+            + (
+                " (rates: average annual, per 100,000 women of the age group)" if with_rates else ""
+            ),
+            header,
+            rows,
+            note="Victims of unknown age have no population and no rate." if with_rates else "",
+        )
+    )
+    # Mechanism, place, relationship.
+    place = typed.assign(place_group=_place_group(typed))
+    specs = [
+        ("mechanism", "mechanism", typed, "Mechanism (weapon or means) of the killing"),
+        ("place", "place_group", place, "Place of the killing"),
+        (
+            "relationship",
+            "relationship_group",
+            typed,
+            "Relationship of the perpetrator to the victim",
+        ),
+    ]
+    for name, column, frame, title in specs:
+        import femstat as fs
+
+        section.blocks.append(_Heading(f"By {name}"))
+        table = ctx.suppress(
+            fs.indicators(
+                frame,
+                by=column,
+                level=ctx.levels,
+                share_method=ctx.share_method,
+                min_reliable=ctx.min_reliable,
+                rules=ctx.rules,
+            )
+        )
+        ctx.tables[f"indicators_by_{column}"] = table
+        section.blocks.append(
+            _Figure(
+                f"chart-{name}",
+                f"Stacked bar chart of female homicide victims by {_label(column).lower()}, "
+                "split by femicide type.",
+                f"{title}: female homicide victims by femicide type, all years.",
+                _png(breakdown_chart(table, column, title=f"{title}")),
+            )
+        )
+        kinds = [
+            "intimate_partner",
+            "family_member",
+            "other_perpetrator",
+            "undetermined",
+            "not_femicide",
+        ]
+        wide = {k: _rows_by(table, column, k) for k in [*kinds, "femicide", "female_homicide"]}
+        rows = []
+        for category in wide["female_homicide"].index:
+            femicide = wide["femicide"].loc[category]
+            rows.append(
+                [
+                    _Cell(_label(category)),
+                    _n(wide["female_homicide"].loc[category, "count"]),
+                    *[_n(wide[k].loc[category, "count"]) for k in kinds],
+                    _pct(
+                        femicide["share"],
+                        hidden=bool(femicide["suppressed"])
+                        or _missing(femicide["share_denominator"]),
+                    ),
+                ]
+            )
+        section.blocks.append(
+            _Table(
+                f"{title}: victims by femicide type, all years",
+                [
+                    _label(name),
+                    "Female homicide victims",
+                    *[_label(k) for k in kinds],
+                    "Femicide share (%)",
+                ],
+                rows,
+            )
+        )
+    return section
+
+
+def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
+    from femstat import __version__
+    from femstat.exports import describe_methods
+
+    section = _Section("methods", "Methods and metadata")
+    rules = ctx.rules
+    methods = describe_methods({"share_method": ctx.share_method, "rate_method": ctx.rate_method})
+    levels = ", ".join(_level_text(x) for x in ctx.levels)
+    items = [
+        f"Rule set: {rules.name}. {rules.description} Reference: {rules.reference}",
+        "Universe: female victims of completed intentional homicide (ICCS 0101), counted by "
+        "year of killing. Every victim gets one type by the framework's decision procedure: "
+        "intimate partner, then family member (the relationship alone qualifies), then other "
+        "perpetrator when at least one of the criteria is true "
+        f"({', '.join(rules.criteria)}); undetermined when the relationship or a criterion is "
+        "unknown (femstat rule); otherwise not femicide.",
+        f"Confidence level(s): {levels}.",
+        f"Shares of female homicide victims: {methods['share_interval']}.",
+        f"Rates per 100,000 female population: {methods['rate_interval']}. Rates over "
+        "several years (by area, by age group) are average annual rates: victims divided by "
+        "the sum of the yearly populations.",
+        "Trend: annual percent change from a log-linear Poisson model with the population "
+        "as exposure, fitted with statsmodels, Wald interval (Clegg et al. 2009).",
+        f"Age standardisation: direct method against the {ctx.standard} standard "
+        "population, gamma intervals (Fay and Feuer 1997), when the population is given in "
+        "the standard's five-year bands.",
+        "Bounds: lower = identified femicides; upper = identified femicides + undetermined.",
+        f"Reliability: a share or rate from fewer than {ctx.min_reliable} victims is marked "
+        f"{_UNRELIABLE}.",
+        f"Suppression: every published count from 1 to {ctx.min_count - 1} (fewer than "
+        f"{ctx.min_count}) is withheld and marked {_SUPPRESSED}, with the shares and rates "
+        "derived from it; a share whose denominator is withheld is withheld too. Zero counts "
+        "are shown. Primary suppression only. Charts do not draw withheld cells.",
+        f"Data source: {ctx.source}. Population: "
+        + (
+            "none given, so no rates."
+            if ctx.population is None
+            else f"{ctx.population_source or 'a female population table given by the user'}."
+        ),
+        "Privacy: the report is built from coded variables only; no free-text field of the "
+        "input is read into it.",
+        f"Produced with femstat {__version__} on {dt.datetime.now(dt.UTC).date().isoformat()}.",
+    ]
+    section.blocks.append(_Bullets(items))
+    if written_tables:
+        section.blocks.append(_Heading("Published tables"))
+        section.blocks.append(
+            "The tables behind this report, suppressed as above, are in the folder tables/ "
+            "next to it: CSV files, each with a .metadata.json file stating how it was made, "
+            "and the rates by year as SDMX-CSV."
+        )
+        section.blocks.append(
+            _Bullets(
+                [
+                    p.relative_to(ctx.out_dir).as_posix()
+                    for p in written_tables
+                    if not p.name.endswith(".metadata.json")
+                ]
+            )
+        )
+    section.blocks.append(_Heading("References"))
+    section.blocks.append(
+        _Bullets(
+            [
+                rules.reference,
+                "UNODC (2015). International Classification of Crime for Statistical "
+                "Purposes (ICCS), version 1.0.",
+                "Garwood, F. (1936). Fiducial limits for the Poisson distribution. "
+                "Biometrika, 28(3/4), 437-442.",
+                "Breslow, N. E., & Day, N. E. (1987). Statistical Methods in Cancer "
+                "Research, Vol. II. IARC Scientific Publications 82.",
+                "Wilson, E. B. (1927). Probable inference, the law of succession, and "
+                "statistical inference. JASA, 22(158), 209-212.",
+                "Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial "
+                "limits illustrated in the case of the binomial. Biometrika, 26(4), 404-413.",
+                "Fay, M. P., & Feuer, E. J. (1997). Confidence intervals for directly "
+                "standardized rates: a method based on the gamma distribution. Statistics "
+                "in Medicine, 16(7), 791-801.",
+                "Clegg, L. X., Hankey, B. F., Tiwari, R., Feuer, E. J., & Edwards, B. K. "
+                "(2009). Estimating average annual per cent change in trend analysis. "
+                "Statistics in Medicine, 28(29), 3670-3682.",
+                "Okabe, M., & Ito, K. (2008). Color Universal Design (CUD): how to make "
+                "figures and presentations that are friendly to colorblind people "
+                "(the charts' palette).",
+            ]
+        )
+    )
+    return section
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _number(sections: Sequence[_Section]) -> None:
+    """Number tables and figures in reading order (sections may leave some out)."""
+    tables = figures = 0
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, _Table):
+                tables += 1
+                block.number = tables
+            elif isinstance(block, _Figure):
+                figures += 1
+                block.number = figures
+
+
+_CSS = """
+:root { color-scheme: light; }
+body { margin: 0; background: #fff; color: #1a1a1a; line-height: 1.5;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans",
+  Arial, sans-serif; }
+main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
+h1 { font-size: 1.9rem; margin: 0 0 .3rem; }
+h2 { font-size: 1.45rem; margin-top: 2.6rem; padding-bottom: .2rem;
+  border-bottom: 3px solid #0072B2; }
+h3 { font-size: 1.15rem; margin-top: 1.8rem; }
+p.meta { color: #333; margin: .2rem 0; }
+.keys { border: 1px solid #9ab; background: #f3f7fb; padding: .6rem 1rem; margin: 1rem 0; }
+nav ol { columns: 2; padding-left: 1.4rem; }
+table { border-collapse: collapse; margin: .6rem 0 .4rem; font-size: .92rem;
+  font-variant-numeric: tabular-nums; }
+caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: .35rem; }
+th, td { border: 1px solid #c4c4c4; padding: .28rem .55rem; vertical-align: top; }
+th { background: #e9f0f7; text-align: left; }
+td.num, td.u { text-align: right; white-space: nowrap; }
+td.u { font-style: italic; }
+td.c { text-align: center; font-weight: 600; color: #333;
+  background: repeating-linear-gradient(45deg, #f2f2f2 0 4px, #e2e2e2 4px 8px); }
+tr.total td { font-weight: 700; border-top: 2px solid #666; }
+p.note { font-size: .9rem; margin: 0 0 1.2rem; }
+figure { margin: 1.2rem 0 1.6rem; }
+figure img { display: block; max-width: 100%; height: auto; border: 1px solid #ddd; }
+figcaption { font-size: .9rem; margin-top: .35rem; }
+footer { margin-top: 3rem; font-size: .85rem; color: #444; border-top: 1px solid #ccc; }
+@media print {
+  main { max-width: none; padding: 0; }
+  nav { display: none; }
+  h2, h3 { break-after: avoid; }
+  figure, table { break-inside: avoid; }
+  td.c { background: #e6e6e6; }
+}
+"""
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _html_table(table: _Table) -> str:
+    caption = f"Table {table.number}. {table.caption}"
+    out = ["<table>", f"<caption>{_e(caption)}</caption>", "<thead><tr>"]
+    out += [f'<th scope="col">{_e(h)}</th>' for h in table.header]
+    out.append("</tr></thead><tbody>")
+    for i, row in enumerate(table.rows):
+        out.append('<tr class="total">' if i in table.total_rows else "<tr>")
+        for j, cell in enumerate(row):
+            if j == 0 and not cell.kind:
+                out.append(f'<th scope="row">{_e(cell.text)}</th>')
+                continue
+            attrs = f' class="{cell.kind}"' if cell.kind else ""
+            if cell.kind == "c":
+                attrs += ' title="suppressed: small count"'
+            out.append(f"<td{attrs}>{_e(cell.text)}</td>")
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    if table.note:
+        out.append(f'<p class="note">{_e(table.note)}</p>')
+    return "\n".join(out)
+
+
+def _html_block(block: _Block) -> str:
+    if isinstance(block, str):
+        return f"<p>{_e(block)}</p>"
+    if isinstance(block, _Heading):
+        return f"<h3>{_e(block.text)}</h3>"
+    if isinstance(block, _Bullets):
+        return "<ul>\n" + "\n".join(f"<li>{_e(i)}</li>" for i in block.items) + "\n</ul>"
+    if isinstance(block, _Table):
+        return _html_table(block)
+    data = base64.b64encode(block.png).decode("ascii")
+    return (
+        f'<figure id="{_e(block.stem)}"><img src="data:image/png;base64,{data}" '
+        f'alt="{_e(block.alt)}"><figcaption>{_e(f"Figure {block.number}. {block.caption}")}'
+        "</figcaption></figure>"
+    )
+
+
+def _render_html(title: str, meta: list[str], keys: list[str], sections: list[_Section]) -> str:
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # Self-contained by construction: the browser may load nothing but inline data.
+        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
+        "img-src data:; style-src 'unsafe-inline'\">",
+        f"<title>{_e(title)}</title>",
+        f"<style>{_CSS}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        "<header>",
+        f"<h1>{_e(title)}</h1>",
+        *[f'<p class="meta">{_e(m)}</p>' for m in meta],
+        '<div class="keys"><strong>Key figures</strong><ul>',
+        *[f"<li>{_e(k)}</li>" for k in keys],
+        "</ul></div>",
+        "</header>",
+        '<nav aria-label="Contents"><h2>Contents</h2><ol>',
+        *[f'<li><a href="#{_e(s.anchor)}">{_e(s.title)}</a></li>' for s in sections],
+        "</ol></nav>",
+    ]
+    for number, section in enumerate(sections, start=1):
+        parts.append(f'<section id="{_e(section.anchor)}">')
+        parts.append(f"<h2>{number}. {_e(section.title)}</h2>")
+        parts += [_html_block(b) for b in section.blocks]
+        parts.append("</section>")
+    parts += [
+        "<footer><p>"
+        + _e(
+            f"Notation: {_SUPPRESSED} suppressed (small count, withheld for confidentiality); "
+            f"{_UNRELIABLE} unreliable (fewer than the reliability threshold); "
+            f"{_DASH} not applicable."
+        )
+        + "</p></footer>",
+        "</main>",
+        "</body>",
+        "</html>",
+    ]
+    return "\n".join(parts) + "\n"
+
+
+_MD_SPECIAL = str.maketrans(
+    {
+        "\\": "\\\\",
+        "|": "\\|",
+        "*": "\\*",
+        "_": "\\_",
+        "`": "\\`",
+        "<": "&lt;",
+        ">": "&gt;",
+        "#": "\\#",
+    }
+)
+
+
+def _md(text: object) -> str:
+    return " ".join(str(text).split()).translate(_MD_SPECIAL)
+
+
+def _md_table(table: _Table) -> str:
+    lines = [f"**{_md(f'Table {table.number}. {table.caption}')}**", ""]
+    lines.append("| " + " | ".join(_md(h) for h in table.header) + " |")
+    first = table.rows[0] if table.rows else []
+    aligns = [
+        "---:" if j < len(first) and first[j].kind in ("num", "u", "c") else "---"
+        for j in range(len(table.header))
+    ]
+    lines.append("| " + " | ".join(aligns) + " |")
+    for i, row in enumerate(table.rows):
+        cells = [_md(c.text) for c in row]
+        if i in table.total_rows:
+            cells = [f"**{c}**" for c in cells]
+        lines.append("| " + " | ".join(cells) + " |")
+    if table.note:
+        lines += ["", _md(table.note)]
+    return "\n".join(lines)
+
+
+def _md_block(block: _Block) -> str:
+    if isinstance(block, str):
+        return _md(block)
+    if isinstance(block, _Heading):
+        return f"### {_md(block.text)}"
+    if isinstance(block, _Bullets):
+        return "\n".join(f"- {_md(i)}" for i in block.items)
+    if isinstance(block, _Table):
+        return _md_table(block)
+    caption = f"Figure {block.number}. {block.caption}"
+    return f"![{_md(block.alt)}]({block.stem}.png)\n\n*{_md(caption)}*"
+
+
+def _render_markdown(title: str, meta: list[str], keys: list[str], sections: list[_Section]) -> str:
+    parts = [f"# {_md(title)}", "", *[f"{_md(m)}  " for m in meta], ""]
+    parts += ["**Key figures**", "", *[f"- {_md(k)}" for k in keys], ""]
+    parts += ["## Contents", ""]
+    parts += [f"{i}. [{_md(s.title)}](#{s.anchor})" for i, s in enumerate(sections, 1)]
+    for number, section in enumerate(sections, start=1):
+        parts += ["", f'<a id="{section.anchor}"></a>', "", f"## {number}. {_md(section.title)}"]
+        for block in section.blocks:
+            parts += ["", _md_block(block)]
+    parts += [
+        "",
+        "---",
+        "",
+        _md(
+            f"Notation: {_SUPPRESSED} suppressed (small count, withheld for confidentiality); "
+            f"{_UNRELIABLE} unreliable (fewer than the reliability threshold); "
+            f"{_DASH} not applicable."
+        ),
+    ]
+    return "\n".join(parts) + "\n"
+
+
+def _key_figures(ctx: _Context, overall: pd.DataFrame, by_year: pd.DataFrame | None) -> list[str]:
+    rows = {str(r["femicide_type"]): r for _, r in overall.iterrows()}
+    keys = []
+    fem, tot = rows["femicide"], rows["female_homicide"]
+    if not _missing(fem["count"]) and not _missing(tot["count"]):
+        keys.append(
+            f"{int(fem['count']):,} femicides identified among {int(tot['count']):,} female "
+            f"homicide victims ({fem['share'] * 100:.1f} %), all years."
+        )
+    und = rows["undetermined"]
+    if not _missing(und["count"]):
+        keys.append(
+            f"{int(und['count']):,} victims ({und['share'] * 100:.1f} %) could not be "
+            "classified: the femicide count is a lower bound."
+        )
+    pf = rows["partner_or_family"]
+    if not _missing(pf["count"]):
+        keys.append(
+            f"{int(pf['count']):,} women and girls were killed by an intimate partner or "
+            f"family member ({pf['share'] * 100:.1f} % of female homicide victims)."
+        )
+    if by_year is not None:
+        last = by_year[by_year["femicide_type"].astype(str) == "femicide"].iloc[-1]
+        if not _missing(last["rate"]):
+            keys.append(
+                f"Femicide rate in {last['year']}: {_rate_text(float(last['rate']))} per "
+                f"100,000 women ({_level_text(ctx.level)} CI "
+                f"{_rate_text(float(last['rate_lower']))}{_DASH}"
+                f"{_rate_text(float(last['rate_upper']))})."
+            )
+    return keys
+
+
+def _write_tables(ctx: _Context) -> list[Path]:
+    from femstat.exports import to_csv, to_sdmx_csv
+
+    folder = ctx.out_dir / "tables"
+    folder.mkdir(parents=True, exist_ok=True)
+    extra = {
+        "source": ctx.source,
+        "suppression": {"min_count": ctx.min_count, "primary_only": True},
+        "confidence_levels": ctx.levels,
+        "rule_set": ctx.rules.name,
+    }
+    written: list[Path] = []
+    for name, table in ctx.tables.items():
+        path = to_csv(table, folder / f"{name}.csv", metadata=extra)
+        written += [path, path.with_suffix(".metadata.json")]
+    if "indicators_by_year" in ctx.tables:
+        written.append(
+            to_sdmx_csv(ctx.tables["indicators_by_year"], folder / "indicators_by_year.sdmx.csv")
+        )
+    return written
+
+
+def build_report(
+    data: pd.DataFrame,
+    population: pd.DataFrame | None = None,
+    *,
+    out_dir: str | os.PathLike[str] = "femstat-report",
+    source: str = "a victim table given by the user",
+    population_source: str | None = None,
+    title: str = "Femicide statistics report",
+    level: float | Sequence[float] = 0.95,
+    min_count: int = 5,
+    min_reliable: int = 20,
+    standard: str = "esp2013",
+    share_method: str = "wilson",
+    rate_method: str = "exact",
+    rules: RuleSet = UN_2022,
+    formats: Sequence[str] = ("html", "markdown"),
+    tables: bool = True,
+    progress: Callable[[str], None] | None = None,
+) -> ReportFiles:
+    """Build the femicide report from victim microdata (and a population, for rates).
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Victim microdata, raw, validated or classified (validated and classified here
+        as needed).
+    population : pandas.DataFrame, optional
+        Female population (column ``population``) keyed by ``year`` and optionally
+        ``area`` and ``age_group`` (UNODC groups, or the standard's five-year bands for
+        age-standardised rates). Summed to each breakdown as needed. Without it, the
+        report has counts, shares and bounds but no rates or trend model.
+    out_dir : str or path, default ``"femstat-report"``
+        Created if needed; existing report files in it are overwritten.
+    source, population_source : str
+        How the data are described in the Methods section (e.g. the file name).
+    title : str
+    level : float or sequence of float, default 0.95
+        Confidence level(s); the first is used for charts and most tables.
+    min_count : int, default 5
+        Suppression threshold: counts from 1 to ``min_count - 1`` are withheld.
+    min_reliable : int, default 20
+        Shares and rates from fewer victims are marked unreliable.
+    standard : str, default ``"esp2013"``
+        Standard population for age-standardised rates.
+    share_method, rate_method : str
+        As for :func:`femstat.indicators`.
+    rules : RuleSet, default :data:`femstat.UN_2022`
+    formats : sequence of {"html", "markdown"}
+    tables : bool, default True
+        Also write the published tables under ``tables/``.
+    progress : callable, optional
+        Called with the name of each step of :data:`REPORT_STEPS` as it starts.
+
+    Returns
+    -------
+    ReportFiles
+        The paths written and the summary table.
+
+    Raises
+    ------
+    femstat.ValidationError
+        When the data cannot be validated.
+    femstat.PopulationError
+        When the population table has no ``population`` column.
+    """
+    import femstat as fs
+
+    def step(name: str) -> None:
+        if progress is not None:
+            progress(name)
+
+    levels = [float(level)] if isinstance(level, int | float) else [float(x) for x in level]
+    if not levels:
+        raise ReportError("give at least one confidence level")
+    if min_count < 1:
+        raise ReportError(f"min_count must be at least 1, not {min_count}")
+    unknown_formats = set(formats) - {"html", "markdown"}
+    if unknown_formats:
+        raise ReportError(f"unknown report format(s) {sorted(unknown_formats)}")
+    if population is not None and "population" not in population.columns:
+        raise PopulationError(
+            "the population table has no 'population' column; name the denominator column "
+            "'population'"
+        )
+    from femstat.stats import standard_population
+
+    try:
+        standard_population(standard)  # fail early on an unknown standard
+    except KeyError as exc:
+        raise ReportError(str(exc.args[0])) from None
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+
+    step("validating")
+    clean, validation = fs.validate(data, report=True)
+    step("classifying")
+    typed = clean if rules.type_column in clean.columns else fs.classify(clean, rules=rules)
+    ctx = _Context(
+        typed=typed,
+        population=population,
+        levels=levels,
+        min_count=min_count,
+        min_reliable=min_reliable,
+        rules=rules,
+        share_method=share_method,
+        rate_method=rate_method,
+        standard=standard,
+        source=source,
+        population_source=population_source,
+        out_dir=out,
+    )
+    step("completeness")
+    sections = [_completeness(ctx, validation)]
+    step("counts by type")
+    counts_section, overall = _counts(ctx)
+    sections.append(counts_section)
+    step("rates")
+    rates_section, by_year = _rates(ctx)
+    sections.append(rates_section)
+    step("bounds")
+    bounds_section, bounds_table = _bounds(ctx)
+    sections.append(bounds_section)
+    step("trend")
+    sections.append(_trend(ctx, by_year, bounds_table))
+    step("breakdowns")
+    sections.append(_breakdowns(ctx))
+
+    step("writing")
+    written_tables = _write_tables(ctx) if tables else []
+    sections.append(_methods(ctx, written_tables))
+    meta = [
+        f"Data: {source}." + (f" Population: {population_source}." if population_source else ""),
+        f"Rule set {rules.name}; confidence level {', '.join(_level_text(x) for x in levels)}; "
+        f"counts below {min_count} suppressed ({_SUPPRESSED}); femstat {fs.__version__}.",
+    ]
+    keys = _key_figures(ctx, overall, by_year)
+    _number(sections)
+    html_path = md_path = None
+    charts: list[Path] = []
+    if "html" in formats:
+        html_path = out / "report.html"
+        html_path.write_text(_render_html(title, meta, keys, sections), encoding="utf-8")
+    if "markdown" in formats:
+        md_path = out / "report.md"
+        md_path.write_text(_render_markdown(title, meta, keys, sections), encoding="utf-8")
+        for section in sections:
+            for block in section.blocks:
+                if isinstance(block, _Figure):
+                    chart = out / f"{block.stem}.png"
+                    chart.write_bytes(block.png)
+                    charts.append(chart)
+    return ReportFiles(
+        out_dir=out,
+        html=html_path,
+        markdown=md_path,
+        charts=tuple(charts),
+        tables=tuple(written_tables),
+        summary=overall,
+    )

@@ -1,0 +1,351 @@
+"""The report: files, self-containment, sections, numbers, suppression and privacy."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import femstat as fs
+from femstat import codes as C
+from femstat.report import REPORT_STEPS, ReportError, ReportFiles, build_report, population_for
+
+SECRET = "SECRET-NARRATIVE-7f3a"
+SECTIONS = ["completeness", "counts", "rates", "bounds", "trend", "breakdowns", "methods"]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+class _Tables(HTMLParser):
+    """Every <table> of a page as (caption, rows of cell texts)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[tuple[str, list[list[str]]]] = []
+        self._cell: list[str] | None = None
+        self._caption: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self.tables.append(("", []))
+        elif tag == "caption":
+            self._caption = []
+        elif tag == "tr":
+            self.tables[-1][1].append([])
+        elif tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption" and self._caption is not None:
+            self.tables[-1] = ("".join(self._caption), self.tables[-1][1])
+            self._caption = None
+        elif tag in ("td", "th") and self._cell is not None:
+            self.tables[-1][1][-1].append("".join(self._cell).strip())
+            self._cell = None
+
+    def handle_data(self, data: str) -> None:
+        if self._caption is not None:
+            self._caption.append(data)
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def tables_of(html: str) -> dict[str, list[list[str]]]:
+    parser = _Tables()
+    parser.feed(html)
+    return {re.sub(r"^Table \d+\. ", "", caption): rows for caption, rows in parser.tables}
+
+
+def independent_types(raw: pd.DataFrame) -> pd.Series:
+    """The framework's decision procedure written again, row by row, on the raw example."""
+    criteria = list(C.CRITERIA)
+
+    def truth(value: object) -> bool | None:
+        if value is None or (isinstance(value, float) and np.isnan(value)):
+            return None
+        return str(value).strip().lower() in ("true", "1", "yes")
+
+    def decide(row: pd.Series) -> str:
+        if row["victim_sex"] != "female" or str(row["iccs_code"]) != "0101":
+            return "out_of_scope"
+        group = C.RELATIONSHIP_GROUP_OF[row["relationship"]]
+        if group in ("intimate_partner", "family_member"):
+            return str(group)
+        values = [truth(row[c]) for c in criteria]
+        if any(v is True for v in values):
+            return "other_perpetrator"
+        if group == "unknown" or any(v is None for v in values):
+            return "undetermined"
+        return "not_femicide"
+
+    return raw.apply(decide, axis=1)
+
+
+@pytest.fixture(scope="module")
+def raw() -> pd.DataFrame:
+    data = fs.datasets.example_victims()
+    # Free text that must never reach a report: a narrative and a note per record.
+    data["narrative"] = SECRET + " the victim was found at night"
+    data["notes"] = [f"{SECRET}-{i}" for i in range(len(data))]
+    return data
+
+
+@pytest.fixture(scope="module")
+def report(raw: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
+    out = tmp_path_factory.mktemp("report")
+    steps: list[str] = []
+    files = build_report(
+        raw,
+        fs.datasets.example_population(),
+        out_dir=out,
+        source="example.csv",
+        level=[0.95, 0.998],
+        progress=steps.append,
+    )
+    assert steps == list(REPORT_STEPS)
+    return files
+
+
+@pytest.fixture(scope="module")
+def html(report: ReportFiles) -> str:
+    assert report.html is not None
+    return report.html.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def markdown(report: ReportFiles) -> str:
+    assert report.markdown is not None
+    return report.markdown.read_text(encoding="utf-8")
+
+
+def test_files_are_written(report: ReportFiles) -> None:
+    files = report
+    assert files.html is not None and files.markdown is not None
+    assert files.html.name == "report.html"
+    assert files.markdown.name == "report.md"
+    charts = files.charts
+    assert len(charts) == 7
+    for chart in charts:
+        assert chart.parent == files.out_dir
+        assert chart.read_bytes().startswith(PNG)
+    for path in files.paths:
+        assert path.exists() and path.stat().st_size > 0
+    names = {p.name for p in files.tables}
+    assert {"indicators_by_year.csv", "indicators_by_year.metadata.json"} <= names
+    assert "indicators_by_year.sdmx.csv" in names
+
+
+def test_html_is_self_contained(html: str) -> None:
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:|//|file:)""", html, re.I)
+    assert "<script" not in html.lower()
+    assert "<link" not in html.lower()
+    assert "@import" not in html and "url(" not in html
+    sources = re.findall(r'<img [^>]*src="([^"]*)"', html)
+    assert len(sources) == 7
+    assert all(s.startswith("data:image/png;base64,") for s in sources)
+    assert all(re.search(r'<img [^>]*alt="[^"]+"', tag) for tag in re.findall(r"<img [^>]*>", html))
+    assert "Content-Security-Policy" in html
+    # Every in-page link points to a section that exists.
+    for anchor in re.findall(r'href="#([^"]+)"', html):
+        assert f'id="{anchor}"' in html
+
+
+def test_every_section_in_order_completeness_first(html: str, markdown: str) -> None:
+    positions = [html.index(f'<section id="{s}">') for s in SECTIONS]
+    assert positions == sorted(positions)
+    md_positions = [markdown.index(f'<a id="{s}"></a>') for s in SECTIONS]
+    assert md_positions == sorted(md_positions)
+    for heading in ("By age group", "By mechanism", "By place", "By relationship"):
+        assert f"<h3>{heading}</h3>" in html
+        assert f"### {heading}" in markdown
+
+
+def test_counts_match_an_independent_classification(
+    raw: pd.DataFrame, html: str, markdown: str
+) -> None:
+    types = independent_types(raw)
+    femicide = int(types.isin(["intimate_partner", "family_member", "other_perpetrator"]).sum())
+    female_homicide = int((types != "out_of_scope").sum())
+    assert femicide == 2329  # the example data are fixed; guards the independent rule too
+    by_type = tables_of(html)["Victims by femicide type, all years"]
+    cells = {row[0]: row[1] for row in by_type[1:]}
+    assert cells["Femicide (identified)"] == f"{femicide:,}"
+    assert cells["Female homicide"] == f"{female_homicide:,}"
+    for kind in ("intimate_partner", "family_member", "undetermined", "not_femicide"):
+        assert cells[fs.plots.label(kind)] == f"{int((types == kind).sum()):,}"
+    assert f"| **Femicide (identified)** | **{femicide:,}** |" in markdown
+    share = 100 * femicide / female_homicide
+    assert f"{femicide:,} femicides identified among {female_homicide:,}" in html
+    assert f"({share:.1f} %)" in html
+
+
+def test_rates_match_counts_over_population(raw: pd.DataFrame, html: str) -> None:
+    types = independent_types(raw)
+    population = fs.datasets.example_population()
+    rows = tables_of(html)["Rates by year (per 100,000 women)"]
+    header, body = rows[0], {r[0]: r for r in rows[1:]}
+    assert header[:5] == ["Year", "Femicides", "Femicide rate", "95 % CI", "99.8 % CI"]
+    for year in (2015, 2024):
+        n = int((types[raw["year"] == year]).isin(list(C.FEMICIDE)).sum())
+        pop = population.loc[population["year"] == year, "population"].sum()
+        assert body[str(year)][1] == f"{n:,}"
+        assert body[str(year)][2] == f"{n / pop * 1e5:.2f}"
+        lower, upper = body[str(year)][3].split("–")
+        assert float(lower) < n / pop * 1e5 < float(upper)
+
+
+def test_bounds_and_trend(html: str) -> None:
+    tables = tables_of(html)
+    bounds = next(v for k, v in tables.items() if k.startswith("Bounds of the number"))
+    total = bounds[-1]
+    assert total[0] == "All years"
+    lower, upper = int(total[2].replace(",", "")), int(total[3].replace(",", ""))
+    assert lower == 2329 and upper == 2329 + 1392
+    apc = tables["Annual percent change of the rate (log-linear Poisson model)"]
+    assert [r[0] for r in apc[1:]] == [
+        "Femicide (identified)",
+        "Intimate partner or family member",
+        "Female homicide",
+    ]
+    assert re.fullmatch(r"[+-]\d+\.\d", apc[1][2])
+    assert 'id="chart-trend"' in html
+
+
+def test_suppressed_cells_are_marked(raw: pd.DataFrame, html: str, markdown: str) -> None:
+    types = independent_types(raw)
+    scope = types != "out_of_scope"
+    cells = pd.crosstab(raw.loc[scope, "mechanism"], types[scope])
+    small = [
+        (mechanism, kind)
+        for mechanism in cells.index
+        for kind in cells.columns
+        if 0 < cells.loc[mechanism, kind] < 5
+    ]
+    assert small, "the example has small cells by mechanism"
+    rows = tables_of(html)[
+        "Mechanism (weapon or means) of the killing: victims by femicide type, all years"
+    ]
+    header, body = rows[0], {r[0]: r for r in rows[1:]}
+    for mechanism, kind in small:
+        assert body[fs.plots.label(mechanism)][header.index(fs.plots.label(kind))] == "[c]"
+    assert html.count('class="c"') >= len(small)
+    assert "[c]" in markdown
+    assert "counts below 5 suppressed" in html
+    assert "every published count from 1 to 4 (fewer than 5) is withheld" in html
+
+
+def test_methods_state_rules_levels_threshold_version_source(html: str, markdown: str) -> None:
+    methods = html[html.index('<section id="methods">') :]
+    for text in (
+        "Rule set: UN_2022",
+        fs.UN_2022.reference.replace("'", "&#x27;"),
+        "Confidence level(s): 95 %, 99.8 %",
+        "Wilson score interval (Wilson 1927)",
+        "exact Poisson interval from gamma quantiles (Garwood 1936)",
+        "Clegg et al. 2009",
+        "Fay and Feuer 1997",
+        f"femstat {fs.__version__}",
+        "Data source: example.csv",
+        "Population: ",
+    ):
+        assert text in methods, text
+    assert "Rule set: UN\\_2022" in markdown
+
+
+def test_no_free_text_anywhere(report: ReportFiles) -> None:
+    out = report.out_dir
+    files = [p for p in Path(out).rglob("*") if p.is_file()]
+    assert len(files) > 10
+    for path in files:
+        assert SECRET.encode() not in path.read_bytes(), path.name
+
+
+def test_markdown_links_the_chart_files(report: ReportFiles, markdown: str) -> None:
+    links = re.findall(r"!\[[^\]]+\]\(([^)]+)\)", markdown)
+    assert sorted(links) == sorted(p.name for p in report.charts)
+
+
+def test_values_are_escaped(tmp_path: Path) -> None:
+    nasty = '<script>alert("x")</script>|*'
+    data = fs.datasets.example_victims()
+    data = data[data["year"] >= 2023].copy()
+    data["area"] = data["area"].where(data["area"] != "R01", nasty)
+    population = population_for(fs.datasets.example_population(), ["year", "area"])
+    assert population is not None
+    population["area"] = population["area"].where(population["area"] != "R01", nasty)
+    files = build_report(data, population, out_dir=tmp_path, tables=False)
+    html = files.html.read_text(encoding="utf-8")
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;|*" in html
+    markdown = files.markdown.read_text(encoding="utf-8")
+    assert '&lt;script&gt;alert("x")&lt;/script&gt;\\|\\*' in markdown
+    assert files.tables == ()
+
+
+def test_report_without_population(tmp_path: Path) -> None:
+    data = fs.datasets.example_victims().head(3000)
+    files = build_report(data, out_dir=tmp_path, formats=("html",))
+    html = files.html.read_text(encoding="utf-8")
+    assert files.markdown is None and files.charts == ()
+    assert "No population was given, so no rates are computed" in html
+    assert html.count("data:image/png;base64,") == 7
+    tables = tables_of(html)
+    assert "Rates by year (per 100,000 women)" not in tables
+    assert "Bounds of the number of femicides by year" in tables
+
+
+def test_tiny_data_suppress_almost_everything(tmp_path: Path) -> None:
+    data = fs.datasets.example_victims().head(60)
+    files = build_report(data, out_dir=tmp_path, min_count=10)
+    html = files.html.read_text(encoding="utf-8")
+    assert "counts below 10 suppressed" in html
+    assert html.count("[c]") > 20
+    assert files.summary["count"].isna().any()
+
+
+def test_user_mistakes(tmp_path: Path) -> None:
+    data = fs.datasets.example_victims().head(100)
+    with pytest.raises(ReportError, match="min_count"):
+        build_report(data, out_dir=tmp_path, min_count=0)
+    with pytest.raises(ReportError, match="format"):
+        build_report(data, out_dir=tmp_path, formats=("pdf",))
+    with pytest.raises(fs.PopulationError, match="'population' column"):
+        build_report(data, pd.DataFrame({"year": [2020], "pop": [1]}), out_dir=tmp_path)
+    with pytest.raises(ValueError, match="standard"):
+        build_report(data, out_dir=tmp_path, standard="nope")
+    bad = data.assign(victim_sex="X")
+    with pytest.raises(fs.ValidationError):
+        build_report(bad, out_dir=tmp_path)
+
+
+def test_age_standardised_rates_when_the_population_has_the_bands(tmp_path: Path) -> None:
+    data = fs.datasets.example_victims()
+    data = data[data["year"] >= 2022]
+    bands = fs.stats.standard_population("esp2013").labels
+    population = pd.DataFrame(
+        [(year, band, 200_000) for year in (2022, 2023, 2024) for band in bands],
+        columns=["year", "age_group", "population"],
+    )
+    files = build_report(data, population, out_dir=tmp_path, tables=False)
+    html = files.html.read_text(encoding="utf-8")
+    tables = tables_of(html)
+    key = "Femicide rate by year, age-standardised to the esp2013 standard (per 100,000 women)"
+    assert key in tables
+    assert [r[0] for r in tables[key][1:]] == ["2022", "2023", "2024"]
+    # Five-year bands are not UNODC's age groups: no rates by age group, and the report
+    # says why instead of failing.
+    assert "Rates by age group not computed" in html
+
+
+def test_population_for_sums_extra_keys() -> None:
+    population = fs.datasets.example_population()
+    by_year = population_for(population, ["year"])
+    assert by_year is not None
+    assert list(by_year.columns) == ["year", "population"]
+    assert by_year["population"].sum() == population["population"].sum()
+    assert population_for(population, ["mechanism"]) is None
+    total = population_for(population, [])
+    assert total is not None and total["population"].iloc[0] == population["population"].sum()
