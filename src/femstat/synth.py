@@ -98,10 +98,24 @@ def _categorical(codes: np.ndarray, code_list: C.CodeList) -> pd.Categorical:
 
 
 def _nullable_boolean(
-    rng: np.random.Generator, p_true: float, p_false: float, n: int
+    rng: np.random.Generator,
+    p_true: float,
+    p_false: float,
+    n: int,
+    *,
+    missing: np.ndarray | None = None,
+    false: np.ndarray | None = None,
 ) -> pd.arrays.BooleanArray:
+    """Draw true/false/unknown; ``missing`` forces unknown, then ``false`` forces false."""
     state = _draw(rng, (p_true, p_false, max(0.0, 1 - p_true - p_false)), n)
-    return pd.arrays.BooleanArray(state == 0, state == 2)
+    values = state == 0
+    mask = state == 2
+    if missing is not None:
+        mask |= missing
+    if false is not None:
+        values &= ~false
+        mask &= ~false
+    return pd.arrays.BooleanArray(values, mask)
 
 
 def _ages(
@@ -203,10 +217,15 @@ def generate(
     stranger = relationship == C.RELATIONSHIP.code_of("stranger")
     for name, (p_true, p_false) in _CRITERIA_P.items():
         scale = 0.97 / (p_true + p_false)
-        values = _nullable_boolean(rng, p_true * scale, p_false * scale, n)
-        values[~recorded] = pd.NA
-        if name == "prior_violence":
-            values[stranger & recorded] = False  # a stranger has no history with her
+        values = _nullable_boolean(
+            rng,
+            p_true * scale,
+            p_false * scale,
+            n,
+            missing=~recorded,
+            # a stranger has no history with her
+            false=(stranger & recorded) if name == "prior_violence" else None,
+        )
         data[name] = values
     data["perpetrator_sex"] = _categorical(_draw(rng, (0.1, 0.75, 0.15), n), C.SEX)
     data["perpetrator_age"] = _ages(rng, np.zeros(n, dtype=bool), 0.3)
