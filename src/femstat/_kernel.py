@@ -55,8 +55,9 @@ KERNELS: tuple[str, ...] = ("numpy", "numba")
 """The implementations; ``auto`` chooses between them."""
 ENV_VAR = "FEMSTAT_KERNEL"
 """Environment variable that forces a kernel: ``numpy``, ``numba`` or ``auto``."""
-NUMPY_BLOCK_ROWS = 1 << 18
-"""Rows per block in the numpy kernel: its temporaries (a few bytes a row) fit in L2."""
+NUMPY_BLOCK_ROWS = 1 << 16
+"""Rows per block in the numpy kernel: its temporaries (about 40 bytes a row, with
+numpy's own index conversions) stay near L2 size; 16 times larger blocks run slower."""
 NUMBA_BLOCK_ROWS = 1 << 14
 """Rows per block in the numba kernel: its two buffers (9 bytes a row) fit in L1/L2."""
 AUTO_NUMBA_MIN_ROWS = 5_000_000
@@ -141,6 +142,10 @@ class Dimension:
         mask). Only for 1- and 2-byte ``values``, whose look-up table covers every
         possible value, so masked rows never index outside it.
     missing_level : int
+    nonnegative : bool
+        No row (not marked missing) has ``values - offset < 0``: signed codes were
+        checked for -1. Otherwise a negative code reads ``lut`` from the end, as numpy
+        indexing does. Lets the numpy kernel replace a look-up by arithmetic.
     """
 
     values: np.ndarray
@@ -149,6 +154,7 @@ class Dimension:
     offset: int = 0
     missing: np.ndarray | None = None
     missing_level: int = 0
+    nonnegative: bool = False
 
 
 def numba_available() -> bool:
@@ -319,6 +325,21 @@ class _Dim:
     missing: np.ndarray  # uint8 view; a 1-element dummy when has_missing is False
     has_missing: bool
     missing_term: int
+    # The numpy kernel's arithmetic form, when the look-up is affine on the values that
+    # occur: term = values * scale + shift, computed in int64 from the original values.
+    original: np.ndarray
+    scale: int | None
+    shift: int
+
+
+def _affine(dim: Dimension, stride: int) -> tuple[int | None, int]:
+    lut = np.asarray(dim.lut, dtype=np.int64)
+    if not dim.nonnegative or len(lut) == 0 or dim.values.dtype.kind not in "biu":
+        return None, 0
+    step = int(lut[1] - lut[0]) if len(lut) > 1 else 0
+    if (np.diff(lut) != step).any():
+        return None, 0
+    return step * stride, (int(lut[0]) - dim.offset * step) * stride
 
 
 def _prepare_dim(dim: Dimension, stride: int, n_rows: int) -> _Dim:
@@ -326,6 +347,7 @@ def _prepare_dim(dim: Dimension, stride: int, n_rows: int) -> _Dim:
     values = dim.values
     if len(values) != n_rows:
         raise ValueError("breakdown codes of a different length")  # pragma: no cover
+    scale, shift = _affine(dim, stride)
     if values.dtype.itemsize <= 2 and values.dtype.kind in "biu":
         raw = _unsigned(values)
         terms = _full_table(values, terms, dim.offset, np.int64)
@@ -341,7 +363,17 @@ def _prepare_dim(dim: Dimension, stride: int, n_rows: int) -> _Dim:
         missing, has_missing = _NOTHING, False
     else:
         missing, has_missing = _unsigned(dim.missing), True
-    return _Dim(raw, terms, offset, missing, has_missing, dim.missing_level * stride)
+    return _Dim(
+        raw,
+        terms,
+        offset,
+        missing,
+        has_missing,
+        dim.missing_level * stride,
+        values,
+        scale,
+        shift,
+    )
 
 
 @dataclass(frozen=True)
@@ -559,10 +591,12 @@ def _rule_args(rules: _Rules) -> tuple[Any, ...]:
 
 def _numpy_keys(rules: _Rules, start: int, stop: int, key: np.ndarray, flag: np.ndarray) -> None:
     """Write the rule key of rows ``start:stop`` into ``key`` (uint8); ``flag`` is scratch."""
-    np.take(rules.sex_scope, rules.sex[start:stop], out=key)
-    np.take(rules.intentional, rules.iccs[start:stop], out=flag)
+    # mode="clip" everywhere: every index is in range (the tables cover every value of
+    # the index dtype), and numpy's default bounds check costs more than the gather.
+    np.take(rules.sex_scope, rules.sex[start:stop], out=key, mode="clip")
+    np.take(rules.intentional, rules.iccs[start:stop], out=flag, mode="clip")
     key *= flag
-    np.take(rules.group4, rules.relationship[start:stop], out=flag)
+    np.take(rules.group4, rules.relationship[start:stop], out=flag, mode="clip")
     key += flag
     any_true = np.zeros(len(key), dtype=bool)
     any_unknown = np.full(len(key), rules.absent, dtype=bool)
@@ -609,13 +643,18 @@ def _numpy_count_range(
             _numpy_keys(rules, s, e, key[:m], flag[:m])
         cell[:m] = 0
         for d in dims:
-            values = d.values[s:e]
-            np.take(d.terms, values - d.offset if d.offset else values, out=term[:m])
+            if d.scale is not None:  # codes and years: arithmetic, no gather
+                np.multiply(d.original[s:e], d.scale, out=term[:m], dtype=np.int64)
+                term[:m] += d.shift
+            else:
+                values = d.values[s:e]
+                index = values - d.offset if d.offset else values
+                np.take(d.terms, index, out=term[:m], mode="clip")
             if d.has_missing:
                 np.copyto(term[:m], d.missing_term, where=d.missing[s:e].view(bool))
             cell[:m] += term[:m]
         if types is None:
-            np.take(type_of_key, key[:m], out=counted[:m])
+            np.take(type_of_key, key[:m], out=counted[:m], mode="clip")
         else:
             counted[:m] = types[s:e]
         counted[:m] += cell[:m]
@@ -638,7 +677,7 @@ def _numpy_classify_range(
         e = min(s + block, stop)
         m = e - s
         _numpy_keys(rules, s, e, key[:m], flag[:m])
-        np.take(rules.table, key[:m], out=types[s:e])
+        np.take(rules.table, key[:m], out=types[s:e], mode="clip")
         out = met[s:e]
         for k in range(rules.n_criteria):
             np.greater(

@@ -174,7 +174,7 @@ def _codes(df: pd.DataFrame, column: str, code_list: C.CodeList) -> np.ndarray:
             f"column {column!r} is not in canonical form ({series.dtype}); "
             "run femstat.validate first"
         )
-    return series.cat.codes.to_numpy()
+    return series.array.codes  # a read-only view; .cat.codes builds a Series copy
 
 
 def _boolean_parts(series: pd.Series, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -251,7 +251,7 @@ def _rule_inputs(df: pd.DataFrame, rules: RuleSet, *, criteria: bool = True) -> 
         iccs = df["iccs_code"]
         if not isinstance(iccs.dtype, pd.CategoricalDtype):
             raise _NotCanonical("column 'iccs_code' is not canonical; run femstat.validate first")
-        iccs_codes = iccs.cat.codes.to_numpy()
+        iccs_codes = iccs.array.codes
         intentional = np.array([str(c).startswith("0101") for c in iccs.cat.categories], bool)
     return _kernel.RuleInputs(
         sex=sex,

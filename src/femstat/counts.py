@@ -369,7 +369,7 @@ def _encode_lazy(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Lazy:
         rel = df["relationship"]
         if rel.dtype == C.RELATIONSHIP.dtype:
             dim = _kernel.Dimension(
-                rel.cat.codes.to_numpy(), _GROUP_OF_RELATIONSHIP, len(C.RELATIONSHIP_GROUP)
+                rel.array.codes, _GROUP_OF_RELATIONSHIP, len(C.RELATIONSHIP_GROUP)
             )
             levels = pd.Series(
                 pd.Categorical(C.RELATIONSHIP_GROUP.codes, dtype=C.RELATIONSHIP_GROUP.dtype),
@@ -379,25 +379,25 @@ def _encode_lazy(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Lazy:
     elif name in df.columns:
         series = df[name]
         if isinstance(series.dtype, pd.CategoricalDtype):
-            codes = series.cat.codes.to_numpy()
+            codes = series.array.codes  # a read-only view, no copy
             if len(codes) and codes.min() < 0:
                 _missing_error(name, int((codes < 0).sum()))
             n = len(series.cat.categories)
             if _is_declared(series.dtype):
                 identity = np.arange(n, dtype=np.int64)
-                return _Lazy(
-                    name, _kernel.Dimension(codes, identity, n), _levels_of(series.dtype, name)
-                )
+                dim = _kernel.Dimension(codes, identity, n, nonnegative=True)
+                return _Lazy(name, dim, _levels_of(series.dtype, name))
             categories = series.cat.categories
             order = np.argsort(np.asarray(categories, dtype=object).astype(str), kind="stable")
             rank = np.empty(n, dtype=np.int64)
             rank[order] = np.arange(n)
             levels = pd.Series(categories[order], name=name)
-            return _Lazy(name, _kernel.Dimension(codes, rank, n), levels, True, True)
+            dim = _kernel.Dimension(codes, rank, n, nonnegative=True)
+            return _Lazy(name, dim, levels, True, True)
         if series.dtype == "boolean":
             values, missing = masked_parts(series)
             yes_no = np.array([1, 0], dtype=np.int64)  # False -> "no" (1), True -> "yes" (0)
-            dim = _kernel.Dimension(values, yes_no, 3, 0, missing, 2)
+            dim = _kernel.Dimension(values, yes_no, 3, 0, missing, 2, nonnegative=True)
             levels = pd.Series(
                 pd.Categorical(_BOOLEAN_LEVELS.categories, dtype=_BOOLEAN_LEVELS), name=name
             )
@@ -407,7 +407,8 @@ def _encode_lazy(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Lazy:
             return lazy
     encoded = _encode(name, df, scheme)  # errors, and what has no lazy form
     identity = np.arange(len(encoded.levels), dtype=np.int64)
-    return _Lazy(name, _kernel.Dimension(encoded.codes, identity, len(identity)), encoded.levels)
+    dim = _kernel.Dimension(encoded.codes, identity, len(identity), nonnegative=True)
+    return _Lazy(name, dim, encoded.levels)
 
 
 def _integer_lazy(name: str, series: pd.Series) -> _Lazy | None:
@@ -425,7 +426,8 @@ def _integer_lazy(name: str, series: pd.Series) -> _Lazy | None:
         return None
     span = np.arange(high - low + 1, dtype=np.int64)
     levels = pd.Series(span + low, name=name).astype(series.dtype)
-    return _Lazy(name, _kernel.Dimension(values, span, len(span), low), levels, True)
+    dim = _kernel.Dimension(values, span, len(span), low, nonnegative=True)
+    return _Lazy(name, dim, levels, True)
 
 
 @lru_cache(maxsize=16)
@@ -457,7 +459,7 @@ def _count_in_one_pass(
     if types is None:
         inputs = _rule_inputs(data, rules)  # classify's checks and errors
     else:
-        type_codes = types.cat.codes.to_numpy()
+        type_codes = types.array.codes
         if type_codes.min() < 0:
             return None
         if male_comparator:
