@@ -374,6 +374,53 @@ def _run_child(args: list[str]) -> dict[str, Any]:
     return result
 
 
+def read_floor(df: pd.DataFrame, repeat: int) -> tuple[float, int] | None:
+    """Seconds to read, once, every byte femstat's kernel reads (numba, all CPUs).
+
+    The kernel reads the codes of victim_sex, iccs_code, relationship and area, the
+    values and masks of the eight criteria, the years and the ages with their mask: 25
+    bytes a row. No engine reading those columns can beat the memory bandwidth this
+    measures. Returns None without numba.
+    """
+    try:
+        import numba
+    except ImportError:
+        return None
+    from concurrent.futures import ThreadPoolExecutor
+
+    from femstat._arrays import masked_parts
+
+    arrays = [df[c].array.codes.view(np.uint8) for c in ("victim_sex", "iccs_code")]
+    arrays += [df[c].array.codes.view(np.uint8) for c in ("relationship", "area")]
+    for column in [*CRITERIA, "victim_age"]:
+        arrays += [part.view(np.uint8) for part in masked_parts(df[column])]
+    arrays.append(masked_parts(df["year"])[0].view(np.uint8))
+    for array in arrays:  # one array type, so numba sees a homogeneous tuple
+        array.flags.writeable = False
+    columns = tuple(arrays)
+
+    @numba.njit(nogil=True)
+    def xor_all(columns: Any, part: int, parts: int) -> int:
+        acc = np.zeros(4096, dtype=np.uint8)
+        for column in columns:
+            start, stop = len(column) * part // parts, len(column) * (part + 1) // parts
+            for s in range(start, stop, 4096):
+                block = column[s : min(s + 4096, stop)]
+                for i in range(len(block)):
+                    acc[i] ^= block[i]
+        return int(acc.sum())
+
+    parts = _cpus()
+    xor_all(columns, 0, parts)
+    times = []
+    with ThreadPoolExecutor(parts) as pool:
+        for _ in range(max(3, repeat)):
+            start = time.perf_counter()
+            list(pool.map(lambda k: xor_all(columns, k, parts), range(parts)))
+            times.append(time.perf_counter() - start)
+    return statistics.median(times), sum(a.nbytes for a in columns)
+
+
 def time_engines(engines: list[Engine], repeat: int) -> dict[str, list[float]]:
     times: dict[str, list[float]] = {e.name: [] for e in engines}
     for round_ in range(repeat):
@@ -495,6 +542,15 @@ def main(argv: list[str] | None = None) -> int:
                 f"  ({engine.name}: pl.from_pandas of the {len(COLUMNS)} columns read took "
                 f"{engine.setup_seconds:.3f} s, once, not in its times)"
             )
+    floor = read_floor(df, args.repeat)
+    if floor is not None:
+        seconds, n_bytes = floor
+        results["read_floor"] = {"median_s": seconds, "bytes": n_bytes}
+        print(
+            f"  (reading once the {n_bytes / args.rows:.0f} bytes a row the kernel reads, "
+            f"{_cpus()} threads: {seconds:.3f} s, {n_bytes / seconds / 1e9:.1f} GB/s; the "
+            "memory-bandwidth floor of any engine reading these columns)"
+        )
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", fs.DataQualityWarning)

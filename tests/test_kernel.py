@@ -231,9 +231,10 @@ def test_free_columns_of_every_kind(kernel):
     df["region"] = df["region"].cat.add_categories(["east"])  # a category nobody has
     df["cohort"] = (df["victim_id"] % 5 * 10 - 20).astype(np.int64)  # negative, sparse
     df["code"] = (df["victim_id"] % 4).astype(np.int8)
+    df["shift"] = (df["victim_id"] % 5 - 2).astype(np.int16)  # negative: no unsigned view
     df["label"] = np.where(df["victim_id"] % 2 == 0, "x", "y")  # strings: general encoding
     df["year"] = df["year"].astype("int32")
-    for by in (["region", "cohort"], ["code", "label"], ["year", "age_group"]):
+    for by in (["region", "cohort"], ["code", "label"], ["year", "shift", "age_group"]):
         check_frame(df, kernel, by, comparator=False)
 
 

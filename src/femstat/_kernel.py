@@ -61,7 +61,9 @@ numpy's own index conversions) stay near L2 size; 16 times larger blocks run slo
 NUMBA_BLOCK_ROWS = 1 << 14
 """Rows per block in the numba kernel: its two buffers (9 bytes a row) fit in L1/L2."""
 AUTO_NUMBA_MIN_ROWS = 5_000_000
-"""Below this, ``auto`` uses numpy: a first compile (once per machine) costs seconds."""
+"""Below this, ``auto`` uses numpy: the numba kernel's first call in a process costs about
+a second (importing numba, loading the compiled code from numba's cache), and compiling
+a new breakdown signature the first time on a machine a few seconds."""
 _THREAD_MIN_ROWS = 1 << 20  # below this a second thread costs more than it saves
 
 _N_GROUPS = len(C.RELATIONSHIP_GROUP)
@@ -325,11 +327,13 @@ class _Dim:
     missing: np.ndarray  # uint8 view; a 1-element dummy when has_missing is False
     has_missing: bool
     missing_term: int
-    # The numpy kernel's arithmetic form, when the look-up is affine on the values that
-    # occur: term = values * scale + shift, computed in int64 from the original values.
+    # The arithmetic form, when the look-up is affine on the values that occur:
+    # term = values * scale + shift, from the original values (numpy kernel) or from
+    # ``values`` above when they are equal to them (raw_affine: numba kernel).
     original: np.ndarray
     scale: int | None
     shift: int
+    raw_affine: bool
 
 
 def _affine(dim: Dimension, stride: int) -> tuple[int | None, int]:
@@ -363,6 +367,9 @@ def _prepare_dim(dim: Dimension, stride: int, n_rows: int) -> _Dim:
         missing, has_missing = _NOTHING, False
     else:
         missing, has_missing = _unsigned(dim.missing), True
+    # The unsigned view equals the values when none is negative: codes checked for -1,
+    # integers whose minimum (the offset) is not negative.
+    raw_equals_values = raw.dtype.itemsize > 2 or values.dtype.kind in "bu" or dim.offset >= 0
     return _Dim(
         raw,
         terms,
@@ -373,6 +380,7 @@ def _prepare_dim(dim: Dimension, stride: int, n_rows: int) -> _Dim:
         values,
         scale,
         shift,
+        scale is not None and raw_equals_values,
     )
 
 
@@ -404,15 +412,26 @@ def _strides(sizes: Sequence[int], innermost: int) -> list[int]:
     return strides[::-1]
 
 
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
 def _ranges(n_rows: int) -> list[tuple[int, int]]:
     """Contiguous row ranges, one per thread."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        cpus = os.cpu_count() or 1
-    n = max(1, min(cpus, n_rows // _THREAD_MIN_ROWS))
+    n = max(1, min(_cpus(), n_rows // _THREAD_MIN_ROWS))
     bounds = [n_rows * k // n for k in range(n + 1)]
     return list(itertools.pairwise(bounds))
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    # One pool for the process: starting threads costs milliseconds, a tenth of a count
+    # of 20 million rows. Its workers only run kernel ranges and never wait on the pool,
+    # so callers on several threads at once (Dask's threaded scheduler) just queue.
+    return ThreadPoolExecutor(max(1, _cpus() - 1), thread_name_prefix="femstat")
 
 
 def _run(ranges: list[tuple[int, int]], work: Callable[[int, int, int], None]) -> None:
@@ -420,10 +439,10 @@ def _run(ranges: list[tuple[int, int]], work: Callable[[int, int, int], None]) -
     if len(ranges) == 1:
         work(0, *ranges[0])
         return
-    with ThreadPoolExecutor(len(ranges), thread_name_prefix="femstat-kernel") as pool:
-        futures = [pool.submit(work, k, a, b) for k, (a, b) in enumerate(ranges)]
-        for future in futures:
-            future.result()
+    futures = [_pool().submit(work, k, a, b) for k, (a, b) in enumerate(ranges[1:], 1)]
+    work(0, *ranges[0])  # the caller's thread takes the first range
+    for future in futures:
+        future.result()
 
 
 # --------------------------------------------------------------------------------------
@@ -489,14 +508,25 @@ def count_cells(
     if resolve(kernel, n_rows) == "numba":
         run_range = _numba().count_range
         dim_tuple = tuple(
-            (d.values, d.terms, d.offset, d.missing, d.has_missing, d.missing_term)
+            (
+                d.values,
+                d.terms,
+                d.offset,
+                d.missing,
+                d.has_missing,
+                d.missing_term,
+                d.raw_affine,
+                d.scale or 0,
+                d.shift,
+            )
             for d in prepared
         )
         if not dim_tuple:
             # numba cannot iterate over an empty tuple: one level, term 0 for every value
             # of some row-length array, changes nothing.
             rows = given if types is not None else prepared_rules.sex
-            dim_tuple = ((rows, np.zeros(65536, dtype=np.int64), 0, _NOTHING, False, 0),)
+            zeros = np.zeros(65536, dtype=np.int64)
+            dim_tuple = ((rows, zeros, 0, _NOTHING, False, 0, True, 0, 0),)
 
         def work(k: int, start: int, stop: int) -> None:
             run_range(
@@ -724,6 +754,27 @@ def _block_keys(
             key[i] |= np.uint8(((v[i] & (m[i] ^ one)) << one) | m[i])
 
 
+def _add_terms(s: int, e: int, dim: tuple[Any, ...], cell: np.ndarray) -> None:
+    """Add one dimension's term of rows ``s:e`` to ``cell``."""
+    raw, terms, offset, dim_missing, has_missing, missing_term, affine, scale, shift = dim
+    r = raw[s:e]
+    if affine:  # codes and years: arithmetic, no gather
+        if has_missing:
+            mm = dim_missing[s:e]
+            for i in range(e - s):
+                cell[i] += missing_term if mm[i] else r[i] * scale + shift
+        else:
+            for i in range(e - s):
+                cell[i] += r[i] * scale + shift
+    elif has_missing:
+        mm = dim_missing[s:e]
+        for i in range(e - s):
+            cell[i] += missing_term if mm[i] else terms[r[i] - offset]
+    else:
+        for i in range(e - s):
+            cell[i] += terms[r[i] - offset]
+
+
 def _count_range(
     start: int,
     stop: int,
@@ -775,15 +826,7 @@ def _count_range(
         for i in range(m):
             cell[i] = 0
         for dim in _literal_unroll(dims):
-            raw, terms, offset, dim_missing, has_missing, missing_term = dim
-            r = raw[s:e]
-            if has_missing:
-                mm = dim_missing[s:e]
-                for i in range(m):
-                    cell[i] += missing_term if mm[i] else terms[r[i] - offset]
-            else:
-                for i in range(m):
-                    cell[i] += terms[r[i] - offset]
+            _add_terms_jit(s, e, dim, cell)  # one call per dimension: numba types each
         if given_types:
             t = types[s:e]
             for i in range(m):
@@ -851,6 +894,7 @@ def _classify_range(
 
 
 _block_keys_jit: Any = None  # the compiled _block_keys, bound by _numba()
+_add_terms_jit: Any = None  # the compiled _add_terms, bound by _numba()
 
 
 @lru_cache(maxsize=1)
@@ -862,8 +906,9 @@ def _numba() -> SimpleNamespace:
         raise MissingDependencyError(
             "the numba kernel needs numba: pip install 'femstat[fast]'"
         ) from exc
-    global _literal_unroll, _block_keys_jit
+    global _literal_unroll, _block_keys_jit, _add_terms_jit
     _literal_unroll = numba.literal_unroll
     jit = numba.njit(nogil=True, cache=True)
     _block_keys_jit = jit(_block_keys)
+    _add_terms_jit = jit(_add_terms)
     return SimpleNamespace(count_range=jit(_count_range), classify_range=jit(_classify_range))
