@@ -213,11 +213,14 @@ def _check_exists(path: Path) -> None:
         raise _UserError(f"{path} is a folder, not a file")
 
 
+def _is_csv(path: Path) -> bool:
+    return "".join(path.suffixes[-2:]).lower().endswith((".csv", ".csv.gz", ".txt"))
+
+
 def _read_table(path: Path) -> pd.DataFrame:
     """A victim CSV exactly as the bundled example is read; other formats via fs.read."""
     _check_exists(path)
-    suffixes = "".join(path.suffixes[-2:]).lower()
-    if suffixes.endswith((".csv", ".csv.gz", ".txt")):
+    if _is_csv(path):
         return _guarded(
             path,
             lambda: pd.read_csv(
@@ -240,10 +243,6 @@ def _guarded(path: Path, reader: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         raise _UserError(f"cannot read {path.name}: {_first_line(exc)}") from None
 
 
-def _is_csv(path: Path) -> bool:
-    return "".join(path.suffixes[-2:]).lower().endswith((".csv", ".csv.gz", ".txt"))
-
-
 def _read_victims(path: Path, mapping: Path | None) -> tuple[pd.DataFrame, ValidationReport]:
     """Read and validate a victim file; raises ValidationError when it cannot be used."""
     import femstat as fs
@@ -259,6 +258,16 @@ def _read_victims(path: Path, mapping: Path | None) -> tuple[pd.DataFrame, Valid
         warnings.simplefilter("ignore", fs.DataQualityWarning)
         clean = _guarded(path, lambda: fs.read(path, mapping=mapping))
     return fs.validate(clean, report=True)
+
+
+def _classified(file: Path, mapping: Path | None, step: Callable[[str], None]) -> pd.DataFrame:
+    """Read, validate and classify a victim file, as two steps of the progress bar."""
+    import femstat as fs
+
+    step("reading and validating")
+    clean, _ = _read_victims(file, mapping)
+    step("classifying")
+    return fs.classify(clean)
 
 
 def _read_population(path: Path) -> pd.DataFrame:
@@ -468,10 +477,7 @@ def classify(
     if fmt == "sdmx":
         raise _UserError("classify writes victim records; use .csv, .xlsx or .parquet")
     with _progress(3) as step:
-        step("reading and validating")
-        clean, _ = _read_victims(file, mapping)
-        step("classifying")
-        typed = fs.classify(clean)
+        typed = _classified(file, mapping, step)
         step("writing")
         out = typed.copy()
         rules = fs.UN_2022
@@ -563,10 +569,7 @@ def indicators(
         format_of(output, format.value if format else None)
     pop_table = _read_population(population) if population is not None else None
     with _progress(4) as step:
-        step("reading and validating")
-        clean, _ = _read_victims(file, mapping)
-        step("classifying")
-        typed = fs.classify(clean)
+        typed = _classified(file, mapping, step)
         step("computing indicators")
         if standard is not None:
             if pop_table is None:

@@ -171,6 +171,14 @@ def _bar_height(n: int) -> float:
     return 1.6 + 0.42 * n
 
 
+def _type_rows(
+    table: pd.DataFrame, name: str, column: str, order: list[str], type_column: str
+) -> pd.DataFrame:
+    """The rows of one type, indexed by ``column`` as text, in ``order`` (missing: NaN)."""
+    rows = table[table[type_column].astype(str) == name]
+    return rows.set_index(rows[column].astype(str)).reindex(order)
+
+
 def typology_chart(
     table: pd.DataFrame,
     *,
@@ -436,10 +444,7 @@ def age_chart(
         x = np.arange(len(groups), dtype=np.float64)
         offsets = (np.arange(len(types)) - (len(types) - 1) / 2) * width
         for i, name in enumerate(types):
-            rows = data[data[type_column].astype(str) == name].set_index(
-                data[data[type_column].astype(str) == name]["age_group"].astype(str)
-            )
-            rows = rows.reindex(groups)
+            rows = _type_rows(data, name, "age_group", groups, type_column)
             y = rows[value].to_numpy(dtype=np.float64, na_value=np.nan) * scale
             lo_col, up_col = f"{value}_lower", f"{value}_upper"
             yerr = None
@@ -523,13 +528,11 @@ def breakdown_chart(
     wide: dict[str, np.ndarray] = {}
     hidden = np.zeros(len(categories), dtype=bool)
     for name in IN_SCOPE_TYPES:
-        rows = table[table[type_column].astype(str) == name]
-        rows = rows.set_index(rows[column].astype(str)).reindex(categories)
+        rows = _type_rows(table, name, column, categories, type_column)
         counts = rows["count"].to_numpy(dtype=np.float64, na_value=np.nan)
         hidden |= np.isnan(counts)
         wide[name] = np.nan_to_num(counts)
-    totals_rows = table[table[type_column].astype(str) == "female_homicide"]
-    totals_rows = totals_rows.set_index(totals_rows[column].astype(str)).reindex(categories)
+    totals_rows = _type_rows(table, "female_homicide", column, categories, type_column)
     totals = totals_rows["count"].to_numpy(dtype=np.float64, na_value=np.nan)
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(8, _bar_height(len(categories)) + 0.6))

@@ -453,7 +453,7 @@ def _count_text(ctx: _Context, n: int) -> str:
     return f"{_SUPPRESSED} (fewer than {ctx.min_count})" if ctx.hidden(n) else f"{n:,}"
 
 
-_TYPE_ORDER = (
+_BY_YEAR_TYPES = (
     "intimate_partner",
     "family_member",
     "other_perpetrator",
@@ -461,9 +461,8 @@ _TYPE_ORDER = (
     "undetermined",
     "not_femicide",
     "female_homicide",
-    "partner_or_family",
-    "male_partner_or_family",
 )
+_TYPE_ORDER = (*_BY_YEAR_TYPES, "partner_or_family", "male_partner_or_family")
 _TOTALS = {"femicide", "female_homicide"}
 
 
@@ -524,22 +523,13 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
         )
     )
     by_year = ctx.indicators(["year"], None)
-    kinds = [
-        "intimate_partner",
-        "family_member",
-        "other_perpetrator",
-        "femicide",
-        "undetermined",
-        "not_femicide",
-        "female_homicide",
-    ]
-    wide = {k: _rows_by(by_year, "year", k) for k in kinds}
+    wide = {k: _rows_by(by_year, "year", k) for k in _BY_YEAR_TYPES}
     years = list(wide["femicide"].index)
     section.blocks.append(
         _Table(
             "Victims by femicide type and year",
-            ["Year", *[_label(k) for k in kinds]],
-            [[_Cell(y), *[_n(wide[k].loc[y, "count"]) for k in kinds]] for y in years],
+            ["Year", *[_label(k) for k in _BY_YEAR_TYPES]],
+            [[_Cell(y), *[_n(wide[k].loc[y, "count"]) for k in _BY_YEAR_TYPES]] for y in years],
         )
     )
     return section, overall
@@ -706,6 +696,18 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+def _bounds_cells(label: str, r: pd.Series) -> list[_Cell]:
+    """The count and share cells of one row of the bounds table (a year or all years)."""
+    return [
+        _Cell(label),
+        _n(r["female_homicide"]),
+        _n(r["lower"]),
+        _n(r["upper"]),
+        _pct(r["lower_share"], hidden=_missing(r["lower"])),
+        _pct(r["upper_share"], hidden=_missing(r["upper"])),
+    ]
+
+
 def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     import femstat as fs
 
@@ -737,29 +739,14 @@ def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
         header += ["Lower rate", "Upper rate"]
     rows = []
     for _, r in table.iterrows():
-        cells = [
-            _Cell(str(r["year"])),
-            _n(r["female_homicide"]),
-            _n(r["lower"]),
-            _n(r["upper"]),
-            _pct(r["lower_share"], hidden=_missing(r["lower"])),
-            _pct(r["upper_share"], hidden=_missing(r["upper"])),
-        ]
+        cells = _bounds_cells(str(r["year"]), r)
         if has_rate:
             cells += [
                 _rate(r["lower_rate"], hidden=_missing(r["lower"])),
                 _rate(r["upper_rate"], hidden=_missing(r["upper"])),
             ]
         rows.append(cells)
-    t = total.iloc[0]
-    last = [
-        _Cell("All years"),
-        _n(t["female_homicide"]),
-        _n(t["lower"]),
-        _n(t["upper"]),
-        _pct(t["lower_share"], hidden=_missing(t["lower"])),
-        _pct(t["upper_share"], hidden=_missing(t["upper"])),
-    ]
+    last = _bounds_cells("All years", total.iloc[0])
     if has_rate:
         last += [_Cell(_DASH, "num"), _Cell(_DASH, "num")]
     rows.append(last)

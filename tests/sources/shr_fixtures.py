@@ -44,6 +44,23 @@ def _put(line: list[str], start: int, value: str, width: int) -> None:
     line[start - 1 : start - 1 + width] = list(text)
 
 
+def _put_person(line: list[str], base: int, person: V | O) -> None:
+    """Write the age, sex, race and ethnicity that open every victim and offender slot."""
+    _put(line, base, person.age, 2)
+    _put(line, base + 2, person.sex, 1)
+    _put(line, base + 3, person.race, 1)
+    _put(line, base + 4, person.ethnicity, 1)
+
+
+def _put_offender(line: list[str], base: int, offender: O) -> None:
+    """Write one offender slot of 12 characters starting at ``base``."""
+    _put_person(line, base, offender)
+    _put(line, base + 5, offender.weapon, 2)
+    _put(line, base + 7, offender.relationship, 2)
+    _put(line, base + 9, offender.circumstance, 2)
+    _put(line, base + 11, offender.sub, 1)
+
+
 def record(
     victims: Sequence[V] = (V(),),
     offenders: Sequence[O] = (O(),),
@@ -73,39 +90,17 @@ def record(
     _put(line, 74, str(incident), 3)
     _put(line, 77, situation, 1)
     first, *more_victims = victims
-    _put(line, 78, first.age, 2)
-    _put(line, 80, first.sex, 1)
-    _put(line, 81, first.race, 1)
-    _put(line, 82, first.ethnicity, 1)
+    _put_person(line, 78, first)
     lead, *more_offenders = offenders
-    _put(line, 83, lead.age, 2)
-    _put(line, 85, lead.sex, 1)
-    _put(line, 86, lead.race, 1)
-    _put(line, 87, lead.ethnicity, 1)
-    _put(line, 88, lead.weapon, 2)
-    _put(line, 90, lead.relationship, 2)
-    _put(line, 92, lead.circumstance, 2)
-    _put(line, 94, lead.sub, 1)
+    _put_offender(line, 83, lead)
     n_extra_v = len(more_victims) if additional_victims is None else additional_victims
     n_extra_o = len(more_offenders) if additional_offenders is None else additional_offenders
     _put(line, 95, str(n_extra_v), 3)
     _put(line, 98, str(n_extra_o), 3)
     for j, victim in enumerate(more_victims):
-        base = 101 + 5 * j
-        _put(line, base, victim.age, 2)
-        _put(line, base + 2, victim.sex, 1)
-        _put(line, base + 3, victim.race, 1)
-        _put(line, base + 4, victim.ethnicity, 1)
+        _put_person(line, 101 + 5 * j, victim)
     for j, offender in enumerate(more_offenders):
-        base = 151 + 12 * j
-        _put(line, base, offender.age, 2)
-        _put(line, base + 2, offender.sex, 1)
-        _put(line, base + 3, offender.race, 1)
-        _put(line, base + 4, offender.ethnicity, 1)
-        _put(line, base + 5, offender.weapon, 2)
-        _put(line, base + 7, offender.relationship, 2)
-        _put(line, base + 9, offender.circumstance, 2)
-        _put(line, base + 11, offender.sub, 1)
+        _put_offender(line, 151 + 12 * j, offender)
     text = "".join(line)
     return text.rstrip() if trim else text
 

@@ -18,6 +18,7 @@ import io
 import os
 import warnings
 import zipfile
+from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,23 +64,24 @@ class Field:
         return str(self.start) if self.start == self.end else f"{self.start}-{self.end}"
 
 
-def _victim_fields(j: int) -> dict[str, Field]:
-    base = 78 if j == 1 else 101 + 5 * (j - 2)
+def _person_fields(person: str, j: int, base: int) -> dict[str, Field]:
+    """Age, sex, race and ethnicity: the first five characters of a victim or offender slot."""
     return {
-        "age": Field(f"victim {j} age", base, base + 1),
-        "sex": Field(f"victim {j} sex", base + 2, base + 2),
-        "race": Field(f"victim {j} race", base + 3, base + 3),
-        "ethnicity": Field(f"victim {j} ethnicity", base + 4, base + 4),
+        "age": Field(f"{person} {j} age", base, base + 1),
+        "sex": Field(f"{person} {j} sex", base + 2, base + 2),
+        "race": Field(f"{person} {j} race", base + 3, base + 3),
+        "ethnicity": Field(f"{person} {j} ethnicity", base + 4, base + 4),
     }
+
+
+def _victim_fields(j: int) -> dict[str, Field]:
+    return _person_fields("victim", j, 78 if j == 1 else 101 + 5 * (j - 2))
 
 
 def _offender_fields(j: int) -> dict[str, Field]:
     base = 83 if j == 1 else 151 + 12 * (j - 2)
     return {
-        "age": Field(f"offender {j} age", base, base + 1),
-        "sex": Field(f"offender {j} sex", base + 2, base + 2),
-        "race": Field(f"offender {j} race", base + 3, base + 3),
-        "ethnicity": Field(f"offender {j} ethnicity", base + 4, base + 4),
+        **_person_fields("offender", j, base),
         "weapon": Field(f"offender {j} weapon", base + 5, base + 6),
         "relationship": Field(f"offender {j} relationship", base + 7, base + 8),
         "circumstance": Field(f"offender {j} circumstance", base + 9, base + 10),
@@ -695,23 +697,22 @@ def read_shr(
         raw = _slice(matrix, _INCIDENT[key])[:, None]
         return _recode(spec_map[entry], raw, incident_used, [_INCIDENT[key]], problems)
 
-    def victims(entry: str, key: str) -> _Coded:
-        return _recode(
-            spec_map[entry],
-            _stack(matrix, _VICTIMS, key),
-            victim_used,
-            [s[key] for s in _VICTIMS],
-            problems,
-        )
+    def slots(fields: list[dict[str, Field]], used: np.ndarray) -> Callable[[str, str], _Coded]:
+        """Recoder of one field of every used slot of ``fields`` by a mapping entry."""
 
-    def offenders(entry: str, key: str) -> _Coded:
-        return _recode(
-            spec_map[entry],
-            _stack(matrix, _OFFENDERS, key),
-            offender_used,
-            [s[key] for s in _OFFENDERS],
-            problems,
-        )
+        def recode(entry: str, key: str) -> _Coded:
+            return _recode(
+                spec_map[entry],
+                _stack(matrix, fields, key),
+                used,
+                [s[key] for s in fields],
+                problems,
+            )
+
+        return recode
+
+    victims = slots(_VICTIMS, victim_used)
+    offenders = slots(_OFFENDERS, offender_used)
 
     iccs = incident("homicide_type", "homicide_type")
     situation = incident("situation", "situation")
@@ -994,25 +995,19 @@ def _quality_report(
             f"{'female' if implied == 'male' else 'male'} victims coded {code} (the victim was "
             f"the offender's {partner}); still classified as killed by an intimate partner",
         )
-    victim_block = matrix[:, 100:150].reshape(len(matrix), _SLOTS - 1, 5)
-    offender_block = matrix[:, 150:270].reshape(len(matrix), _SLOTS - 1, 12)
     slot = np.arange(1, _SLOTS)
-    note(
-        "slot_beyond_count",
-        "victims",
-        ((victim_block != _SPACE).any(axis=2) & (slot[None, :] >= n_victim_slots[:, None])).any(
-            axis=1
-        ),
-        "victim slots filled beyond the additional-victim count; ignored",
-    )
-    note(
-        "slot_beyond_count",
-        "offenders",
-        ((offender_block != _SPACE).any(axis=2) & (slot[None, :] >= n_offender_slots[:, None])).any(
-            axis=1
-        ),
-        "offender slots filled beyond the additional-offender count; ignored",
-    )
+    for person, span, width, n_slots in (
+        ("victim", slice(100, 150), 5, n_victim_slots),
+        ("offender", slice(150, 270), 12, n_offender_slots),
+    ):
+        block = matrix[:, span].reshape(len(matrix), _SLOTS - 1, width)
+        filled = (block != _SPACE).any(axis=2)
+        note(
+            "slot_beyond_count",
+            f"{person}s",
+            (filled & (slot[None, :] >= n_slots[:, None])).any(axis=1),
+            f"{person} slots filled beyond the additional-{person} count; ignored",
+        )
     over_victims = extra_victims > _SLOTS - 1
     note(
         "victims_beyond_slots",
