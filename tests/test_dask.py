@@ -24,6 +24,12 @@ from femstat.testing import assert_cubes_equal, assert_indicators_equal
 
 BY = ["year", "area", "relationship_group"]
 PARTITIONS = [2, 7]
+NATIONAL = fs.RuleSet(
+    name="only_sexual_violence",
+    criteria=("sexual_violence",),
+    type_column="national_type",
+    criteria_column="national_criteria",
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -58,6 +64,15 @@ def assert_same_cube(result: pd.DataFrame, expected: pd.DataFrame) -> None:
         pd.testing.assert_frame_equal(result, expected)
 
 
+def assert_same_table(result: pd.DataFrame, expected: pd.DataFrame) -> None:
+    """Exactly equal: columns, dtypes (categories in order), row order, index, values."""
+    pd.testing.assert_frame_equal(result, expected, check_exact=True)
+    assert result.equals(expected)
+    for name in expected.columns:
+        if isinstance(expected[name].dtype, pd.CategoricalDtype):
+            assert list(result[name].cat.categories) == list(expected[name].cat.categories)
+
+
 @pytest.mark.parametrize("npartitions", PARTITIONS)
 @pytest.mark.parametrize("form", ["raw", "validated", "classified"])
 def test_counts_equal_pandas(
@@ -78,13 +93,7 @@ def test_counts_equal_pandas(
 
 @pytest.mark.parametrize("npartitions", PARTITIONS)
 def test_counts_options_pass_through(npartitions: int, data: pd.DataFrame) -> None:
-    national = fs.RuleSet(
-        name="only_sexual_violence",
-        criteria=("sexual_violence",),
-        type_column="national_type",
-        criteria_column="national_criteria",
-    )
-    options = {"type_column": "national_type", "rules": national, "age_groups": "five_year"}
+    options = {"type_column": "national_type", "rules": NATIONAL, "age_groups": "five_year"}
     ddf = dd.from_pandas(data, npartitions=npartitions)
     by = ["age_group", "victim_migrant", "mechanism"]
     assert_cubes_equal(fs.counts(ddf, by, **options), fs.counts(data, by, **options))
@@ -222,3 +231,74 @@ def test_dask_detection_does_not_import_dask(monkeypatch: pytest.MonkeyPatch) ->
 def test_not_a_dask_frame_is_a_type_error(data: pd.DataFrame) -> None:
     with pytest.raises(TypeError, match="expected a Dask DataFrame"):
         fdask.counts(data, ["year"])
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+@pytest.mark.parametrize("by", [[], ["year"], ["year", "area", "age_group"]])
+@pytest.mark.parametrize("rules", ["un", "national"])
+def test_completeness_equals_pandas(
+    npartitions: int, by: list[str], rules: str, data: pd.DataFrame
+) -> None:
+    options = {} if rules == "un" else {"rules": NATIONAL, "age_groups": "five_year"}
+    ddf = dd.from_pandas(data, npartitions=npartitions)
+    assert ddf.npartitions == npartitions
+    expected = fs.completeness(ddf.compute(), by, **options)
+    assert_same_table(fs.completeness(ddf, by, **options), expected)
+    assert_same_table(fdask.completeness(ddf, by, **options), expected)
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_completeness_of_raw_and_classified_partitions(
+    npartitions: int, data: pd.DataFrame, raw: pd.DataFrame
+) -> None:
+    by = ["year", "area"]
+    expected = fs.completeness(data, by)
+    for frame in (raw, fs.classify(data)):
+        ddf = dd.from_pandas(frame, npartitions=npartitions)
+        assert_same_table(fs.completeness(ddf, by), expected)
+    # Not a column of the data: the same error as in memory.
+    with pytest.raises(KeyError, match="breakdown column 'nope' is not in the data"):
+        fs.completeness(dd.from_pandas(raw, npartitions=npartitions), ["nope"])
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_completeness_adds_counts_then_divides(npartitions: int, data: pd.DataFrame) -> None:
+    # Sorted by year: years and areas are spread unevenly over the partitions, so shares
+    # averaged per partition would differ from the shares of the whole.
+    ordered = data.sort_values(["year", "area"], kind="stable").reset_index(drop=True)
+    ddf = dd.from_pandas(ordered, npartitions=npartitions)
+    for by in ([], ["area"], ["year", "area"]):
+        assert_same_table(fs.completeness(ddf, by), fs.completeness(ordered, by))
+
+
+@pytest.mark.parametrize("npartitions", PARTITIONS)
+def test_completeness_with_empty_partitions(npartitions: int, data: pd.DataFrame) -> None:
+    ordered = data.sort_values("year", kind="stable").reset_index(drop=True)
+    ddf = dd.from_pandas(ordered, npartitions=npartitions)
+    last_year = ddf[ddf["year"] == 2024]  # the first partitions become empty
+    sizes = last_year.map_partitions(len).compute().tolist()
+    assert 0 in sizes and sum(sizes) > 0
+    expected = fs.completeness(ordered[ordered["year"] == 2024], ["year", "area"])
+    assert_same_table(fs.completeness(last_year, ["year", "area"]), expected)
+    assert_same_table(fs.completeness(last_year, []), fs.completeness(last_year.compute(), []))
+    with pytest.raises(fs.ValidationError, match="0 rows"):
+        fs.completeness(ddf[ddf["year"] > 3000], ["year"])
+
+
+def test_completeness_checks_the_whole_frame(data: pd.DataFrame, raw: pd.DataFrame) -> None:
+    frame = data.copy()
+    frame.loc[5_999, "victim_id"] = 3  # last partition; its twin is in the first
+    with pytest.raises(fs.ValidationError) as caught:
+        fs.completeness(dd.from_pandas(frame, npartitions=7), ["year"])
+    assert caught.value.failure_cases["rows"].tolist() == [[3, 5_999]]
+    assert "6,000 rows in 7 partitions" in str(caught.value)
+    unchecked = fdask.completeness(dd.from_pandas(frame, npartitions=7), check_unique_ids=False)
+    assert_same_table(unchecked, fs.completeness(frame))
+    bad = raw.copy()
+    bad.loc[[4_321, 4_400], "victim_sex"] = "martian"
+    with pytest.raises(fs.ValidationError) as caught:
+        fs.completeness(dd.from_pandas(bad, npartitions=7), ["year"])
+    assert caught.value.failure_cases["rows"].tolist() == [[4_321, 4_400]]
+    assert "of Dask DataFrame" in str(caught.value)
+    with pytest.raises(TypeError, match="expected a Dask DataFrame"):
+        fdask.completeness(data, ["year"])

@@ -3,6 +3,11 @@
 Roughly four in ten female homicide victims worldwide lack the information to be
 classified (UNODC and UN Women 2022); a femicide count means little without the share of
 records it could not decide. These shares are computed per group over in-scope records.
+
+The shares are ratios of counts: in-scope records, and in-scope records with each piece of
+information unknown. Those counts form a complete cube (one row per group and measure),
+which adds up over disjoint parts of the data like a count cube does; the shares are taken
+once, from the cube of the whole (this is how Dask partitions combine).
 """
 
 from __future__ import annotations
@@ -15,9 +20,31 @@ import pandas as pd
 from femstat import codes as C
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet, classify, facts
-from femstat.counts import group_cells, groups_frame
+from femstat.counts import BreakdownError, _Encoded, _frame_from_levels, group_cells
 
 __all__ = ["completeness"]
+
+MEASURE = "measure"
+"""The completeness cube's last dimension: ``female_homicide``, then each numerator."""
+
+
+def _measures(rules: RuleSet) -> pd.CategoricalDtype:
+    """The measures of the completeness cube, in the order of the output columns."""
+    names = [
+        "female_homicide",
+        "relationship_unknown",
+        "age_unknown",
+        *(f"{name}_unknown" for name in rules.criteria),
+        "any_criterion_unknown",
+        "undetermined",
+    ]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        raise ValueError(
+            f"rule set {rules.name!r}: its criteria give completeness columns that clash "
+            f"with others ({repeated}); rename the criteria columns"
+        )
+    return pd.CategoricalDtype(names, ordered=True)
 
 
 def completeness(
@@ -31,12 +58,16 @@ def completeness(
 
     Parameters
     ----------
-    data : pandas.DataFrame
-        Victim microdata (validated and classified first if needed).
+    data : pandas.DataFrame or dask.dataframe.DataFrame
+        Victim microdata (validated and classified first if needed). A Dask DataFrame is
+        validated, classified and counted partition by partition
+        (:func:`femstat.dask.completeness`), with the same result as in memory.
     by : str or sequence of str
         Breakdown columns, as for :func:`femstat.counts`.
     rules : RuleSet
         Whose criteria to inspect and whose classification gives ``undetermined``.
+    age_groups : scheme, default ``"unodc"``
+        Groups for an ``"age_group"`` breakdown; see :func:`femstat.ages.age_scheme`.
 
     Returns
     -------
@@ -45,8 +76,45 @@ def completeness(
         ``relationship_unknown``, ``age_unknown``, ``<criterion>_unknown`` for each
         criterion of ``rules``, ``any_criterion_unknown`` and ``undetermined``. Shares of
         an empty group are NaN, not 0.
+
+    Notes
+    -----
+    Each share is a count of in-scope records with the item unknown, divided by the
+    group's in-scope records. The counts are made first, as a complete cube over the
+    breakdown's levels (zeros included), and divided once: for a Dask DataFrame the
+    partitions' count cubes are added on the client before dividing, so no share is ever
+    averaged over partitions, and the levels of free columns (``year``, ``area``) are the
+    union over partitions.
     """
+    from femstat import dask as _dask  # does not import Dask itself
+
+    if _dask.is_dask_frame(data):  # partition by partition, count cubes added
+        return _dask.completeness(data, by, rules=rules, age_groups=age_groups)
     by = [by] if isinstance(by, str) else list(by)
+    return _shares(_completeness_cube(data, by, rules=rules, age_groups=age_groups), by)
+
+
+def _completeness_cube(
+    data: pd.DataFrame,
+    by: Sequence[str],
+    *,
+    rules: RuleSet = UN_2022,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+) -> pd.DataFrame:
+    """The counts behind :func:`completeness`, as a complete cube.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``by``, ``measure`` (ordered Categorical, see :func:`_measures`) and
+        ``count`` (int64): one row per group and measure, groups in the order
+        :func:`completeness` gives them and measures varying fastest. Cubes of disjoint
+        parts of the data add up with :func:`femstat.add_cubes`.
+    """
+    by = list(by)
+    if MEASURE in by:
+        raise BreakdownError(f"{MEASURE!r} cannot be a breakdown column of completeness")
+    measures = _measures(rules)
     if rules.type_column not in data.columns:
         data = classify(data, rules=rules)
     f = facts(data, rules)
@@ -58,23 +126,36 @@ def completeness(
     def per_group(flag: np.ndarray) -> np.ndarray:
         return np.bincount(scoped_cell[flag[in_scope]], minlength=n_groups)
 
-    total = np.bincount(scoped_cell, minlength=n_groups)
-    numerators: dict[str, np.ndarray] = {
-        "relationship_unknown": per_group(f["group"] == C.RELATIONSHIP_GROUP.code_of("unknown")),
-        "age_unknown": per_group(data["victim_age"].isna().to_numpy()),
-    }
+    columns = [
+        np.bincount(scoped_cell, minlength=n_groups),
+        per_group(f["group"] == C.RELATIONSHIP_GROUP.code_of("unknown")),
+        per_group(data["victim_age"].isna().to_numpy()),
+    ]
     for name in rules.criteria:
         unknown = (
             data[name].isna().to_numpy() if name in data.columns else np.ones(len(data), dtype=bool)
         )
-        numerators[f"{name}_unknown"] = per_group(unknown)
-    numerators["any_criterion_unknown"] = per_group(f["any_unknown"])
-    undetermined = (data[rules.type_column] == "undetermined").to_numpy()
-    numerators["undetermined"] = per_group(undetermined)
+        columns.append(per_group(unknown))
+    columns.append(per_group(f["any_unknown"]))
+    columns.append(per_group((data[rules.type_column] == "undetermined").to_numpy()))
+    table = np.stack(columns, axis=1)  # (group, measure)
+    levels = pd.Series(
+        pd.Categorical(list(measures.categories), dtype=measures),
+        name=MEASURE,
+    )
+    measure = _Encoded(MEASURE, np.empty(0, dtype=np.int8), levels)
+    return _frame_from_levels([*encoded, measure], table.ravel())
 
-    out = groups_frame(encoded)
-    out["female_homicide"] = total
+
+def _shares(cube: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """The completeness table from its count cube (:func:`_completeness_cube`)."""
+    names = [str(n) for n in cube[MEASURE].cat.categories]
+    n_measures = len(names)
+    table = cube["count"].to_numpy(dtype=np.int64).reshape(-1, n_measures)
+    out = cube[list(by)].iloc[::n_measures].reset_index(drop=True)
+    total = table[:, 0]
+    out[names[0]] = total
     with np.errstate(invalid="ignore", divide="ignore"):
-        for name, numerator in numerators.items():
-            out[name] = np.where(total > 0, numerator / np.maximum(total, 1), np.nan)
+        for j, name in enumerate(names[1:], start=1):
+            out[name] = np.where(total > 0, table[:, j] / np.maximum(total, 1), np.nan)
     return out

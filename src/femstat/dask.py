@@ -1,11 +1,13 @@
 """femstat on Dask DataFrames: classify and count each partition, add the cubes.
 
-:func:`femstat.counts` and :func:`femstat.indicators` accept a Dask DataFrame and come here;
-the functions below do the same with Dask-specific options. Each partition is validated,
-classified and counted where it lives, by the same pandas functions femstat uses in memory;
-only the partition cubes (small) and, for the id check, one 8-byte key per row travel to
-the client, which adds the cubes with :func:`femstat.add_cubes`. The result is exactly the
-cube of the whole data, as if it had been computed in memory.
+:func:`femstat.counts`, :func:`femstat.indicators` and :func:`femstat.completeness` accept a
+Dask DataFrame and come here; the functions below do the same with Dask-specific options.
+Each partition is validated, classified and counted where it lives, by the same pandas
+functions femstat uses in memory; only the partition cubes (small) and, for the id check,
+one 8-byte key per row travel to the client, which adds the cubes with
+:func:`femstat.add_cubes`. The result is exactly the cube of the whole data, as if it had
+been computed in memory. Completeness shares are taken from the added cube of their
+counts, never per partition.
 
 Why not validate with pandera on Dask? pandera's Dask backend runs the schema on each
 partition separately. Checks that need the whole data then go wrong both ways: a
@@ -31,12 +33,13 @@ import pandas as pd
 
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
+from femstat.completeness import _shares
 from femstat.errors import require
 from femstat.stream import CubeAccumulator, _count_part, _Options, _PartCounts, _sorted_lookup
 from femstat.validate import ValidationReport
 from femstat.validate import validate as _validate_frame
 
-__all__ = ["counts", "indicators", "is_dask_frame", "validate"]
+__all__ = ["completeness", "counts", "indicators", "is_dask_frame", "validate"]
 
 _SOURCE = "Dask DataFrame"
 
@@ -63,7 +66,7 @@ def _check_frame(ddf: object) -> None:
     if not is_dask_frame(ddf):
         raise TypeError(
             f"expected a Dask DataFrame, got {type(ddf).__name__}; for a pandas DataFrame "
-            "use femstat.counts / femstat.indicators / femstat.validate"
+            "use femstat.counts / femstat.indicators / femstat.completeness / femstat.validate"
         )
 
 
@@ -160,10 +163,15 @@ def counts(
         rules=rules,
         check_unique_ids=check_unique_ids,
     )
+    return _merged_cube(ddf, options, stacklevel=4)
+
+
+def _merged_cube(ddf: Any, options: _Options, *, stacklevel: int) -> pd.DataFrame:
+    """The partitions' cubes added up, after the whole-data checks (one warning)."""
     results = _partition_results(ddf, options)
     accumulator = _accumulate(options, results)
     cube: pd.DataFrame = accumulator._finish(
-        report=False, values_at=_ids_lookup(ddf, results), stacklevel=3
+        report=False, values_at=_ids_lookup(ddf, results), stacklevel=stacklevel
     )
     return cube
 
@@ -177,6 +185,7 @@ def _options(
     male_comparator: bool,
     rules: RuleSet,
     check_unique_ids: bool,
+    cube: Literal["counts", "completeness"] = "counts",
 ) -> _Options:
     return _Options(
         by=None if by is None else tuple([by] if isinstance(by, str) else by),
@@ -186,6 +195,7 @@ def _options(
         rules=rules,
         mapping=None,
         check_unique_ids=check_unique_ids and "victim_id" in ddf.columns,
+        cube=cube,
     )
 
 
@@ -244,6 +254,58 @@ def indicators(
         rules=rules,
         **kwargs,
     )
+
+
+def completeness(
+    ddf: Any,
+    by: Sequence[str] | str = (),
+    *,
+    rules: RuleSet = UN_2022,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    check_unique_ids: bool = True,
+) -> pd.DataFrame:
+    """Completeness of a Dask DataFrame, from the partitions' added count cubes.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Victim microdata, raw, validated or classified, in any number of partitions.
+    by, rules, age_groups :
+        As for :func:`femstat.completeness`.
+    check_unique_ids : bool, default True
+        As for :func:`counts`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Equal to ``femstat.completeness(ddf.compute(), by, ...)``. Levels of free columns
+        (``year``, ``area``) are the union over partitions.
+
+    Raises
+    ------
+    femstat.ValidationError
+        As for :func:`counts`.
+
+    Notes
+    -----
+    Each partition is validated and classified as in :func:`counts`, then reduced to the
+    integer counts the shares are made of (in-scope records, and those with each item
+    unknown, per group). Only these count cubes travel to the client, which adds them and
+    divides once; a share is never computed per partition.
+    """
+    _check_frame(ddf)
+    by_list = [by] if isinstance(by, str) else list(by)
+    options = _options(
+        ddf,
+        by_list,
+        type_column=rules.type_column,
+        age_groups=age_groups,
+        male_comparator=False,
+        rules=rules,
+        check_unique_ids=check_unique_ids,
+        cube="completeness",
+    )
+    return _shares(_merged_cube(ddf, options, stacklevel=4), by_list)
 
 
 def _validated_partition(df: pd.DataFrame, empty: pd.DataFrame) -> pd.DataFrame:

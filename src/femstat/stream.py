@@ -34,6 +34,7 @@ import pandas as pd
 
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
+from femstat.completeness import _completeness_cube
 from femstat.counts import add_cubes, counts
 from femstat.errors import DataQualityWarning, ValidationError, require
 from femstat.sources.mapping import Mapping, load_mapping
@@ -65,6 +66,7 @@ class _Options:
     rules: RuleSet
     mapping: Mapping | None
     check_unique_ids: bool
+    cube: Literal["counts", "completeness"] = "counts"  # what each part is counted into
 
 
 @dataclass
@@ -90,7 +92,11 @@ def _count_part(frame: pd.DataFrame, options: _Options) -> _PartCounts:
         else:
             clean, report = validate(frame, mapping=options.mapping, report=True)
         cube = None
-        if options.by is not None:
+        if options.by is not None and options.cube == "completeness":
+            cube = _completeness_cube(
+                clean, list(options.by), rules=options.rules, age_groups=options.age_groups
+            )
+        elif options.by is not None:
             cube = counts(
                 clean,
                 list(options.by),
