@@ -58,13 +58,14 @@ def forced(kernel: str) -> Iterator[None]:
 
 @contextmanager
 def small_blocks(rows: int) -> Iterator[None]:
-    """numpy blocks and thread ranges of a few rows, so tiny frames cross their bounds.
+    """numpy blocks, thread shares and chunks of a few rows, so tiny frames cross them.
 
     The numba block size is a compile-time constant; frames around it are drawn instead.
     """
     with (
         mock.patch.object(_kernel, "NUMPY_BLOCK_ROWS", rows),
         mock.patch.object(_kernel, "_THREAD_MIN_ROWS", 2 * rows),
+        mock.patch.object(_kernel, "_CHUNK_MIN_ROWS", rows),
     ):
         yield
 
@@ -157,8 +158,52 @@ def test_kernels_agree_on_synthetic_frames_around_block_bounds(kernel, n, seed, 
 @pytest.mark.slow
 def test_kernels_agree_across_threads(kernel):
     df = fs.synth.generate(2 * _kernel._THREAD_MIN_ROWS + 12_345, seed=11)
-    assert len(_kernel._ranges(len(df))) == min(2, len(os.sched_getaffinity(0)))
+    assert _kernel._n_workers(len(df)) == min(2, len(os.sched_getaffinity(0)))
+    assert len(_kernel._chunks(len(df))) >= _kernel._n_workers(len(df))
     check_frame(df, kernel, ["year", "area", "age_group"], comparator=True)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    n=st.integers(0, 3_000),
+    dtype=st.sampled_from(["int8", "int16", "int64", "uint16"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_scan_counts_missing_and_finds_the_extremes_across_chunks(n, dtype, seed):
+    rng = np.random.default_rng(seed)
+    info = np.iinfo(dtype)
+    values = rng.integers(info.min, info.max, n, endpoint=True, dtype=dtype)
+    missing = rng.random(n) < 0.3
+    with (
+        mock.patch.object(_kernel, "_THREAD_MIN_ROWS", 100),
+        mock.patch.object(_kernel, "_CHUNK_MIN_ROWS", 37),
+    ):
+        got = _kernel.scan(values, missing)
+    if n == 0:
+        assert got == (0, 0, -1)
+    else:
+        assert got == (int(missing.sum()), int(values.min()), int(values.max()))
+
+
+def test_the_chunks_cover_every_row_once_and_every_worker_gets_work():
+    with (
+        mock.patch.object(_kernel, "_THREAD_MIN_ROWS", 10),
+        mock.patch.object(_kernel, "_CHUNK_MIN_ROWS", 3),
+    ):
+        for n_rows in (0, 1, 9, 10, 25, 1_000):
+            chunks = _kernel._chunks(n_rows)
+            covered = np.zeros(n_rows, dtype=np.int64)
+            for start, stop in chunks:
+                covered[start:stop] += 1
+            assert (covered == 1).all()
+            seen: list[tuple[int, int, int]] = []
+
+            def record(k: int, a: int, b: int, seen: list[tuple[int, int, int]] = seen) -> None:
+                seen.append((k, a, b))
+
+            workers = _kernel._run(n_rows, record)
+            assert sorted((a, b) for _, a, b in seen) == chunks
+            assert {k for k, _, _ in seen} <= set(range(workers))
 
 
 # --------------------------------------------------------------------------------------

@@ -49,6 +49,7 @@ __all__ = [
     "count_cells",
     "numba_available",
     "resolve",
+    "scan",
 ]
 
 KERNELS: tuple[str, ...] = ("numpy", "numba")
@@ -65,6 +66,7 @@ AUTO_NUMBA_MIN_ROWS = 5_000_000
 a second (importing numba, loading the compiled code from numba's cache), and compiling
 a new breakdown signature the first time on a machine a few seconds."""
 _THREAD_MIN_ROWS = 1 << 20  # below this a second thread costs more than it saves
+_CHUNK_MIN_ROWS = 1 << 20
 
 _N_GROUPS = len(C.RELATIONSHIP_GROUP)
 # key = scope * _SCOPE_STRIDE + group * 4 + any_true * 2 + any_unknown, with scope 0 (out
@@ -419,9 +421,20 @@ def _cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _ranges(n_rows: int) -> list[tuple[int, int]]:
-    """Contiguous row ranges, one per thread."""
-    n = max(1, min(_cpus(), n_rows // _THREAD_MIN_ROWS))
+def _n_workers(n_rows: int) -> int:
+    """Threads worth starting for ``n_rows`` rows."""
+    return max(1, min(_cpus(), n_rows // _THREAD_MIN_ROWS))
+
+
+def _chunks(n_rows: int) -> list[tuple[int, int]]:
+    """Contiguous row ranges that the workers take in turn.
+
+    Several per worker, so a thread slowed by something else on its core hands the
+    rest of its share to the others instead of keeping them waiting; none under
+    :data:`_CHUNK_MIN_ROWS`, where handing over would cost more than it saves.
+    """
+    n_workers = _n_workers(n_rows)
+    n = 1 if n_workers == 1 else max(n_workers, min(8 * n_workers, n_rows // _CHUNK_MIN_ROWS))
     bounds = [n_rows * k // n for k in range(n + 1)]
     return list(itertools.pairwise(bounds))
 
@@ -434,15 +447,55 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max(1, _cpus() - 1), thread_name_prefix="femstat")
 
 
-def _run(ranges: list[tuple[int, int]], work: Callable[[int, int, int], None]) -> None:
-    """Run ``work(k, start, stop)`` for each range, on threads when there are several."""
-    if len(ranges) == 1:
-        work(0, *ranges[0])
-        return
-    futures = [_pool().submit(work, k, a, b) for k, (a, b) in enumerate(ranges[1:], 1)]
-    work(0, *ranges[0])  # the caller's thread takes the first range
+def _run(n_rows: int, work: Callable[[int, int, int], None]) -> int:
+    """Run ``work(worker, start, stop)`` over every chunk of ``n_rows``, on threads.
+
+    Each worker takes the next chunk not yet taken until none is left; ``worker`` (from
+    0) names the accumulator the chunk is added to, so no two threads write to the same
+    one. Returns the number of workers.
+    """
+    chunks = _chunks(n_rows)
+    n_workers = min(_n_workers(n_rows), len(chunks))
+    if n_workers == 1:
+        for start, stop in chunks:
+            work(0, start, stop)
+        return 1
+    taken = itertools.count()  # next() on it is atomic under the GIL
+
+    def worker(k: int) -> None:
+        while (index := next(taken)) < len(chunks):
+            work(k, *chunks[index])
+
+    futures = [_pool().submit(worker, k) for k in range(1, n_workers)]
+    worker(0)  # the caller's thread works too
     for future in futures:
         future.result()
+    return n_workers
+
+
+def scan(values: np.ndarray, missing: np.ndarray | None = None) -> tuple[int, int, int]:
+    """How many rows are missing, and the smallest and largest of all values.
+
+    ``low`` and ``high`` include rows marked missing (whose values are arbitrary): use
+    them only when ``n_missing`` is 0. numpy's reductions release the GIL, so the
+    chunks run side by side on the kernel's threads.
+
+    Returns
+    -------
+    (n_missing, low, high) : tuple of int
+    """
+    n_rows = len(values)
+    if n_rows == 0:
+        return 0, 0, -1
+    parts: list[tuple[int, int, int]] = []  # list.append is atomic under the GIL
+
+    def work(k: int, start: int, stop: int) -> None:
+        n_missing = int(np.count_nonzero(missing[start:stop])) if missing is not None else 0
+        part = values[start:stop]
+        parts.append((n_missing, int(part.min()), int(part.max())))
+
+    _run(n_rows, work)
+    return sum(p[0] for p in parts), min(p[1] for p in parts), max(p[2] for p in parts)
 
 
 # --------------------------------------------------------------------------------------
@@ -503,8 +556,7 @@ def count_cells(
         given = _unsigned(types)
         if len(given) != n_rows:
             raise ValueError("type codes of a different length")  # pragma: no cover
-    ranges = _ranges(n_rows)
-    hists = np.zeros((len(ranges), n_groups * outputs.n_out), dtype=np.int64)
+    hists = np.zeros((_n_workers(n_rows), n_groups * outputs.n_out), dtype=np.int64)
     if resolve(kernel, n_rows) == "numba":
         run_range = _numba().count_range
         dim_tuple = tuple(
@@ -557,8 +609,8 @@ def count_cells(
                 hists[k],
             )
 
-    _run(ranges, work)
-    return hists.sum(axis=0).reshape(n_groups, outputs.n_out)
+    n_workers = _run(n_rows, work)
+    return hists[:n_workers].sum(axis=0).reshape(n_groups, outputs.n_out)
 
 
 def classify_codes(
@@ -594,7 +646,7 @@ def classify_codes(
         def work(k: int, start: int, stop: int) -> None:
             _numpy_classify_range(start, stop, rules, types.view(np.uint8), met)
 
-    _run(_ranges(n_rows), work)
+    _run(n_rows, work)
     return types, met
 
 

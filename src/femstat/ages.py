@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -63,9 +64,9 @@ class AgeScheme:
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "_table", table.astype(np.int8))
 
-    @property
+    @cached_property
     def dtype(self) -> pd.CategoricalDtype:
-        """Categorical dtype of the groups, ``unknown`` last."""
+        """Categorical dtype of the groups, ``unknown`` last (built once)."""
         return pd.CategoricalDtype(list(self.labels), ordered=True)
 
     @property

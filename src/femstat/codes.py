@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 
 import pandas as pd
@@ -72,9 +73,13 @@ class CodeList:
         if self.unknown is not None and self.unknown not in self.descriptions:
             raise ValueError(f"{self.name}: unknown code {self.unknown!r} is not in the list")
 
-    @property
+    @cached_property
     def dtype(self) -> pd.CategoricalDtype:
-        """The canonical pandas dtype: a Categorical with exactly these categories."""
+        """The canonical pandas dtype: a Categorical with exactly these categories.
+
+        Built once: constructing it validates the categories, and the hot path compares
+        columns' dtypes with it on every call.
+        """
         return pd.CategoricalDtype(list(self.codes), ordered=False)
 
     def code_of(self, value: str) -> int:
