@@ -251,6 +251,31 @@ class _Rules:
     bits: np.ndarray
     absent: bool
     table: np.ndarray
+    steps: tuple[np.ndarray, ...] = ()  # see _steps: sex_scope, intentional, group4
+
+
+_MAX_STEPS = 12
+"""Above this many steps, a table is read by look-up rather than by compares."""
+
+
+def _steps(table: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A byte table as steps: ``table[v] == (deltas[0] + sum(deltas[j] * (v >= t[j-1])))``.
+
+    Modulo 256, exact for every value ``v`` of the codes' unsigned dtype. The compiled
+    kernel evaluates it with whole-vector byte compares, 32 rows an instruction; the
+    table's look-up, one row at a time, cost more than all the rest of the key. Returns
+    empty arrays when the table has more than :data:`_MAX_STEPS` steps, or is not a
+    byte table: the kernel then looks it up.
+    """
+    dtype = codes.dtype
+    wide = table.astype(np.int64)
+    change = np.flatnonzero(np.diff(wide)) + 1
+    if table.dtype != np.uint8 or len(change) > _MAX_STEPS:
+        return np.zeros(0, dtype=dtype), np.zeros(0, dtype=np.uint8)
+    deltas = np.concatenate([wide[:1], wide[change] - wide[change - 1]]) % 256
+    thresholds, deltas = change.astype(dtype), deltas.astype(np.uint8)
+    thresholds.flags.writeable = deltas.flags.writeable = False
+    return thresholds, deltas
 
 
 def _prepare_rules(inputs: RuleInputs, n_rows: int, *, comparator: bool) -> _Rules:
@@ -284,19 +309,26 @@ def _prepare_rules(inputs: RuleInputs, n_rows: int, *, comparator: bool) -> _Rul
             raise ValueError("rule inputs of different lengths")  # pragma: no cover
     if not values:  # the compiled kernel needs a tuple of one array type; never read
         values = missing = (_NOTHING,)
+    sex_scope = _full_table(inputs.sex, scope, 0, np.uint8)
+    group4_table = _full_table(inputs.relationship, group4, 0, np.uint8)
     return _Rules(
         sex=sex,
-        sex_scope=_full_table(inputs.sex, scope, 0, np.uint8),
+        sex_scope=sex_scope,
         iccs=iccs,
         intentional=intentional,
         relationship=relationship,
-        group4=_full_table(inputs.relationship, group4, 0, np.uint8),
+        group4=group4_table,
         values=values,
         missing=missing,
         n_criteria=len(inputs.criteria),
         bits=np.asarray(inputs.bits, dtype=np.int64),
         absent=inputs.absent_criteria,
         table=np.ascontiguousarray(inputs.table, dtype=np.uint8),
+        steps=(
+            *_steps(sex_scope, sex),
+            *_steps(intentional, iccs),
+            *_steps(group4_table, relationship),
+        ),
     )
 
 
@@ -315,6 +347,7 @@ _NO_RULES = _Rules(
     bits=np.zeros(0, dtype=np.int64),
     absent=False,
     table=_NOTHING,
+    steps=(_NOTHING[:0], _NOTHING[:0]) * 3,
 )
 """Stands in when no rule is read (counting given types): the kernels never index it."""
 
@@ -664,6 +697,7 @@ def _rule_args(rules: _Rules) -> tuple[Any, ...]:
         rules.bits,
         rules.absent,
         rules.table,
+        rules.steps,
     )
 
 
@@ -775,6 +809,30 @@ def _numpy_classify_range(
 _literal_unroll: Any = None  # numba.literal_unroll, bound by _numba() before compiling
 
 
+def _table_part(
+    codes: np.ndarray,
+    table: np.ndarray,
+    thresholds: np.ndarray,
+    deltas: np.ndarray,
+    out: np.ndarray,
+) -> None:
+    """``out[i] = table[codes[i]]``: by the table's steps (:func:`_steps`) if it has them."""
+    m = len(codes)
+    if len(deltas) == 0:
+        for i in range(m):
+            out[i] = table[codes[i]]
+        return
+    base = deltas[0]
+    for i in range(m):
+        out[i] = base
+    zero = np.uint8(0)
+    for j in range(1, len(deltas)):
+        threshold = thresholds[j - 1]
+        delta = deltas[j]
+        for i in range(m):
+            out[i] += delta if codes[i] >= threshold else zero
+
+
 def _block_keys(
     s: int,
     e: int,
@@ -788,22 +846,28 @@ def _block_keys(
     missing: tuple[np.ndarray, ...],
     n_criteria: int,
     absent: bool,
+    steps: tuple[np.ndarray, ...],
     key: np.ndarray,
+    scratch: np.ndarray,
 ) -> None:
+    """Write the rule key of rows ``s:e`` into ``key``; ``scratch`` is two rows of buffer."""
     one = np.uint8(1)
-    sx = sex[s:e]
-    ic = iccs[s:e]
-    rl = relationship[s:e]
-    for i in range(e - s):
-        key[i] = np.uint8(sex_scope[sx[i]] * intentional[ic[i]] + group4[rl[i]])
+    m = e - s
+    intentional_part = scratch[0]
+    group_part = scratch[1]
+    _table_part_jit(sex[s:e], sex_scope, steps[0], steps[1], key)
+    _table_part_jit(iccs[s:e], intentional, steps[2], steps[3], intentional_part)
+    _table_part_jit(relationship[s:e], group4, steps[4], steps[5], group_part)
+    for i in range(m):
+        key[i] = key[i] * intentional_part[i] + group_part[i]
     if absent:
-        for i in range(e - s):
+        for i in range(m):
             key[i] |= one
     for k in range(n_criteria):
         v = values[k][s:e]
-        m = missing[k][s:e]
-        for i in range(e - s):
-            key[i] |= np.uint8(((v[i] & (m[i] ^ one)) << one) | m[i])
+        mk = missing[k][s:e]
+        for i in range(m):
+            key[i] |= np.uint8(((v[i] & (mk[i] ^ one)) << one) | mk[i])
 
 
 def _add_terms(s: int, e: int, dim: tuple[Any, ...], cell: np.ndarray) -> None:
@@ -843,6 +907,7 @@ def _count_range(
     bits: np.ndarray,
     absent: bool,
     table: np.ndarray,
+    steps: tuple[np.ndarray, ...],
     dims: tuple[Any, ...],
     type_of_key: np.ndarray,
     given_types: bool,
@@ -854,6 +919,7 @@ def _count_range(
 ) -> None:
     block = NUMBA_BLOCK_ROWS
     key = np.zeros(block, dtype=np.uint8)
+    scratch = np.zeros((2, block), dtype=np.uint8)
     cell = np.empty(block, dtype=np.int64)
     male_key = np.uint8(_MALE_KEY)
     for s in range(start, stop, block):
@@ -873,7 +939,9 @@ def _count_range(
                 missing,
                 n_criteria,
                 absent,
+                steps,
                 key,
+                scratch,
             )
         for i in range(m):
             cell[i] = 0
@@ -910,11 +978,13 @@ def _classify_range(
     bits: np.ndarray,
     absent: bool,
     table: np.ndarray,
+    steps: tuple[np.ndarray, ...],
     types: np.ndarray,
     met: np.ndarray,
 ) -> None:
     block = NUMBA_BLOCK_ROWS
     key = np.empty(block, dtype=np.uint8)
+    scratch = np.zeros((2, block), dtype=np.uint8)
     one = np.uint8(1)
     for s in range(start, stop, block):
         e = min(s + block, stop)
@@ -931,7 +1001,9 @@ def _classify_range(
             missing,
             n_criteria,
             absent,
+            steps,
             key,
+            scratch,
         )
         t = types[s:e]
         for i in range(e - s):
@@ -947,6 +1019,7 @@ def _classify_range(
 
 _block_keys_jit: Any = None  # the compiled _block_keys, bound by _numba()
 _add_terms_jit: Any = None  # the compiled _add_terms, bound by _numba()
+_table_part_jit: Any = None  # the compiled _table_part, bound by _numba()
 
 
 @lru_cache(maxsize=1)
@@ -958,9 +1031,10 @@ def _numba() -> SimpleNamespace:
         raise MissingDependencyError(
             "the numba kernel needs numba: pip install 'femstat[fast]'"
         ) from exc
-    global _literal_unroll, _block_keys_jit, _add_terms_jit
+    global _literal_unroll, _block_keys_jit, _add_terms_jit, _table_part_jit
     _literal_unroll = numba.literal_unroll
     jit = numba.njit(nogil=True, cache=True)
+    _table_part_jit = jit(_table_part)
     _block_keys_jit = jit(_block_keys)
     _add_terms_jit = jit(_add_terms)
     return SimpleNamespace(count_range=jit(_count_range), classify_range=jit(_classify_range))
