@@ -169,12 +169,13 @@ def test_kernels_agree_across_threads(kernel):
     dtype=st.sampled_from(["int8", "int16", "int64", "uint16"]),
     seed=st.integers(0, 2**32 - 1),
 )
-def test_scan_counts_missing_and_finds_the_extremes_across_chunks(n, dtype, seed):
+def test_scan_counts_missing_and_finds_the_extremes_across_chunks(kernel, n, dtype, seed):
     rng = np.random.default_rng(seed)
     info = np.iinfo(dtype)
     values = rng.integers(info.min, info.max, n, endpoint=True, dtype=dtype)
     missing = rng.random(n) < 0.3
     with (
+        forced(kernel),
         mock.patch.object(_kernel, "_THREAD_MIN_ROWS", 100),
         mock.patch.object(_kernel, "_CHUNK_MIN_ROWS", 37),
     ):

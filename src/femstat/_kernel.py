@@ -507,6 +507,10 @@ def _run(n_rows: int, work: Callable[[int, int, int], None]) -> int:
     return n_workers
 
 
+def _numpy_extremes(values: np.ndarray) -> tuple[int, int]:
+    return int(values.min()), int(values.max())
+
+
 def scan(values: np.ndarray, missing: np.ndarray | None = None) -> tuple[int, int, int]:
     """How many rows are missing, and the smallest and largest of all values.
 
@@ -522,11 +526,16 @@ def scan(values: np.ndarray, missing: np.ndarray | None = None) -> tuple[int, in
     if n_rows == 0:
         return 0, 0, -1
     parts: list[tuple[int, int, int]] = []  # list.append is atomic under the GIL
+    extremes: Callable[[np.ndarray], tuple[int, int]] = _numpy_extremes
+    if values.dtype.kind in "iu" and values.itemsize < 8 and resolve(None, n_rows) == "numba":
+        extremes = _numba().extremes  # one vectorised pass for both, not two
 
     def work(k: int, start: int, stop: int) -> None:
+        if stop <= start:  # pragma: no cover - chunks are never empty
+            return
         n_missing = int(np.count_nonzero(missing[start:stop])) if missing is not None else 0
-        part = values[start:stop]
-        parts.append((n_missing, int(part.min()), int(part.max())))
+        low, high = extremes(values[start:stop])
+        parts.append((n_missing, int(low), int(high)))
 
     _run(n_rows, work)
     return sum(p[0] for p in parts), min(p[1] for p in parts), max(p[2] for p in parts)
@@ -1024,6 +1033,16 @@ def _classify_range(
                 out[i] |= (v[i] & (mm[i] ^ one)) << bit
 
 
+def _extremes(values: np.ndarray) -> tuple[int, int]:
+    """Smallest and largest of ``values`` (not empty), in one pass."""
+    low = values[0]
+    high = values[0]
+    for i in range(len(values)):  # from 0: no negative-index check, so LLVM vectorises
+        low = min(low, values[i])
+        high = max(high, values[i])
+    return low, high
+
+
 _block_keys_jit: Any = None  # the compiled _block_keys, bound by _numba()
 _add_terms_jit: Any = None  # the compiled _add_terms, bound by _numba()
 _table_part_jit: Any = None  # the compiled _table_part, bound by _numba()
@@ -1044,4 +1063,8 @@ def _numba() -> SimpleNamespace:
     _table_part_jit = jit(_table_part)
     _block_keys_jit = jit(_block_keys)
     _add_terms_jit = jit(_add_terms)
-    return SimpleNamespace(count_range=jit(_count_range), classify_range=jit(_classify_range))
+    return SimpleNamespace(
+        count_range=jit(_count_range),
+        classify_range=jit(_classify_range),
+        extremes=jit(_extremes),
+    )
