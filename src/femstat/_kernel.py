@@ -66,6 +66,8 @@ AUTO_NUMBA_MIN_ROWS = 5_000_000
 """Below this, ``auto`` uses numpy: the numba kernel's first call in a process costs about
 a second (importing numba, loading the compiled code from numba's cache), and compiling
 a new breakdown signature the first time on a machine a few seconds."""
+_STRIPES = 4  # histogram copies for cubes of at most _STRIPE_MAX_CELLS (a power of 2)
+_STRIPE_MAX_CELLS = 32  # a total (6 cells) counted 15-25 % faster; 18 or 60 cells, no gain
 _THREAD_MIN_ROWS = 1 << 20  # below this a second thread costs more than it saves
 _CHUNK_MIN_ROWS = 1 << 20
 
@@ -938,6 +940,13 @@ def _count_range(
     scratch = np.zeros((2, block), dtype=np.uint8)
     cell = np.empty(block, dtype=np.int32)  # see count_cells
     male_key = np.uint8(_MALE_KEY)
+    # A cube of a few cells (a total: 6) has most consecutive rows in the same cell, and
+    # each increment then waits for the previous one's store. Row i goes to stripe i % 4
+    # instead, and the stripes are added at the end.
+    n_hist = len(hist)
+    striped = n_hist <= _STRIPE_MAX_CELLS
+    stripes = np.zeros(_STRIPES * n_hist if striped else 0, dtype=np.int64)
+    lane = _STRIPES - 1
     for s in range(start, stop, block):
         e = min(s + block, stop)
         m = e - s
@@ -963,7 +972,14 @@ def _count_range(
             cell[i] = 0
         for dim in _literal_unroll(dims):
             _add_terms_jit(s, e, dim, cell)  # one call per dimension: numba types each
-        if given_types:
+        if striped and given_types:
+            t = types[s:e]
+            for i in range(m):
+                stripes[(i & lane) * n_hist + cell[i] + t[i]] += 1
+        elif striped:
+            for i in range(m):
+                stripes[(i & lane) * n_hist + cell[i] + type_of_key[key[i]]] += 1
+        elif given_types:
             t = types[s:e]
             for i in range(m):
                 hist[cell[i] + t[i]] += 1
@@ -977,6 +993,8 @@ def _count_range(
                     hist[cell[i] + n_out - 1] += 1
                     if partner_or_family[k]:
                         hist[cell[i] + n_out - 2] += 1
+    for j in range(len(stripes)):
+        hist[j % n_hist] += stripes[j]
 
 
 def _classify_range(
