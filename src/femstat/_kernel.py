@@ -631,12 +631,14 @@ def count_cells(
             zeros = np.zeros(65536, dtype=int32)
             dim_tuple = ((rows, zeros, 0, _NOTHING, False, int32(0), True, int32(0), int32(0)),)
 
+        rule_args = _rule_args(prepared_rules)
+
         def work(k: int, start: int, stop: int) -> None:
             run_range(
                 start,
                 stop,
                 need_keys,
-                *_rule_args(prepared_rules),
+                rule_args,
                 dim_tuple,
                 outputs.type_of_key,
                 types is not None,
@@ -689,8 +691,10 @@ def classify_codes(
     if resolve(kernel, n_rows) == "numba":
         run_range = _numba().classify_range
 
+        rule_args = _rule_args(rules)
+
         def work(k: int, start: int, stop: int) -> None:
-            run_range(start, stop, *_rule_args(rules), types.view(np.uint8), met)
+            run_range(start, stop, rule_args, types.view(np.uint8), met)
 
     else:
 
@@ -702,6 +706,7 @@ def classify_codes(
 
 
 def _rule_args(rules: _Rules) -> tuple[Any, ...]:
+    """What the compiled kernel reads of the rules, as one tuple (see :func:`_block_keys`)."""
     return (
         rules.sex,
         rules.sex_scope,
@@ -852,23 +857,14 @@ def _table_part(
 
 
 def _block_keys(
-    s: int,
-    e: int,
-    sex: np.ndarray,
-    sex_scope: np.ndarray,
-    iccs: np.ndarray,
-    intentional: np.ndarray,
-    relationship: np.ndarray,
-    group4: np.ndarray,
-    values: tuple[np.ndarray, ...],
-    missing: tuple[np.ndarray, ...],
-    n_criteria: int,
-    absent: bool,
-    steps: tuple[np.ndarray, ...],
-    key: np.ndarray,
-    scratch: np.ndarray,
+    s: int, e: int, rules: tuple[Any, ...], key: np.ndarray, scratch: np.ndarray
 ) -> None:
-    """Write the rule key of rows ``s:e`` into ``key``; ``scratch`` is two rows of buffer."""
+    """Write the rule key of rows ``s:e`` into ``key``; ``scratch`` is two rows of buffer.
+
+    ``rules`` is :func:`_rule_args`' tuple.
+    """
+    sex, sex_scope, iccs, intentional, relationship, group4 = rules[:6]
+    values, missing, n_criteria, _bits, absent, _table, steps = rules[6:]
     one = np.uint8(1)
     m = e - s
     intentional_part = scratch[0]
@@ -913,19 +909,7 @@ def _count_range(
     start: int,
     stop: int,
     need_keys: bool,
-    sex: np.ndarray,
-    sex_scope: np.ndarray,
-    iccs: np.ndarray,
-    intentional: np.ndarray,
-    relationship: np.ndarray,
-    group4: np.ndarray,
-    values: tuple[np.ndarray, ...],
-    missing: tuple[np.ndarray, ...],
-    n_criteria: int,
-    bits: np.ndarray,
-    absent: bool,
-    table: np.ndarray,
-    steps: tuple[np.ndarray, ...],
+    rules: tuple[Any, ...],
     dims: tuple[Any, ...],
     type_of_key: np.ndarray,
     given_types: bool,
@@ -951,23 +935,7 @@ def _count_range(
         e = min(s + block, stop)
         m = e - s
         if need_keys:
-            _block_keys_jit(
-                s,
-                e,
-                sex,
-                sex_scope,
-                iccs,
-                intentional,
-                relationship,
-                group4,
-                values,
-                missing,
-                n_criteria,
-                absent,
-                steps,
-                key,
-                scratch,
-            )
+            _block_keys_jit(s, e, rules, key, scratch)
         for i in range(m):
             cell[i] = 0
         for dim in _literal_unroll(dims):
@@ -998,47 +966,17 @@ def _count_range(
 
 
 def _classify_range(
-    start: int,
-    stop: int,
-    sex: np.ndarray,
-    sex_scope: np.ndarray,
-    iccs: np.ndarray,
-    intentional: np.ndarray,
-    relationship: np.ndarray,
-    group4: np.ndarray,
-    values: tuple[np.ndarray, ...],
-    missing: tuple[np.ndarray, ...],
-    n_criteria: int,
-    bits: np.ndarray,
-    absent: bool,
-    table: np.ndarray,
-    steps: tuple[np.ndarray, ...],
-    types: np.ndarray,
-    met: np.ndarray,
+    start: int, stop: int, rules: tuple[Any, ...], types: np.ndarray, met: np.ndarray
 ) -> None:
+    values, missing, n_criteria, bits = rules[6:10]
+    table = rules[11]
     block = NUMBA_BLOCK_ROWS
     key = np.empty(block, dtype=np.uint8)
     scratch = np.zeros((2, block), dtype=np.uint8)
     one = np.uint8(1)
     for s in range(start, stop, block):
         e = min(s + block, stop)
-        _block_keys_jit(
-            s,
-            e,
-            sex,
-            sex_scope,
-            iccs,
-            intentional,
-            relationship,
-            group4,
-            values,
-            missing,
-            n_criteria,
-            absent,
-            steps,
-            key,
-            scratch,
-        )
+        _block_keys_jit(s, e, rules, key, scratch)
         t = types[s:e]
         for i in range(e - s):
             t[i] = table[key[i]]
