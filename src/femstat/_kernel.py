@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -496,10 +497,15 @@ def _run(n_rows: int, work: Callable[[int, int, int], None]) -> int:
         for start, stop in chunks:
             work(0, start, stop)
         return 1
-    taken = itertools.count()  # next() on it is atomic under the GIL
+    taken = itertools.count()
+    lock = threading.Lock()  # next() alone is atomic only under the GIL
+
+    def next_chunk() -> int:
+        with lock:
+            return next(taken)
 
     def worker(k: int) -> None:
-        while (index := next(taken)) < len(chunks):
+        while (index := next_chunk()) < len(chunks):
             work(k, *chunks[index])
 
     futures = [_pool().submit(worker, k) for k in range(1, n_workers)]
@@ -527,7 +533,7 @@ def scan(values: np.ndarray, missing: np.ndarray | None = None) -> tuple[int, in
     n_rows = len(values)
     if n_rows == 0:
         return 0, 0, -1
-    parts: list[tuple[int, int, int]] = []  # list.append is atomic under the GIL
+    parts: list[tuple[int, int, int]] = []  # list.append is thread-safe
     extremes: Callable[[np.ndarray], tuple[int, int]] = _numpy_extremes
     if values.dtype.kind in "iu" and values.itemsize < 8 and resolve(None, n_rows) == "numba":
         extremes = _numba().extremes  # one vectorised pass for both, not two
