@@ -188,15 +188,36 @@ def _boolean_parts(series: pd.Series, column: str) -> tuple[np.ndarray, np.ndarr
     return masked_parts(series)
 
 
-def _in_scope(df: pd.DataFrame) -> np.ndarray:
-    female = _codes(df, "victim_sex", C.SEX) == C.SEX.code_of("female")
+def _iccs_codes(df: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """Codes of ``iccs_code`` and, per category, whether it is intentional homicide.
+
+    None when the column is absent: every record is then intentional homicide.
+    """
     if "iccs_code" not in df.columns:
-        return female
+        return None
     iccs = df["iccs_code"]
     if not isinstance(iccs.dtype, pd.CategoricalDtype):
         raise _NotCanonical("column 'iccs_code' is not canonical; run femstat.validate first")
-    intentional = np.array([str(c).startswith("0101") for c in iccs.cat.categories] + [False])
-    return female & intentional[iccs.cat.codes.to_numpy()]
+    categories = iccs.cat.categories
+    intentional = np.array(
+        [str(c).startswith(C.INTENTIONAL_HOMICIDE_ICCS) for c in categories], bool
+    )
+    return iccs.array.codes, intentional
+
+
+def _homicide_of(df: pd.DataFrame, sex: str) -> np.ndarray:
+    """Whether each record is a victim of ``sex`` of intentional homicide."""
+    of_sex = _codes(df, "victim_sex", C.SEX) == C.SEX.code_of(sex)
+    iccs = _iccs_codes(df)
+    if iccs is None:
+        return of_sex
+    codes, intentional = iccs
+    # The appended False is what a missing category (code -1) reads.
+    return of_sex & np.append(intentional, False)[codes]
+
+
+def _in_scope(df: pd.DataFrame) -> np.ndarray:
+    return _homicide_of(df, "female")
 
 
 def facts(df: pd.DataFrame, rules: RuleSet = UN_2022) -> dict[str, np.ndarray]:
@@ -245,14 +266,8 @@ def _rule_inputs(df: pd.DataFrame, rules: RuleSet, *, criteria: bool = True) -> 
             present.append(_boolean_parts(df[column], column))
             bits.append(bit)
     sex = _codes(df, "victim_sex", C.SEX)
-    iccs_codes: np.ndarray | None = None
-    intentional: np.ndarray | None = None
-    if "iccs_code" in df.columns:
-        iccs = df["iccs_code"]
-        if not isinstance(iccs.dtype, pd.CategoricalDtype):
-            raise _NotCanonical("column 'iccs_code' is not canonical; run femstat.validate first")
-        iccs_codes = iccs.array.codes
-        intentional = np.array([str(c).startswith("0101") for c in iccs.cat.categories], bool)
+    iccs = _iccs_codes(df)
+    iccs_codes, intentional = iccs if iccs is not None else (None, None)
     return _kernel.RuleInputs(
         sex=sex,
         relationship=relationship,
@@ -375,7 +390,11 @@ def explain(df: pd.DataFrame, label: object, *, rules: RuleSet = UN_2022) -> str
     ]
     result = rules.decide(in_scope, group, bool(met), bool(unknown))
     sex = record["victim_sex"].iloc[0]
-    iccs = record["iccs_code"].iloc[0] if "iccs_code" in record.columns else "0101 (assumed)"
+    iccs = (
+        record["iccs_code"].iloc[0]
+        if "iccs_code" in record.columns
+        else f"{C.INTENTIONAL_HOMICIDE_ICCS} (assumed)"
+    )
     lines = [
         f"record {label!r} under {rules.name}: {result}",
         f"  victim_sex {sex}, ICCS {iccs}: {'in' if in_scope else 'out of'} scope",

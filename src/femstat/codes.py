@@ -28,6 +28,7 @@ __all__ = [
     "FEMICIDE_TOTALS",
     "FEMICIDE_TYPE",
     "FEMICIDE_TYPES",
+    "INTENTIONAL_HOMICIDE_ICCS",
     "LEGAL_QUALIFICATION",
     "MECHANISM",
     "PLACE",
@@ -331,6 +332,10 @@ FEMICIDE_TYPE = CodeList(
 )
 FEMICIDE_TYPES: tuple[str, ...] = FEMICIDE_TYPE.codes
 """The six femicide types, in the framework's order."""
+
+INTENTIONAL_HOMICIDE_ICCS = "0101"
+"""ICCS code of intentional homicide: the framework's universe is this code and its
+subcodes (``iccs_code`` starting with it), victims female."""
 
 FEMICIDE: tuple[str, ...] = ("intimate_partner", "family_member", "other_perpetrator")
 """The types that together make the total ``femicide``."""

@@ -25,10 +25,17 @@ from femstat import _kernel
 from femstat import codes as C
 from femstat._arrays import masked_parts
 from femstat.ages import AgeScheme, age_scheme
-from femstat.classify import UN_2022, RuleSet, _is_canonical, _rule_inputs, classify
+from femstat.classify import (
+    UN_2022,
+    RuleSet,
+    _homicide_of,
+    _is_canonical,
+    _rule_inputs,
+    classify,
+)
 from femstat.errors import FemstatError
 
-__all__ = ["COMPARATOR_CLASSES", "add_cubes", "counts", "cube_keys", "group_cells", "groups_frame"]
+__all__ = ["COMPARATOR_CLASSES", "add_cubes", "counts", "cube_keys", "group_cells"]
 
 COMPARATOR_CLASSES: tuple[str, ...] = ("male_partner_or_family", "male_homicide")
 """Extra cube rows for the male comparator. They overlap ``out_of_scope``: never add them
@@ -51,6 +58,7 @@ _DECLARED.add(_TYPES_WITH_COMPARATOR)
 _BOOLEAN_LEVELS = pd.CategoricalDtype(["yes", "no", "unknown"])
 _DECLARED.add(_BOOLEAN_LEVELS)
 _MAX_CELLS = 50_000_000
+_MAX_SPAN = 10_000_000  # integer columns spanning fewer values are counted by value, no sort
 _GROUP_OF_RELATIONSHIP = np.array(
     [C.RELATIONSHIP_GROUP.code_of(C.RELATIONSHIP_GROUP_OF[c]) for c in C.RELATIONSHIP],
     dtype=np.int8,
@@ -86,6 +94,14 @@ def _is_declared(dtype: object) -> bool:
     return bool(dtype.ordered) or any(dtype == d for d in _DECLARED)
 
 
+def _text_order(categories: pd.Index) -> tuple[np.ndarray, np.ndarray]:
+    """The order of free categories in a cube (sorted as text), and each one's rank in it."""
+    order = np.argsort(np.asarray(categories, dtype=object).astype(str), kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return order, rank
+
+
 def _encode_present(name: str, values: pd.Series) -> _Encoded:
     """Codes over the values present, sorted; missing values are an error."""
     if isinstance(values.dtype, pd.CategoricalDtype):
@@ -95,9 +111,7 @@ def _encode_present(name: str, values: pd.Series) -> _Encoded:
         present = np.bincount(cat_codes, minlength=len(values.cat.categories)) > 0
         remap = np.cumsum(present) - 1
         kept = values.cat.categories[present]
-        order = np.argsort(np.asarray(kept, dtype=object).astype(str), kind="stable")
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
+        order, rank = _text_order(kept)
         levels = pd.Series(pd.Categorical(kept[order], categories=kept[order]), name=name)
         return _Encoded(name, rank[remap[cat_codes]], levels)
     if values.dtype.kind in "iu" or str(values.dtype).startswith(("Int", "UInt")):
@@ -105,7 +119,7 @@ def _encode_present(name: str, values: pd.Series) -> _Encoded:
             _missing_error(name, int(values.isna().sum()))
         array = values.to_numpy(dtype=np.int64)
         low, high = (int(array.min()), int(array.max())) if len(array) else (0, -1)
-        if high - low < 10_000_000:
+        if high - low < _MAX_SPAN:
             # Small range (years, ages): present values by bincount, no sort.
             present = np.bincount(array - low, minlength=high - low + 1) > 0
             remap = np.cumsum(present) - 1
@@ -225,12 +239,6 @@ def group_cells(
     return _cell_numbers(encoded, [*shape], len(data)), encoded
 
 
-def groups_frame(encoded: Sequence[_Encoded]) -> pd.DataFrame:
-    """The complete product of the encoded dimensions' levels, one row per group."""
-    n = int(np.prod([len(e.levels) for e in encoded], dtype=np.int64))
-    return _frame_from_levels(encoded, np.zeros(n, dtype=np.int64)).drop(columns="count")
-
-
 def counts(
     data: pd.DataFrame,
     by: Sequence[str] | str = (),
@@ -280,6 +288,7 @@ def counts(
     by = [by] if isinstance(by, str) else list(by)
     if type_column in by:
         raise BreakdownError(f"{type_column!r} is always a dimension; do not list it in by")
+    one_pass_tried = False
     if type_column not in data.columns:
         if type_column == rules.type_column and len(data):
             if not _is_canonical(data):
@@ -289,15 +298,17 @@ def counts(
             cube = _count_in_one_pass(data, by, type_column, age_groups, male_comparator, rules)
             if cube is not None:
                 return cube
+            one_pass_tried = True  # too many possible cells: the general path decides
         data = classify(data, rules=rules)
     types = data[type_column]
     if types.dtype != C.FEMICIDE_TYPE.dtype:
         raise BreakdownError(f"{type_column!r} is not a femicide type column; classify first")
-    cube = _count_in_one_pass(
-        data, by, type_column, age_groups, male_comparator, rules, types=types
-    )
-    if cube is not None:
-        return cube
+    if not one_pass_tried:
+        cube = _count_in_one_pass(
+            data, by, type_column, age_groups, male_comparator, rules, types=types
+        )
+        if cube is not None:
+            return cube
     n_types = len(C.FEMICIDE_TYPES)
     cell, encoded = group_cells(data, by, age_groups=age_groups, extra_cells=n_types)
     shape = [len(e.levels) for e in encoded]
@@ -306,7 +317,7 @@ def counts(
     n_groups = int(np.prod(shape, dtype=np.int64))
     table = np.bincount(cell, minlength=n_groups * n_types).reshape(n_groups, n_types)
     if male_comparator:
-        male_homicide = _male_homicide(data)
+        male_homicide = _homicide_of(data, "male")
         group = _GROUP_OF_RELATIONSHIP[data["relationship"].cat.codes.to_numpy()]
         partner_or_family = male_homicide & (group <= C.RELATIONSHIP_GROUP.code_of("family_member"))
         group_cell = cell // n_types
@@ -366,11 +377,7 @@ def _encode_lazy(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Lazy:
             dim = _kernel.Dimension(
                 rel.array.codes, _GROUP_OF_RELATIONSHIP, len(C.RELATIONSHIP_GROUP)
             )
-            levels = pd.Series(
-                pd.Categorical(C.RELATIONSHIP_GROUP.codes, dtype=C.RELATIONSHIP_GROUP.dtype),
-                name=name,
-            )
-            return _Lazy(name, dim, levels)
+            return _Lazy(name, dim, _levels_of(C.RELATIONSHIP_GROUP.dtype, name))
     elif name in df.columns:
         series = df[name]
         if isinstance(series.dtype, pd.CategoricalDtype):
@@ -383,9 +390,7 @@ def _encode_lazy(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Lazy:
                 dim = _kernel.Dimension(codes, identity, n, nonnegative=True)
                 return _Lazy(name, dim, _levels_of(series.dtype, name))
             categories = series.cat.categories
-            order = np.argsort(np.asarray(categories, dtype=object).astype(str), kind="stable")
-            rank = np.empty(n, dtype=np.int64)
-            rank[order] = np.arange(n)
+            order, rank = _text_order(categories)
             levels = pd.Series(categories[order], name=name)
             dim = _kernel.Dimension(codes, rank, n, nonnegative=True)
             return _Lazy(name, dim, levels, True, True)
@@ -393,10 +398,7 @@ def _encode_lazy(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Lazy:
             values, missing = masked_parts(series)
             yes_no = np.array([1, 0], dtype=np.int64)  # False -> "no" (1), True -> "yes" (0)
             dim = _kernel.Dimension(values, yes_no, 3, 0, missing, 2, nonnegative=True)
-            levels = pd.Series(
-                pd.Categorical(_BOOLEAN_LEVELS.categories, dtype=_BOOLEAN_LEVELS), name=name
-            )
-            return _Lazy(name, dim, levels)
+            return _Lazy(name, dim, _levels_of(_BOOLEAN_LEVELS, name))
         lazy = _integer_lazy(name, series)
         if lazy is not None:
             return lazy
@@ -418,7 +420,7 @@ def _integer_lazy(name: str, series: pd.Series) -> _Lazy | None:
         _, low, high = _kernel.scan(values)
     else:
         return None
-    if high - low >= 10_000_000:  # _encode_present's bound
+    if high - low >= _MAX_SPAN:
         return None
     span = np.arange(high - low + 1, dtype=np.int64)
     levels = pd.Series(span + low, name=name).astype(series.dtype)
@@ -495,15 +497,6 @@ def _count_in_one_pass(
                 )
         encoded.append(_Encoded(x.name, np.empty(0, dtype=np.int8), levels))
     return _cube_frame(encoded, cube.reshape(-1, table.shape[1]), type_column, male_comparator)
-
-
-def _male_homicide(data: pd.DataFrame) -> np.ndarray:
-    male = data["victim_sex"].cat.codes.to_numpy() == C.SEX.code_of("male")
-    if "iccs_code" not in data.columns:
-        return male
-    iccs = data["iccs_code"]
-    intentional = np.array([str(c).startswith("0101") for c in iccs.cat.categories] + [False])
-    return male & intentional[iccs.cat.codes.to_numpy()]
 
 
 def add_cubes(*cubes: pd.DataFrame) -> pd.DataFrame:
