@@ -20,7 +20,7 @@ import pandas as pd
 from femstat import codes as C
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet, classify, facts
-from femstat.counts import BreakdownError, _Encoded, _frame_from_levels, group_cells
+from femstat.counts import BreakdownError, _Encoded, _frame_from_levels, _levels_of, group_cells
 
 __all__ = ["completeness"]
 
@@ -139,11 +139,7 @@ def _completeness_cube(
     columns.append(per_group(f["any_unknown"]))
     columns.append(per_group((data[rules.type_column] == "undetermined").to_numpy()))
     table = np.stack(columns, axis=1)  # (group, measure)
-    levels = pd.Series(
-        pd.Categorical(list(measures.categories), dtype=measures),
-        name=MEASURE,
-    )
-    measure = _Encoded(MEASURE, np.empty(0, dtype=np.int8), levels)
+    measure = _Encoded(MEASURE, np.empty(0, dtype=np.int8), _levels_of(measures, MEASURE))
     return _frame_from_levels([*encoded, measure], table.ravel())
 
 

@@ -35,7 +35,7 @@ from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
 from femstat.completeness import _shares
 from femstat.errors import require
-from femstat.stream import CubeAccumulator, _count_part, _Options, _PartCounts, _sorted_lookup
+from femstat.stream import CubeAccumulator, _count_part, _Options, _PartCounts
 from femstat.validate import ValidationReport
 from femstat.validate import validate as _validate_frame
 
@@ -103,7 +103,7 @@ def _ids_lookup(ddf: Any, results: list[_PartCounts]) -> Any:
             out[here] = values.to_numpy(dtype=object)[positions[here] - bounds[i]]
         return out
 
-    return _sorted_lookup(lookup)
+    return lookup
 
 
 def counts(
@@ -362,7 +362,7 @@ def validate(
     options = _options(
         ddf,
         None,
-        type_column="\x00no type column",  # validate every partition, classified or not
+        type_column=UN_2022.type_column,  # by=None: every partition is validated
         age_groups="unodc",
         male_comparator=False,
         rules=UN_2022,

@@ -39,15 +39,19 @@ from femstat.counts import add_cubes, counts
 from femstat.errors import DataQualityWarning, ValidationError, require
 from femstat.sources.mapping import Mapping, load_mapping
 from femstat.sources.readers import Format, MappingLike, ValueLabels, iter_raw, raw_info
-from femstat.validate import ValidationReport, validate
+from femstat.validate import (
+    _FAILURE_COLUMNS,
+    _SHOWN_ROWS,
+    _WARNING_COLUMNS,
+    ValidationReport,
+    _case_lines,
+    validate,
+)
 
 __all__ = ["CubeAccumulator", "counts_from_file"]
 
 _MAX_FAILURE_CASES = 100
-_SHOWN_ROWS = 5
 _SHOWN_CASES = 20
-_WARNING_COLUMNS = ["check", "column", "n_rows", "rows", "detail"]
-_FAILURE_COLUMNS = ["column", "check", "value", "n_rows", "rows"]
 _ALWAYS_READ = ("victim_sex", "victim_age", "relationship", "iccs_code")
 """What validation requires and classification reads, besides the year and criteria."""
 
@@ -87,7 +91,7 @@ def _count_part(frame: pd.DataFrame, options: _Options) -> _PartCounts:
         return _PartCounts(0)  # validate refuses empty tables; emptiness is a whole-data check
     report: ValidationReport | None = None
     try:
-        if options.type_column in frame.columns:
+        if options.by is not None and options.type_column in frame.columns:
             clean = frame  # already classified, as fs.counts trusts it
         else:
             clean, report = validate(frame, mapping=options.mapping, report=True)
@@ -156,7 +160,6 @@ class _IdIndex:
     def __init__(self) -> None:
         self.parts: list[np.ndarray] = []
         self.exact = True
-        self.n_rows = 0
 
     def add(self, keys: np.ndarray, exact: bool) -> None:
         if not exact and self.exact and self.parts:
@@ -166,11 +169,10 @@ class _IdIndex:
             keys, exact = _hash(keys.astype(object)), False
         self.exact = self.exact and exact
         self.parts.append(keys)
-        self.n_rows += len(keys)
 
     def duplicates(self, cap: int) -> tuple[int, np.ndarray, np.ndarray]:
-        """Repeated keys: how many, and the rows (global positions) and keys of the first
-        ``cap`` of them in order of first appearance."""
+        """Repeated keys: how many, and the rows (global positions, ascending) and keys of
+        the first ``cap`` of them in order of first appearance."""
         empty = np.empty(0, dtype=np.int64)
         if not self.parts:
             return 0, empty, empty
@@ -306,19 +308,9 @@ def _error_text(
 ) -> str:
     lines = [f"{header}{' (list truncated)' if truncated else ''}"]
     lines.append(f"  (row positions are 0-based {positions_are})")
-    records = cases.to_dict("records")
-    for case in records[:_SHOWN_CASES]:
-        shown: list[int] = list(case["rows"])
-        rows = ", ".join(map(str, shown))
-        more = "" if case["n_rows"] <= len(shown) else ", …"
-        where = f" (rows {rows}{more})" if rows else ""
-        value = "" if case["value"] is None else f" value {case['value']!r}"
-        lines.append(
-            f"  - column {case['column']!r}, check {case['check']!r}:{value} in "
-            f"{case['n_rows']:,} row(s){where}"
-        )
-    if len(records) > _SHOWN_CASES:
-        lines.append(f"  - … and {len(records) - _SHOWN_CASES} more in e.failure_cases")
+    lines += _case_lines(cases.iloc[:_SHOWN_CASES])
+    if len(cases) > _SHOWN_CASES:
+        lines.append(f"  - … and {len(cases) - _SHOWN_CASES} more in e.failure_cases")
     lines.append(hint)
     return "\n".join(lines)
 
@@ -778,7 +770,7 @@ def counts_from_file(
             advance(len(batch))
 
     def ids_at(positions: np.ndarray) -> np.ndarray:
-        """A second, narrow read: the ids at the rows whose hashes repeat."""
+        """A second, narrow read: the ids at the rows whose hashes repeat (ascending)."""
         id_specs = tuple(
             s for s in (restricted.columns if restricted else ()) if s.target == "victim_id"
         )
@@ -795,19 +787,4 @@ def counts_from_file(
                 break
         return out
 
-    return accumulator._finish(report=report, values_at=_sorted_lookup(ids_at), stacklevel=2)
-
-
-def _sorted_lookup(
-    lookup: Callable[[np.ndarray], np.ndarray],
-) -> Callable[[np.ndarray], np.ndarray]:
-    """Call ``lookup`` with sorted positions, return values in the caller's order."""
-
-    def wrapped(positions: np.ndarray) -> np.ndarray:
-        order = np.argsort(positions, kind="stable")
-        values = lookup(positions[order])
-        out = np.empty(len(positions), dtype=object)
-        out[order] = values
-        return out
-
-    return wrapped
+    return accumulator._finish(report=report, values_at=ids_at, stacklevel=2)

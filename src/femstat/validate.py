@@ -387,13 +387,11 @@ def _unknown_column(var: Variable, n: int, index: pd.Index) -> pd.Series:
     raise AssertionError(f"no unknown form for {var.name}")  # pragma: no cover
 
 
-def _message(failures: pd.DataFrame, truncated: bool, n_rows: int, table: str) -> str:
-    lines = [
-        f"femstat cannot use this {table} table ({n_rows:,} rows): "
-        f"{len(failures)} problem(s){' (list truncated)' if truncated else ''}"
-    ]
+def _case_lines(failures: pd.DataFrame) -> list[str]:
+    """One line of an error message per failure case (column, check, value, rows)."""
+    lines = []
     for case in failures.to_dict("records"):
-        shown: list[int] = case["rows"]
+        shown: list[int] = list(case["rows"])
         rows = ", ".join(map(str, shown))
         more = "" if case["n_rows"] <= len(shown) else ", …"
         where = f" (rows {rows}{more})" if rows else ""
@@ -402,6 +400,15 @@ def _message(failures: pd.DataFrame, truncated: bool, n_rows: int, table: str) -
             f"  - column {case['column']!r}, check {case['check']!r}:{value} in "
             f"{case['n_rows']:,} row(s){where}"
         )
+    return lines
+
+
+def _message(failures: pd.DataFrame, truncated: bool, n_rows: int, table: str) -> str:
+    lines = [
+        f"femstat cannot use this {table} table ({n_rows:,} rows): "
+        f"{len(failures)} problem(s){' (list truncated)' if truncated else ''}",
+        *_case_lines(failures),
+    ]
     first = failures.iloc[0]
     hint = (
         "What to do: recode these values to femstat's codes (femstat.codes lists them), "
