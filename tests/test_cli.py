@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 import femstat as fs
+from femstat import cli
 from femstat.cli import app
 from femstat.exports import read_metadata
 from femstat.report import population_for
@@ -103,6 +104,35 @@ def test_report_on_a_file_with_options(files: dict[str, Path], tmp_path: Path) -
     for path in out.rglob("*"):
         if path.is_file():
             assert SECRET.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("suffix", ["csv", "parquet"])
+def test_report_names_the_columns_absent_from_the_file(suffix: str, tmp_path: Path) -> None:
+    victims = fs.datasets.example_victims().head(300).drop(columns=["hate_crime", "abduction"])
+    path = tmp_path / f"victims.{suffix}"
+    if suffix == "csv":
+        victims.to_csv(path, index=False)
+    else:
+        victims.to_parquet(path)
+    out = tmp_path / "r"
+    result = runner.invoke(app, ["report", str(path), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    text = (out / "report.md").read_text(encoding="utf-8")
+    note = next(line for line in text.splitlines() if "Columns absent from the input" in line)
+    assert note.endswith("abduction, hate\\_crime.")  # Markdown escapes the underscore
+
+
+def test_a_reader_error_never_quotes_a_cell(tmp_path: Path) -> None:
+    path = tmp_path / "victims.csv"
+    path.write_text("x\n1\n", encoding="utf-8")
+
+    def failing() -> pd.DataFrame:
+        raise ValueError(f"could not convert string to float: '{SECRET}' in line 2")
+
+    with pytest.raises(cli._UserError) as caught:
+        cli._guarded(path, failing)
+    assert SECRET not in str(caught.value)
+    assert "could not convert string to float: '…' in line 2" in str(caught.value)
 
 
 def test_report_with_invalid_data_is_one_line_without_the_values(
@@ -300,10 +330,12 @@ def test_indicators_to_sdmx_csv(files: dict[str, Path], tmp_path: Path) -> None:
     assert set(sdmx.loc[sdmx["UNIT_MEASURE"] != "NUMBER", "CONF_LEVEL"]) == {"0.9"}
 
 
-def test_indicators_printed_without_output(files: dict[str, Path]) -> None:
+def test_indicators_printed_without_output(files: dict[str, Path], typed: pd.DataFrame) -> None:
     result = runner.invoke(app, ["indicators", str(files["victims"]), "--by", ""])
     assert result.exit_code == 0, result.output
-    assert "female_homicide" in result.output and "3,929" in result.output
+    female_homicide = int((typed["femicide_type"] != "out_of_scope").sum())
+    line = next(x for x in result.output.splitlines() if "female_homicide" in x)
+    assert f"{female_homicide:,}" in line
 
 
 def test_indicators_age_standardised(files: dict[str, Path], tmp_path: Path) -> None:

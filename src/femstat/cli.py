@@ -22,14 +22,14 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
-import warnings
 import zipfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import pandas as pd
 
@@ -233,14 +233,22 @@ def _read_table(path: Path) -> pd.DataFrame:
     return frame
 
 
-def _guarded(path: Path, reader: Callable[[], pd.DataFrame]) -> pd.DataFrame:
-    """Run a reader; a file it cannot parse is a user mistake, named in one line."""
+_Read = TypeVar("_Read")
+
+
+def _guarded(path: Path, reader: Callable[[], _Read]) -> _Read:
+    """Run a reader; a file it cannot parse is a user mistake, named in one line.
+
+    A reader's message can quote a cell (``could not convert string to float: '...'``),
+    and a cell may be free text: quoted text is replaced by ``'…'``.
+    """
     try:
         return reader()
     except FemstatError:
         raise
     except (ValueError, UnicodeError, zipfile.BadZipFile) as exc:
-        raise _UserError(f"cannot read {path.name}: {_first_line(exc)}") from None
+        reason = re.sub(r"(['\"]).*?\1", "'…'", _first_line(exc))
+        raise _UserError(f"cannot read {path.name}: {reason}") from None
 
 
 def _read_victims(path: Path, mapping: Path | None) -> tuple[pd.DataFrame, ValidationReport]:
@@ -253,11 +261,8 @@ def _read_victims(path: Path, mapping: Path | None) -> tuple[pd.DataFrame, Valid
     if _is_csv(path):
         raw = _read_table(path)
         return fs.validate(raw, mapping=mapping, report=True)
-    with warnings.catch_warnings():
-        # fs.read warns about soft data-quality problems; the report below lists them.
-        warnings.simplefilter("ignore", fs.DataQualityWarning)
-        clean = _guarded(path, lambda: fs.read(path, mapping=mapping))
-    return fs.validate(clean, report=True)
+    # One validation: a second one would find the absent columns already added.
+    return _guarded(path, lambda: fs.read(path, mapping=mapping, report=True))
 
 
 def _classified(file: Path, mapping: Path | None, step: Callable[[str], None]) -> pd.DataFrame:
@@ -729,6 +734,7 @@ def report(
         files = build_report(
             clean,
             pop_table,
+            validation=result,
             out_dir=output,
             source=source,
             population_source=pop_source,

@@ -662,7 +662,12 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     path = Path(path)
     fmt = format_of(path)
-    if fmt in ("csv", "sdmx"):
+    if fmt == "sdmx":
+        raise ExportError(
+            f"{path.name} is SDMX-CSV, which has no sidecar: its metadata are the attribute "
+            "columns of every row"
+        )
+    if fmt == "csv":
         sidecar = sidecar_path(path)
         if not sidecar.exists():
             raise ExportError(f"no metadata sidecar {sidecar.name} next to {path.name}")

@@ -44,6 +44,7 @@ import pandas as pd
 from femstat import codes as C
 from femstat.classify import UN_2022, RuleSet
 from femstat.errors import FemstatError, PopulationError
+from femstat.validate import ValidationReport
 
 __all__ = [
     "REPORT_STEPS",
@@ -339,7 +340,7 @@ class _Context:
 # --------------------------------------------------------------------------- sections
 
 
-def _completeness(ctx: _Context, validation: Any) -> _Section:
+def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     import femstat as fs
     from femstat.plots import completeness_chart
 
@@ -428,19 +429,19 @@ def _completeness(ctx: _Context, validation: Any) -> _Section:
         )
     )
     notes: list[str] = []
-    added = list(getattr(validation, "added_columns", []) or [])
+    added = list(validation.added_columns)
     if added:
         notes.append(
             "Columns absent from the input, treated as unknown for every record: "
             + ", ".join(added)
             + "."
         )
-    warnings = getattr(validation, "warnings", None)
-    if warnings is not None and not warnings.empty:
-        for w in warnings.itertuples(index=False):
+    warnings = validation.warnings
+    if not warnings.empty:
+        for w in warnings.to_dict("records"):
             notes.append(
-                f"Data-quality warning ({w.check}, {_count_text(ctx, int(w.n_rows))} records): "
-                f"{w.detail}."
+                f"Data-quality warning ({w['check']}, "
+                f"{_count_text(ctx, int(w['n_rows']))} records): {w['detail']}."
             )
     else:
         notes.append("Validation raised no data-quality warnings.")
@@ -1360,7 +1361,7 @@ def _key_figures(ctx: _Context, overall: pd.DataFrame, by_year: pd.DataFrame | N
 
 
 def _write_tables(ctx: _Context) -> list[Path]:
-    from femstat.exports import to_csv, to_sdmx_csv
+    from femstat.exports import sidecar_path, to_csv, to_sdmx_csv
 
     folder = ctx.out_dir / "tables"
     folder.mkdir(parents=True, exist_ok=True)
@@ -1373,7 +1374,7 @@ def _write_tables(ctx: _Context) -> list[Path]:
     written: list[Path] = []
     for name, table in ctx.tables.items():
         path = to_csv(table, folder / f"{name}.csv", metadata=extra)
-        written += [path, path.with_suffix(".metadata.json")]
+        written += [path, sidecar_path(path)]
     if "indicators_by_year" in ctx.tables:
         written.append(
             to_sdmx_csv(ctx.tables["indicators_by_year"], folder / "indicators_by_year.sdmx.csv")
@@ -1399,6 +1400,7 @@ def build_report(
     formats: Sequence[str] = ("html", "markdown"),
     tables: bool = True,
     progress: Callable[[str], None] | None = None,
+    validation: ValidationReport | None = None,
 ) -> ReportFiles:
     """Build the femicide report from victim microdata (and a population, for rates).
 
@@ -1433,6 +1435,11 @@ def build_report(
         Also write the published tables under ``tables/``.
     progress : callable, optional
         Called with the name of each step of :data:`REPORT_STEPS` as it starts.
+    validation : femstat.ValidationReport, optional
+        The report of the validation ``data`` already went through (from
+        ``femstat.validate(..., report=True)`` or ``femstat.read(..., report=True)``); the
+        report then shows it instead of validating again. Validating a validated table
+        again would no longer see which columns were absent from the source.
 
     Returns
     -------
@@ -1475,7 +1482,10 @@ def build_report(
     out.mkdir(parents=True, exist_ok=True)
 
     step("validating")
-    clean, validation = fs.validate(data, report=True)
+    if validation is None:
+        clean, validation = fs.validate(data, report=True)
+    else:
+        clean = data
     step("classifying")
     typed = clean if rules.type_column in clean.columns else fs.classify(clean, rules=rules)
     ctx = _Context(

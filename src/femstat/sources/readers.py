@@ -15,13 +15,16 @@ from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
 from femstat.errors import require
 from femstat.sources.mapping import UNMAPPED, ColumnMap, Mapping, load_mapping
+
+if TYPE_CHECKING:
+    from femstat.validate import ValidationReport
 
 __all__ = ["FORMATS", "RawInfo", "iter_raw", "raw_info", "read", "read_raw"]
 
@@ -190,6 +193,32 @@ def _apply_labels(
     return out
 
 
+@overload
+def read(
+    path: str | os.PathLike[str],
+    mapping: MappingLike | None = ...,
+    *,
+    perpetrators: pd.DataFrame | str | os.PathLike[str] | None = ...,
+    format: Format | None = ...,
+    value_labels: ValueLabels = ...,
+    report: Literal[False] = ...,
+    **kwargs: Any,
+) -> pd.DataFrame: ...
+
+
+@overload
+def read(
+    path: str | os.PathLike[str],
+    mapping: MappingLike | None = ...,
+    *,
+    perpetrators: pd.DataFrame | str | os.PathLike[str] | None = ...,
+    format: Format | None = ...,
+    value_labels: ValueLabels = ...,
+    report: Literal[True],
+    **kwargs: Any,
+) -> tuple[pd.DataFrame, ValidationReport]: ...
+
+
 def read(
     path: str | os.PathLike[str],
     mapping: MappingLike | None = None,
@@ -197,8 +226,9 @@ def read(
     perpetrators: pd.DataFrame | str | os.PathLike[str] | None = None,
     format: Format | None = None,
     value_labels: ValueLabels = "auto",
+    report: bool = False,
     **kwargs: Any,
-) -> pd.DataFrame:
+) -> pd.DataFrame | tuple[pd.DataFrame, ValidationReport]:
     """Read a victim file, apply a mapping and validate it.
 
     Parameters
@@ -218,13 +248,16 @@ def read(
         Overrides the extension (see :data:`FORMATS`; ``"shr"`` for the SHR).
     value_labels : {"auto", "labels", "codes"}, default "auto"
         SPSS and Stata value labels (see :func:`read_raw`).
+    report : bool, default False
+        Also return the :class:`femstat.ValidationReport` of the one validation (soft
+        problems, columns absent from the file) instead of warning about it.
     **kwargs
         Passed to the underlying file reader.
 
     Returns
     -------
-    pandas.DataFrame
-        The validated victim table in canonical dtypes.
+    pandas.DataFrame or (pandas.DataFrame, ValidationReport)
+        The validated victim table in canonical dtypes, and the report when asked.
 
     Raises
     ------
@@ -256,6 +289,8 @@ def read(
         perps = read_raw(perpetrators, mapping=resolved, value_labels=value_labels)
         if resolved is not None:
             perps = resolved.apply(perps, require_columns=False)
+    if report:
+        return validate(victims, perpetrators=perps, report=True)
     return validate(victims, perpetrators=perps)
 
 
