@@ -197,13 +197,16 @@ def test_rates_match_counts_over_population(raw: pd.DataFrame, html: str) -> Non
         assert float(lower) < n / pop * 1e5 < float(upper)
 
 
-def test_bounds_and_trend(html: str) -> None:
+def test_bounds_and_trend(raw: pd.DataFrame, html: str) -> None:
+    types = independent_types(raw)
+    femicide = int(types.isin(list(C.FEMICIDE)).sum())
     tables = tables_of(html)
     bounds = next(v for k, v in tables.items() if k.startswith("Bounds of the number"))
     total = bounds[-1]
     assert total[0] == "All years"
     lower, upper = int(total[2].replace(",", "")), int(total[3].replace(",", ""))
-    assert lower == 2329 and upper == 2329 + 1392
+    assert lower == femicide
+    assert upper == femicide + int((types == "undetermined").sum())
     apc = tables["Annual percent change of the rate (log-linear Poisson model)"]
     assert [r[0] for r in apc[1:]] == [
         "Femicide (identified)",
