@@ -377,13 +377,15 @@ def test_indicators_age_standardised(files: dict[str, Path], tmp_path: Path) -> 
         (["-o", "out.txt"], "cannot tell the output format of 'out.txt'"),
         (["-p", "missing.csv"], "no such file: missing.csv"),
         (["--standard", "esp2013"], "--standard needs --population"),
+        (["--ref-area", "MEX", "-o", "out.csv"], "--ref-area applies to SDMX-CSV output only"),
+        (["--ref-area", "MEX"], "--ref-area applies to SDMX-CSV output only"),
     ],
 )
 def test_indicators_user_mistakes_are_one_line(
     files: dict[str, Path], tmp_path: Path, args: list[str], message: str
 ) -> None:
     args = [str(files["population"]) if a == "POP" else a for a in args]
-    args = [str(tmp_path / a) if a in ("out.txt",) else a for a in args]
+    args = [str(tmp_path / a) if a in ("out.txt", "out.csv") else a for a in args]
     result = runner.invoke(app, ["indicators", str(files["victims"]), *args])
     assert result.exit_code == 2, result.output
     assert message in one_line_error(result.output)

@@ -566,12 +566,12 @@ def indicators(
     """
     import femstat as fs
     from femstat.exports import export, format_of
-    from femstat.report import population_for
 
     levels = _parse_levels(level)
     columns = _parse_by(by)
-    if output is not None:
-        format_of(output, format.value if format else None)
+    fmt = format_of(output, format.value if format else None) if output is not None else None
+    if ref_area is not None and fmt != "sdmx":
+        raise _UserError("--ref-area applies to SDMX-CSV output only (-o table.sdmx.csv)")
     pop_table = _read_population(population) if population is not None else None
     with _progress(4) as step:
         typed = _classified(file, mapping, step)
@@ -579,13 +579,11 @@ def indicators(
         if standard is not None:
             if pop_table is None:
                 raise _UserError("--standard needs --population (by age_group)")
-            pop = population_for(pop_table, [*columns, "age_group"])
-            if pop is None:
-                raise fs.PopulationError(
-                    "the population has no column(s) "
-                    f"{[c for c in [*columns, 'age_group'] if c not in pop_table.columns]}; "
-                    "age-standardised rates need the population by age_group and the breakdown"
-                )
+            pop = _population_by(
+                pop_table,
+                [*columns, "age_group"],
+                "age-standardised rates need the population by age_group and the breakdown",
+            )
             table = fs.age_standardised_rates(
                 typed, by=columns, population=pop, standard=standard.value, of=of, level=levels
             )
@@ -593,13 +591,9 @@ def indicators(
         else:
             pop = None
             if pop_table is not None:
-                pop = population_for(pop_table, columns)
-                if pop is None:
-                    missing = [c for c in columns if c not in pop_table.columns]
-                    raise fs.PopulationError(
-                        f"the population has no column(s) {missing}; give it by "
-                        f"{columns} or drop them from --by"
-                    )
+                pop = _population_by(
+                    pop_table, columns, f"give it by {columns} or drop them from --by"
+                )
             table = fs.indicators(
                 typed,
                 by=columns,
@@ -615,14 +609,8 @@ def indicators(
             extra = {"source": file.name}
             if population is not None:
                 extra["population_source"] = population.name
-            kwargs = {"ref_area": ref_area} if format_of(output, format) == "sdmx" else {}
-            export(
-                table,
-                output,
-                format.value if format else None,
-                metadata=None if kwargs else extra,
-                **kwargs,
-            )
+            options = {"ref_area": ref_area} if fmt == "sdmx" else {}
+            export(table, output, fmt, metadata=extra, **options)
     if output is None:
         console.print(_indicator_table(table, columns))
     else:
@@ -632,6 +620,18 @@ def indicators(
             highlight=False,
             soft_wrap=True,
         )
+
+
+def _population_by(table: pd.DataFrame, keys: list[str], what_to_do: str) -> pd.DataFrame:
+    """The population summed to ``keys``; an error naming the key columns it lacks."""
+    import femstat as fs
+    from femstat.report import population_for
+
+    pop = population_for(table, keys)
+    if pop is None:
+        missing = [c for c in keys if c not in table.columns]
+        raise fs.PopulationError(f"the population has no column(s) {missing}; {what_to_do}")
+    return pop
 
 
 def _indicator_table(table: pd.DataFrame, by: Sequence[str]) -> Table:
