@@ -268,10 +268,14 @@ def test_validation_error_names_the_file_row_not_the_batch_row(
     error = caught.value
     assert error.failure_cases["rows"].tolist() == [[2_503, 2_999]]
     assert "batch 3 of file 'bad.csv' (1,000 rows from row 2,000)" in str(error)
-    # The in-memory validation of the whole file says the same rows.
+    # The in-memory validation of the whole file says the same rows and what to do.
     with pytest.raises(fs.ValidationError) as whole_error:
         fs.read(path)
     assert whole_error.value.failure_cases["rows"].tolist() == [[2_503, 2_999]]
+    hint = whole_error.value.hint
+    assert hint is not None and hint.startswith("What to do: recode these values")
+    assert error.hint == hint and str(error).endswith(hint)
+    assert not error.truncated
 
 
 @pytest.mark.parametrize("fmt", ["parquet", "csv"])

@@ -43,11 +43,24 @@ class ValidationError(FemstatError, ValueError):
         One row per problem: ``column``, ``check``, ``value`` (the offending value, never
         a free-text field), ``n_rows`` (how many rows hold it) and ``rows`` (a few row
         positions, 0-based).
+    hint : str or None
+        The message's "What to do" line, when it has one.
+    truncated : bool
+        More problems were found than ``failure_cases`` lists.
     """
 
-    def __init__(self, message: str, failure_cases: pd.DataFrame) -> None:
+    def __init__(
+        self,
+        message: str,
+        failure_cases: pd.DataFrame,
+        *,
+        hint: str | None = None,
+        truncated: bool = False,
+    ) -> None:
         super().__init__(message)
         self.failure_cases = failure_cases
+        self.hint = hint
+        self.truncated = truncated
 
 
 class PopulationError(FemstatError, ValueError):

@@ -73,6 +73,15 @@ class _Options:
     cube: Literal["counts", "completeness"] = "counts"  # what each part is counted into
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """A part's ValidationError as plain data (it travels back from Dask workers)."""
+
+    cases: pd.DataFrame  # rows are positions within the part
+    hint: str | None
+    truncated: bool
+
+
 @dataclass
 class _PartCounts:
     """What one part contributes: its cube, its id keys and what validation said."""
@@ -82,7 +91,7 @@ class _PartCounts:
     ids: np.ndarray | None = None
     ids_exact: bool = True
     report: ValidationReport | None = None
-    failure: tuple[str, pd.DataFrame] | None = None  # message and cases, part-local rows
+    failure: _Failure | None = None
     meta: pd.DataFrame | None = None  # zero-row frame of the validated part
 
 
@@ -110,7 +119,8 @@ def _count_part(frame: pd.DataFrame, options: _Options) -> _PartCounts:
                 rules=options.rules,
             )
     except ValidationError as exc:
-        return _PartCounts(len(frame), failure=(str(exc), exc.failure_cases))
+        failure = _Failure(exc.failure_cases, exc.hint, exc.truncated)
+        return _PartCounts(len(frame), failure=failure)
     part = _PartCounts(len(frame), cube=cube, report=report, meta=clean.iloc[:0])
     if options.check_unique_ids and "victim_id" in clean.columns:
         part.ids, part.ids_exact = _id_keys(clean["victim_id"])
@@ -423,8 +433,7 @@ class CubeAccumulator:
         offset = self._n_rows
         self._n_parts += 1
         if part.failure is not None:
-            message, cases = part.failure
-            raise self._shifted(message, cases, offset, part.n_rows)
+            raise self._shifted(part.failure, offset, part.n_rows)
         if part.report is not None:
             self._warnings.add(part.report, offset)
         if part.ids is not None:
@@ -433,25 +442,19 @@ class CubeAccumulator:
             self._cube = part.cube if self._cube is None else _add_two(self._cube, part.cube)
         self._n_rows += part.n_rows
 
-    def _shifted(
-        self, message: str, cases: pd.DataFrame, offset: int, n_rows: int
-    ) -> ValidationError:
+    def _shifted(self, failure: _Failure, offset: int, n_rows: int) -> ValidationError:
+        cases = failure.cases
         shifted = cases.copy()
         shifted["rows"] = [[int(r) + offset for r in rows] for rows in cases["rows"]]
-        hint = next(
-            (line for line in message.splitlines() if line.startswith("What to do")),
-            "What to do: see e.failure_cases for every case.",
-        )
+        hint = failure.hint or "What to do: see e.failure_cases for every case."
         # Dask numbers partitions from 0 (ddf.partitions[i]); people count batches from 1.
         number = self._n_parts - 1 if self._unit == "partition" else self._n_parts
         header = (
             f"femstat cannot use {self._unit} {number} of {self._source} "
             f"({n_rows:,} rows from row {offset:,}): {len(cases)} problem(s)"
         )
-        text = _error_text(
-            shifted, header, hint, f"in the whole {self._source}", "truncated" in message
-        )
-        return ValidationError(text, shifted)
+        text = _error_text(shifted, header, hint, f"in the whole {self._source}", failure.truncated)
+        return ValidationError(text, shifted, hint=hint, truncated=failure.truncated)
 
     @overload
     def result(self, *, report: Literal[False] = ...) -> pd.DataFrame: ...

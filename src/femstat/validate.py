@@ -408,7 +408,13 @@ def _message(failures: pd.DataFrame, truncated: bool, n_rows: int, table: str) -
         f"femstat cannot use this {table} table ({n_rows:,} rows): "
         f"{len(failures)} problem(s){' (list truncated)' if truncated else ''}",
         *_case_lines(failures),
+        _hint(failures),
     ]
+    return "\n".join(lines)
+
+
+def _hint(failures: pd.DataFrame) -> str:
+    """The "What to do" line of a validation error."""
     first = failures.iloc[0]
     hint = (
         "What to do: recode these values to femstat's codes (femstat.codes lists them), "
@@ -422,14 +428,18 @@ def _message(failures: pd.DataFrame, truncated: bool, n_rows: int, table: str) -
             f"{', '.join(failures.loc[failures['check'] == 'column_present', 'column'])}; "
             "the victim table needs victim_sex, victim_age, relationship and year or date."
         )
-    lines.append(hint)
-    return "\n".join(lines)
+    return hint
 
 
 def _raise_if_failed(failures: _Collector, n_rows: int, table: str) -> None:
     if failures.cases:
         frame = failures.frame()
-        raise ValidationError(_message(frame, failures.truncated, n_rows, table), frame)
+        raise ValidationError(
+            _message(frame, failures.truncated, n_rows, table),
+            frame,
+            hint=_hint(frame),
+            truncated=failures.truncated,
+        )
 
 
 def _coerce_table(

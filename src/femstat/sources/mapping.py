@@ -921,7 +921,7 @@ class Mapping:
                     _HINT,
                 ]
             )
-            raise ValidationError(message, failure_cases)
+            raise ValidationError(message, failure_cases, hint=_HINT)
         out: dict[str, pd.Series] = {}
         by_source: dict[str, list[ColumnMap]] = {}
         for spec in present:
