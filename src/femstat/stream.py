@@ -230,7 +230,7 @@ def _duplicate_cases(
             # Equal hashes but unequal ids are a collision, not a duplicate.
             by_value: dict[Any, list[int]] = {}
             for value, row in zip(shown, rows, strict=True):
-                if not _is_missing(value):
+                if not pd.isna(value):
                     by_value.setdefault(value, []).append(int(row))
             groups = [(v, np.asarray(r)) for v, r in by_value.items()]
         found = [(v, r) for v, r in groups if len(r) > 1]
@@ -250,10 +250,6 @@ def _duplicate_cases(
 
 def _plural(noun: str) -> str:
     return noun + ("es" if noun.endswith(("ch", "s")) else "s")
-
-
-def _is_missing(value: object) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA
 
 
 # --------------------------------------------------------------------------------------
