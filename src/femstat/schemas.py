@@ -67,11 +67,13 @@ class VictimSchema(pa.DataFrameModel):
         nullable=False,
         title="Victim identifier",
         description="Any hashable identifier of the victim record; unique when present.",
+        metadata={"sensitive": "identifier"},
     )
     event_id: Series[Any] | None = pa.Field(
         nullable=True,
         title="Event identifier",
         description="Groups the victims of one incident.",
+        metadata={"sensitive": "identifier"},
     )
     date: Series[pd.Timestamp] | None = pa.Field(
         nullable=True,
@@ -195,6 +197,7 @@ class PerpetratorSchema(pa.DataFrameModel):
         nullable=False,
         title="Victim identifier",
         description="The victim this perpetrator killed; must exist in the victim table.",
+        metadata={"sensitive": "identifier"},
     )
     relationship: Series[pd.CategoricalDtype] = _code_field(
         C.RELATIONSHIP,
@@ -233,6 +236,7 @@ class PopulationSchema(pa.DataFrameModel):
 
 
 Kind = Literal["code", "boolean", "integer", "year", "date", "text", "id"]
+Sensitivity = Literal["identifier", "free_text"]
 
 
 @dataclass(frozen=True)
@@ -245,6 +249,7 @@ class Variable:
     title: str
     description: str
     codes: tuple[str, ...] = ()
+    sensitive: Sensitivity | None = None
 
 
 def _variables(model: type[pa.DataFrameModel]) -> dict[str, Variable]:
@@ -277,12 +282,34 @@ def _variables(model: type[pa.DataFrameModel]) -> dict[str, Variable]:
             title=column.title or name,
             description=column.description or "",
             codes=tuple(categories) if categories is not None else (),
+            sensitive=(column.metadata or {}).get("sensitive"),
         )
     return out
 
 
 _VICTIM_VARIABLES = _variables(VictimSchema)
 _PERPETRATOR_VARIABLES = _variables(PerpetratorSchema)
+
+
+SENSITIVE_COLUMNS: frozenset[str] = frozenset(
+    var.name
+    for var in (*_VICTIM_VARIABLES.values(), *_PERPETRATOR_VARIABLES.values())
+    if var.sensitive is not None
+)
+"""Columns the schemas mark as identifying or free text (``victim_id``, ``event_id``).
+
+Their values never appear in an error, warning, log, report or printed table, and a
+breakdown by one of them is refused: problems are reported by row number instead.
+"""
+
+
+def is_sensitive(column: object) -> bool:
+    """Whether ``column`` is one whose values femstat must never echo.
+
+    True for the columns in :data:`SENSITIVE_COLUMNS`. Columns the schemas do not know are
+    not echoed either, but they are the caller's to break down by.
+    """
+    return column in SENSITIVE_COLUMNS
 
 
 def victim_variables() -> dict[str, Variable]:
