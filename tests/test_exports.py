@@ -242,3 +242,40 @@ def test_sdmx_without_year_needs_a_time_period(typed: pd.DataFrame, tmp_path: Pa
 def test_sdmx_refuses_a_table_that_is_not_an_indicator_table(tmp_path: Path) -> None:
     with pytest.raises(ExportError, match="indicator table"):
         export(pd.DataFrame({"year": [2020], "x": [1]}), tmp_path / "x.sdmx.csv")
+
+
+def test_sdmx_of_a_twice_suppressed_table_marks_every_hidden_count(
+    table: pd.DataFrame, tmp_path: Path
+) -> None:
+    twice = fs.suppress(table, MIN_COUNT)
+    for frame in (twice, twice.drop(columns="suppressed")):  # marks kept, or even lost
+        sdmx = pd.read_csv(to_sdmx_csv(frame, tmp_path / "t.sdmx.csv"))
+        numbers = sdmx[sdmx["UNIT_MEASURE"] == "NUMBER"]
+        confidential = numbers["CONF_STATUS"] == "C"
+        assert confidential.sum() == int(table["suppressed"].sum())
+        assert numbers.loc[confidential, "OBS_VALUE"].isna().all()
+        assert (numbers.loc[confidential, "OBS_STATUS"] == "Q").all()
+        assert numbers.loc[~confidential, "OBS_VALUE"].notna().all()
+
+
+@pytest.mark.parametrize("name", ["t.csv", "t.xlsx", "t.parquet", "t.sdmx.csv"])
+def test_every_export_keeps_hidden_counts_hidden(
+    table: pd.DataFrame, tmp_path: Path, name: str
+) -> None:
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("openpyxl")
+    hidden = table["suppressed"].to_numpy(dtype=bool)
+    tampered = table.copy()
+    # The hidden counts written back into the table after suppression.
+    tampered["count"] = pd.array(np.where(hidden, 3, tampered["count"]), dtype="Int64")
+    path = export(tampered, tmp_path / name)
+    if name.endswith(".sdmx.csv"):
+        numbers = pd.read_csv(path).query("UNIT_MEASURE == 'NUMBER'")
+        assert (numbers["CONF_STATUS"] == "C").sum() == hidden.sum()
+        assert numbers.loc[numbers["CONF_STATUS"] == "C", "OBS_VALUE"].isna().all()
+        return
+    read = {"t.csv": pd.read_csv, "t.xlsx": pd.read_excel, "t.parquet": pd.read_parquet}[name]
+    back = read(path)
+    assert back.loc[hidden, "count"].isna().all()
+    assert back.loc[hidden, ["share", "rate", "rate_upper_99_8"]].isna().all().all()
+    assert back["suppressed"].astype(bool).tolist() == hidden.tolist()

@@ -22,6 +22,30 @@ SDMX-CSV   attribute columns on every row (``CONF_LEVEL``, ``CI_METHOD``,
 
 :func:`read_metadata` reads the metadata of a CSV, Excel or Parquet file back.
 
+Published tables
+----------------
+A table marked by :func:`femstat.suppress` (``attrs["suppression"]`` or a ``suppressed``
+column) is suppressed again, idempotently, before it is written: a hidden cell is never
+written as a value, whatever was done to the table in between, and SDMX-CSV marks it
+confidential.
+
+Text cells: formula injection
+-----------------------------
+A spreadsheet opens a text cell beginning with ``=``, ``+``, ``-`` or ``@`` (or a tab or
+carriage return before one) as a formula: an area named ``=HYPERLINK(...)`` would become a
+live link. As OWASP recommends for CSV injection, every text cell and column header
+written to CSV, Excel and SDMX-CSV (including the classified microdata of
+``femstat classify -o``, and the Excel ``metadata`` sheet) that begins with one of
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return, their full-width forms
+``＝ ＋ － ＠``, or whitespace followed by one of these, gets a single quote ``'``
+prefixed (:func:`neutralise_text`). Numbers stay numbers: numeric columns are written
+unchanged, and so is a text cell that is a plain number (``-5``, ``+3.5``, ``1e-3``),
+which no spreadsheet reads as a formula. A program reading such a CSV sees the quote;
+strip one leading ``'`` to get the original text back. Parquet files are typed data that
+spreadsheets do not open: their text is written unchanged. Excel cells are written as
+strings, never as formulas; characters that Excel files cannot hold (control characters
+other than tab, newline and carriage return) are replaced by ``\ufffd``.
+
 SDMX-CSV
 --------
 :func:`to_sdmx_csv` writes SDMX-CSV version 2 style rows, one observation per row, with
@@ -82,6 +106,7 @@ __all__ = [
     "export",
     "format_of",
     "metadata",
+    "neutralise_text",
     "read_metadata",
     "sdmx_age_code",
     "sdmx_frame",
@@ -241,12 +266,107 @@ def sidecar_path(path: str | os.PathLike[str]) -> Path:
     return Path(path).with_suffix(".metadata.json")
 
 
+_CSV_LINE_END = "\r\n"
+"""RFC 4180 line ends: a cell holding a line break (CR or LF) is then always quoted."""
+
+_FORMULA_START = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def neutralise_text(text: str) -> str:
+    """A text cell that no spreadsheet will run as a formula.
+
+    Parameters
+    ----------
+    text : str
+
+    Returns
+    -------
+    str
+        ``text`` with a single quote ``'`` prefixed when it begins with ``=``, ``+``,
+        ``-``, ``@``, a tab or a carriage return, a full-width ``＝ ＋ － ＠``, or
+        whitespace followed by one of these (OWASP's advice against CSV injection);
+        otherwise, and for a plain number such as ``-5`` or ``+1.5e3``, ``text``
+        unchanged.
+
+    Examples
+    --------
+    >>> neutralise_text("=HYPERLINK(\"http://x\")")
+    '\'=HYPERLINK("http://x")'
+    >>> neutralise_text("-5")
+    '-5'
+    >>> neutralise_text("North")
+    'North'
+    """
+    if not text:
+        return text
+    first = text[0] if text[0] in _FORMULA_START else text.lstrip()[:1]
+    if first not in _FORMULA_START or _PLAIN_NUMBER.fullmatch(text):
+        return text
+    return "'" + text
+
+
+def _safe_cell(value: Any) -> Any:
+    if isinstance(value, str):
+        return neutralise_text(value)
+    if (
+        value is None
+        or isinstance(value, bool | int | float | np.generic | pd.Timestamp | pd.Timedelta)
+        or value is pd.NaT
+        or value is pd.NA
+    ):
+        return value
+    # Any other object is written as its text: neutralise that text.
+    return neutralise_text(str(value))
+
+
+def _safe_header(name: Any) -> Any:
+    return neutralise_text(name) if isinstance(name, str) else name
+
+
+def _neutralised(table: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell and header of ``table`` through :func:`neutralise_text`."""
+    out = table.copy()
+    for position in range(out.shape[1]):
+        column = out.iloc[:, position]
+        if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
+            values = [_safe_cell(v) for v in column.to_numpy(dtype=object)]
+            out.isetitem(position, np.array(values, dtype=object))
+    out.columns = pd.Index([_safe_header(c) for c in out.columns], dtype=object)
+    return out
+
+
+def _published(table: pd.DataFrame) -> pd.DataFrame:
+    """A suppressed table suppressed again, so that no hidden cell is written as a value.
+
+    :func:`femstat.suppress` is idempotent: a table left as it made it comes back
+    unchanged. A table whose kind cannot be recognised (e.g. a selection of columns
+    without the counts) is written as it is.
+    """
+    from femstat.disclosure import DisclosureError, suppress, table_kind
+
+    marked = "suppressed" in table.columns or "suppression" in table.attrs
+    if not marked:
+        return table
+    try:
+        table_kind(table)
+    except DisclosureError:
+        return table
+    before = table.attrs.get("suppression", {})
+    min_count = before.get("min_count", 1) if isinstance(before, Mapping) else 1
+    zero = bool(before.get("suppress_zero", False)) if isinstance(before, Mapping) else False
+    out = suppress(table, int(min_count), suppress_zero=zero)
+    out.attrs = dict(table.attrs)
+    return out
+
+
 def _plain(table: pd.DataFrame) -> pd.DataFrame:
-    """Categoricals as text, so that every reader sees the labels, not codes."""
+    """Categoricals as text (missing stays missing), so every reader sees the labels."""
     out = table.copy()
     for column in out.columns:
         if isinstance(out[column].dtype, pd.CategoricalDtype):
-            out[column] = out[column].astype(str)
+            values = out[column].astype(object)
+            out[column] = values.where(values.notna(), None)
     out.attrs = {}
     return out
 
@@ -273,8 +393,9 @@ def to_csv(
         The CSV file written.
     """
     path = Path(path)
+    table = _published(table)
     meta = _metadata_of(table, metadata, "csv")
-    _plain(table).to_csv(path, index=False)
+    _neutralised(_plain(table)).to_csv(path, index=False, lineterminator=_CSV_LINE_END)
     sidecar_path(path).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -302,17 +423,37 @@ def to_excel(
     """
     require("openpyxl", "io")
     path = Path(path)
+    table = _published(table)
     meta = _metadata_of(table, metadata, "excel")
     rows = [
         {"key": key, "value": json.dumps(value) if isinstance(value, list | dict) else value}
         for key, value in meta.items()
     ]
+    # openpyxl makes any text beginning with "=" a formula: neutralised text never does.
+    data = _excel_safe(_neutralised(_plain(table)))
+    about = _excel_safe(_neutralised(pd.DataFrame(rows, columns=["key", "value"])))
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        _plain(table).to_excel(writer, sheet_name=sheet_name, index=False)
-        pd.DataFrame(rows, columns=["key", "value"]).to_excel(
-            writer, sheet_name="metadata", index=False
-        )
+        data.to_excel(writer, sheet_name=sheet_name, index=False)
+        about.to_excel(writer, sheet_name="metadata", index=False)
     return path
+
+
+def _excel_safe(table: pd.DataFrame) -> pd.DataFrame:
+    """Characters an Excel file cannot hold (most control characters) replaced by U+FFFD."""
+    # openpyxl's own test of what a cell may hold (it raises on anything else).
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # type: ignore[import-untyped]
+
+    def clean(value: Any) -> Any:
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value) if isinstance(value, str) else value
+
+    out = table.copy()
+    for position in range(out.shape[1]):
+        dtype = out.iloc[:, position].dtype
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            values = [clean(v) for v in out.iloc[:, position].to_numpy(dtype=object)]
+            out.isetitem(position, np.array(values, dtype=object))
+    out.columns = pd.Index([clean(c) for c in out.columns], dtype=object)
+    return out
 
 
 def to_parquet(
@@ -338,6 +479,7 @@ def to_parquet(
     import pyarrow.parquet as pq
 
     path = Path(path)
+    table = _published(table)
     meta = _metadata_of(table, metadata, "parquet")
     plain = table.copy()
     plain.attrs = {}
@@ -427,11 +569,12 @@ def sdmx_frame(
     rule_set = str(meta.get("rule_set", ""))
     share_ci = _SDMX_CI_METHOD.get(str(meta.get("share_method", "wilson")), "")
     rate_ci = _SDMX_CI_METHOD.get(str(meta.get("rate_method", "exact")), "")
-    suppressed = (
-        table["suppressed"].to_numpy(dtype=bool)
-        if "suppressed" in table.columns
-        else np.zeros(len(table), dtype=bool)
-    )
+    table = _published(table)
+    # A missing count is a hidden one (femstat's counts are never missing otherwise):
+    # confidential even where a mark was lost.
+    suppressed = np.array(pd.isna(table["count"]), dtype=bool)
+    if "suppressed" in table.columns:
+        suppressed |= table["suppressed"].fillna(False).to_numpy(dtype=bool)
     reliable = (
         table["reliable"].to_numpy(dtype=bool)
         if "reliable" in table.columns
@@ -570,7 +713,7 @@ def to_sdmx_csv(
     """
     path = Path(path)
     frame = sdmx_frame(table, ref_area=ref_area, time_period=time_period, structure_id=structure_id)
-    frame.to_csv(path, index=False)
+    _neutralised(frame).to_csv(path, index=False, lineterminator=_CSV_LINE_END)
     return path
 
 
