@@ -235,7 +235,7 @@ def test_suppressed_cells_are_marked(raw: pd.DataFrame, html: str, markdown: str
     for mechanism, kind in small:
         assert body[fs.plots.label(mechanism)][header.index(fs.plots.label(kind))] == "[c]"
     assert html.count('class="c"') >= len(small)
-    assert "[c]" in markdown
+    assert "\\[c\\]" in markdown  # the mark, as inert Markdown
     assert "counts below 5 suppressed" in html
     assert "every published count from 1 to 4 (fewer than 5) is withheld" in html
 
@@ -352,3 +352,135 @@ def test_population_for_sums_extra_keys() -> None:
     assert population_for(population, ["mechanism"]) is None
     total = population_for(population, [])
     assert total is not None and total["population"].iloc[0] == population["population"].sum()
+
+
+NASTY = {
+    "R01": "[x](javascript:alert(1))",
+    "R02": "![](http://evil.example/x.png)",
+    "R03": "<script>alert(1)</script>",
+    "R04": "a|b|c",
+    "R05": "`code` and ``more``",
+    "R06": "two\nlines",
+    "R07": '=HYPERLINK("http://evil.example","x")',
+    "R08": "**bold** _it_ ~~gone~~ # not a heading",
+}
+"""Area names that are Markdown, HTML or spreadsheet code."""
+
+IDS = "VID-SECRET-5c1e"
+EVENTS = "EID-SECRET-2b9d"
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
+    data = fs.datasets.example_victims()
+    data = data[data["year"] >= 2023].copy()
+    data["victim_id"] = [f"{IDS}-{i}" for i in range(len(data))]
+    data["event_id"] = [f"{EVENTS}-{i // 2}" for i in range(len(data))]
+    data["area"] = data["area"].replace(NASTY)
+    population = population_for(fs.datasets.example_population(), ["year", "area"])
+    assert population is not None
+    population["area"] = population["area"].replace(NASTY)
+    return build_report(
+        data,
+        population,
+        out_dir=tmp_path_factory.mktemp("hostile"),
+        source="[src](javascript:alert(2)) <b>x</b>",
+        title="Report ![](http://evil.example/t.png)",
+    )
+
+
+def test_markdown_from_data_is_inert(hostile: ReportFiles) -> None:
+    assert hostile.markdown is not None
+    markdown = hostile.markdown.read_text(encoding="utf-8")
+    # The only links and images are the report's own: contents anchors and chart files.
+    targets = re.findall(r"(?<!\\)\[(?:[^\]\\]|\\.)*(?<!\\)\]\(([^)]*)\)", markdown)
+    assert targets
+    assert all(t.startswith("#") or re.fullmatch(r"chart-[a-z]+\.png", t) for t in targets)
+    assert "javascript:" in markdown  # still there as text, escaped
+    assert "<script" not in markdown and "<b>" not in markdown
+    assert "&lt;script&gt;" in markdown
+    assert "two lines" in markdown  # a line break in a label cannot end a table row
+    for block in re.findall(r"(?:^\|.*\|$\n?)+", markdown, flags=re.MULTILINE):
+        lines = block.strip().splitlines()
+        widths = {len(re.findall(r"(?<!\\)\|", line)) for line in lines}
+        assert len(widths) == 1, lines  # every row has the header's cells
+    assert "\\`code\\`" in markdown and "\\*\\*bold\\*\\*" in markdown
+    assert "\\~\\~gone\\~\\~" in markdown
+
+
+def test_html_from_data_is_escaped(hostile: ReportFiles) -> None:
+    assert hostile.html is not None
+    html = hostile.html.read_text(encoding="utf-8")
+    assert "<script" not in html and "<b>x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert not re.search(r"href=\"(?!#)", html)
+    assert re.findall(r"<img src=\"([a-z]+):", html) == ["data"] * html.count("<img ")
+
+
+def test_no_identifier_reaches_any_file(hostile: ReportFiles) -> None:
+    assert hostile.tables
+    for path in hostile.paths:
+        content = path.read_bytes()
+        assert IDS.encode() not in content, path.name
+        assert EVENTS.encode() not in content, path.name
+    assert not any(fs.schemas.is_sensitive(c) for c in hostile.summary.columns)
+
+
+def test_published_tables_are_injection_safe(hostile: ReportFiles) -> None:
+    by_area = hostile.out_dir / "tables" / "indicators_by_area.csv"
+    areas = set(pd.read_csv(by_area, keep_default_na=False)["area"])
+    assert "'" + NASTY["R07"] in areas
+    assert NASTY["R07"] not in areas
+
+
+def _small(values: pd.Series | np.ndarray, min_count: int = 5) -> np.ndarray:
+    rounded = np.round(np.asarray(values, dtype=float))
+    return (rounded > 0) & (rounded < min_count)
+
+
+def test_published_tables_reveal_no_hidden_count(hostile: ReportFiles) -> None:
+    folder = hostile.out_dir / "tables"
+    bounds = pd.read_csv(folder / "bounds_by_year.csv")
+    for name, values in {
+        "female_homicide": bounds["female_homicide"],
+        "lower": bounds["lower"],
+        "upper": bounds["upper"],
+        "undetermined": bounds["upper"] - bounds["lower"],
+        "not femicide": bounds["female_homicide"] - bounds["upper"],
+        "lower from its share": bounds["lower_share"] * bounds["female_homicide"],
+    }.items():
+        assert not _small(values).any(), name
+    for name in ("completeness_overall", "completeness_by_year"):
+        table = pd.read_csv(folder / f"{name}.csv")
+        for column in table.columns:
+            if column.endswith("_unknown") or column == "undetermined":
+                assert not _small(table[column] * table["female_homicide"]).any(), column
+    for path in folder.glob("indicators_*.csv"):
+        if path.name.endswith(".sdmx.csv"):
+            continue
+        table = pd.read_csv(path)
+        assert not _small(table["count"]).any(), path.name
+        assert not _small(table["share"] * table["share_denominator"]).any(), path.name
+    trend = pd.read_csv(folder / "trend.csv")
+    assert trend.loc[trend["count"].isna(), "apc"].isna().all()
+
+
+def test_trend_of_a_small_series_hides_its_apc(tmp_path: Path) -> None:
+    data = fs.datasets.example_victims()
+    data = data[data["area"] == "R12"]
+    population = population_for(fs.datasets.example_population(), ["year", "area"])
+    assert population is not None
+    population = population[population["area"] == "R12"]
+    typed = fs.classify(fs.validate(data))
+    femicides = int(typed["femicide_type"].isin(C.FEMICIDE).sum())
+    # The femicide series (all years together) falls below the threshold.
+    files = build_report(data, population, out_dir=tmp_path, min_count=femicides + 1)
+    trend = pd.read_csv(tmp_path / "tables" / "trend.csv").set_index("of")
+    assert pd.isna(trend.loc["femicide", "count"])
+    assert trend.loc["femicide", ["apc", "apc_lower", "apc_upper"]].isna().all()
+    assert trend.loc[trend["count"].isna(), "apc"].isna().all()
+    assert files.html is not None
+    html = files.html.read_text(encoding="utf-8")
+    rows = tables_of(html)["Annual percent change of the rate (log-linear Poisson model)"]
+    femicide = next(row for row in rows if row[0] == fs.plots.label("femicide"))
+    assert femicide[2:] == ["[c]", "[c]"]

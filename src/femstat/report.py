@@ -33,6 +33,7 @@ import datetime as dt
 import html
 import io
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -350,16 +351,13 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     n_records = len(typed)
     n_out = int((types == "out_of_scope").sum())
     n_in = n_records - n_out
-    overall = fs.completeness(typed, rules=ctx.rules)
-    by_year = fs.completeness(typed, by="year", rules=ctx.rules)
-    share_columns = [c for c in overall.columns if c != "female_homicide"]
-    for frame in (overall, by_year):
-        small = frame["female_homicide"].map(ctx.hidden).to_numpy(dtype=bool)
-        frame.loc[small, share_columns] = np.nan
-        frame["female_homicide"] = pd.array(
-            np.where(small, np.nan, frame["female_homicide"].to_numpy(dtype=np.float64)),
-            dtype="Int64",
-        )
+    # A share of a small group, or of a small number of records, is withheld: the
+    # number of records with an item unknown is a count too.
+    overall = ctx.suppress(fs.completeness(typed, rules=ctx.rules))
+    by_year = ctx.suppress(fs.completeness(typed, by="year", rules=ctx.rules))
+    share_columns = [
+        c for c in overall.columns if str(c).endswith("_unknown") or c == "undetermined"
+    ]
     ctx.tables["completeness_overall"] = overall
     ctx.tables["completeness_by_year"] = by_year
     row = overall.iloc[0]
@@ -387,7 +385,7 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
                     if c == "undetermined"
                     else _label(c[: -len("_unknown")])
                 ),
-                _pct(row[c], hidden=_missing(row[c]) and _missing(row["female_homicide"])),
+                _pct(row[c], hidden=_share_hidden(row, c)),
             ]
             for c in share_columns
         ],
@@ -403,15 +401,19 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     )
     year_rows = []
     for _, r in by_year.iterrows():
-        hidden = _missing(r["female_homicide"])
         year_rows.append(
             [
                 _Cell(str(r["year"])),
                 _n(r["female_homicide"]),
-                _pct(r["relationship_unknown"], hidden=hidden),
-                _pct(r["age_unknown"], hidden=hidden),
-                _pct(r["any_criterion_unknown"], hidden=hidden),
-                _pct(r["undetermined"], hidden=hidden),
+                *[
+                    _pct(r[c], hidden=_share_hidden(r, c))
+                    for c in (
+                        "relationship_unknown",
+                        "age_unknown",
+                        "any_criterion_unknown",
+                        "undetermined",
+                    )
+                ],
             ]
         )
     section.blocks.append(
@@ -448,6 +450,12 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     section.blocks.append(_Heading("Validation"))
     section.blocks.append(_Bullets(notes))
     return section
+
+
+def _share_hidden(row: pd.Series, column: str) -> bool:
+    """Whether a completeness share was withheld (it is missing by nature only when empty)."""
+    total = row["female_homicide"]
+    return _missing(row[column]) and (_missing(total) or float(total) > 0)
 
 
 def _count_text(ctx: _Context, n: int) -> str:
@@ -613,7 +621,11 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
                         _n(f["count"]),
                         _rate_cell(f),
                         _interval(f["rate_lower"], f["rate_upper"], hidden=bool(f["suppressed"])),
-                        _pct(und.loc[area, "share"], hidden=bool(und.loc[area, "suppressed"])),
+                        _pct(
+                            und.loc[area, "share"],
+                            hidden=bool(und.loc[area, "suppressed"])
+                            or _missing(und.loc[area, "share_denominator"]),
+                        ),
                     ]
                 )
             section.blocks.append(
@@ -663,21 +675,15 @@ def _standardised(ctx: _Context, fs: Any) -> _Block:
         )
     except (PopulationError, ValueError) as exc:
         return f"Not computed: {_first_line(exc)}"
-    hidden = table["count"].map(ctx.hidden).to_numpy(dtype=bool)
-    rate_columns = [c for c in table.columns if "rate" in c]
-    table.loc[hidden, rate_columns] = np.nan
-    table["count"] = pd.array(
-        np.where(hidden, np.nan, table["count"].to_numpy(dtype=np.float64)), dtype="Int64"
-    )
-    table["suppressed"] = hidden
+    table = ctx.suppress(table)
     ctx.tables["standardised_by_year"] = table
     rows = [
         [
             _Cell(str(r["year"])),
             _n(r["count"]),
-            _rate(r["crude_rate"], hidden=bool(r["suppressed"])),
-            _rate(r["rate"], hidden=bool(r["suppressed"])),
-            _interval(r["rate_lower"], r["rate_upper"], hidden=bool(r["suppressed"])),
+            _rate(r["crude_rate"], hidden=_missing(r["count"])),
+            _rate(r["rate"], hidden=_missing(r["count"])),
+            _interval(r["rate_lower"], r["rate_upper"], hidden=_missing(r["count"])),
         ]
         for _, r in table.iterrows()
     ]
@@ -704,8 +710,8 @@ def _bounds_cells(label: str, r: pd.Series) -> list[_Cell]:
         _n(r["female_homicide"]),
         _n(r["lower"]),
         _n(r["upper"]),
-        _pct(r["lower_share"], hidden=_missing(r["lower"])),
-        _pct(r["upper_share"], hidden=_missing(r["upper"])),
+        _pct(r["lower_share"], hidden=_missing(r["lower"]) or _missing(r["female_homicide"])),
+        _pct(r["upper_share"], hidden=_missing(r["upper"]) or _missing(r["female_homicide"])),
     ]
 
 
@@ -719,8 +725,8 @@ def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     except PopulationError:
         table = fs.bounds(ctx.typed, by="year", rules=ctx.rules)
     total = fs.bounds(ctx.typed, rules=ctx.rules)
-    table = _suppress_bounds(ctx, table)
-    total = _suppress_bounds(ctx, total)
+    table = ctx.suppress(table)
+    total = ctx.suppress(total)
     ctx.tables["bounds_by_year"] = table
     section.blocks.append(
         "The lower bound counts the femicides identified as such; the upper bound adds the "
@@ -756,24 +762,6 @@ def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
         _Table(f"Bounds of the number of femicides by year{unit}", header, rows, {len(rows) - 1})
     )
     return section, table
-
-
-def _suppress_bounds(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
-    out = table.copy()
-    for count, derived in (
-        ("lower", ("lower_share", "lower_rate")),
-        ("upper", ("upper_share", "upper_rate")),
-        ("female_homicide", ("lower_share", "upper_share")),
-    ):
-        small = out[count].map(ctx.hidden).to_numpy(dtype=bool)
-        for column in derived:
-            if column in out.columns:
-                out[column] = np.where(small, np.nan, out[column].to_numpy(dtype=np.float64))
-        out[count] = pd.array(
-            np.where(small, np.nan, out[count].to_numpy(dtype=np.float64)), dtype="Int64"
-        )
-    out.attrs = {**table.attrs, "suppression": {"min_count": ctx.min_count}}
-    return out
 
 
 def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) -> _Section:
@@ -823,15 +811,22 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
         except (ValueError, FemstatError) as exc:
             notes.append(f"{_label(of)}: not computed ({_first_line(exc)}).")
             continue
+        t = ctx.suppress(t)
         r = t.iloc[0]
-        apcs[of] = (float(r["apc"]), float(r["apc_lower"]), float(r["apc_upper"]))
+        # The APC of a series whose total is withheld is withheld with it.
+        apcs[of] = (
+            (np.nan, np.nan, np.nan)
+            if bool(r["suppressed"])
+            else (float(r["apc"]), float(r["apc_lower"]), float(r["apc_upper"]))
+        )
         ctx.tables.setdefault("trend", t.iloc[0:0])
         ctx.tables["trend"] = pd.concat([ctx.tables["trend"], t.assign(of=of)], ignore_index=True)
     upper_rate = bounds.set_index("year")["upper_rate"] if "upper_rate" in bounds.columns else None
+    femicide_apc = apcs.get("femicide")
     fig = trend_chart(
         by_year,
         upper=upper_rate,
-        apc=apcs.get("femicide"),
+        apc=femicide_apc if femicide_apc is not None and np.isfinite(femicide_apc[0]) else None,
         level=ctx.level,
         title="Femicide rate by year (per 100,000 women)",
     )
@@ -848,12 +843,21 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
     )
     years = by_year["year"]
     span = f"{years.min()}{_DASH}{years.max()}"
+    hidden_series = {
+        str(r["of"])
+        for _, r in ctx.tables.get("trend", pd.DataFrame()).iterrows()
+        if bool(r["suppressed"])
+    }
     rows = [
         [
             _Cell(_label(of)),
             _Cell(span),
-            _Cell(f"{a:+.1f}" if np.isfinite(a) else _DASH, "num"),
-            _Cell(f"{lo:+.1f} to {hi:+.1f}" if np.isfinite(lo) else _DASH, "num"),
+            _Cell(_SUPPRESSED, "c")
+            if of in hidden_series
+            else _Cell(f"{a:+.1f}" if np.isfinite(a) else _DASH, "num"),
+            _Cell(_SUPPRESSED, "c")
+            if of in hidden_series
+            else _Cell(f"{lo:+.1f} to {hi:+.1f}" if np.isfinite(lo) else _DASH, "num"),
         ]
         for of, (a, lo, hi) in apcs.items()
     ]
@@ -1262,15 +1266,27 @@ _MD_SPECIAL = str.maketrans(
         "*": "\\*",
         "_": "\\_",
         "`": "\\`",
+        "[": "\\[",
+        "]": "\\]",
+        "~": "\\~",
+        "#": "\\#",
         "<": "&lt;",
         ">": "&gt;",
-        "#": "\\#",
+        "&": "&amp;",
     }
 )
+_MD_LINE_START = re.compile(r"^(\d+)([.)])|^([-+=])")
 
 
 def _md(text: object) -> str:
-    return " ".join(str(text).split()).translate(_MD_SPECIAL)
+    """Text as inert Markdown: no link, image, HTML, emphasis, code or table cell break.
+
+    Whitespace (line breaks included) becomes single spaces, so data can never start a
+    line; the characters Markdown gives a meaning are escaped, and ``<``, ``>`` and ``&``
+    written as HTML entities. A leading list or heading marker is escaped too.
+    """
+    flat = " ".join(str(text).split()).translate(_MD_SPECIAL)
+    return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", flat)
 
 
 def _md_table(table: _Table) -> str:
@@ -1331,19 +1347,19 @@ def _key_figures(ctx: _Context, overall: pd.DataFrame, by_year: pd.DataFrame | N
     rows = {str(r["femicide_type"]): r for _, r in overall.iterrows()}
     keys = []
     fem, tot = rows["femicide"], rows["female_homicide"]
-    if not _missing(fem["count"]) and not _missing(tot["count"]):
+    if not _missing(fem["count"]) and not _missing(tot["count"]) and not _missing(fem["share"]):
         keys.append(
             f"{int(fem['count']):,} femicides identified among {int(tot['count']):,} female "
             f"homicide victims ({fem['share'] * 100:.1f} %), all years."
         )
     und = rows["undetermined"]
-    if not _missing(und["count"]):
+    if not _missing(und["count"]) and not _missing(und["share"]):
         keys.append(
             f"{int(und['count']):,} victims ({und['share'] * 100:.1f} %) could not be "
             "classified: the femicide count is a lower bound."
         )
     pf = rows["partner_or_family"]
-    if not _missing(pf["count"]):
+    if not _missing(pf["count"]) and not _missing(pf["share"]):
         keys.append(
             f"{int(pf['count']):,} women and girls were killed by an intimate partner or "
             f"family member ({pf['share'] * 100:.1f} % of female homicide victims)."
