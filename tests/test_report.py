@@ -438,8 +438,20 @@ def _small(values: pd.Series | np.ndarray, min_count: int = 5) -> np.ndarray:
     return (rounded > 0) & (rounded < min_count)
 
 
-def test_published_tables_reveal_no_hidden_count(hostile: ReportFiles) -> None:
-    folder = hostile.out_dir / "tables"
+@pytest.fixture(scope="module")
+def small_area(tmp_path_factory: pytest.TempPathFactory) -> ReportFiles:
+    """The report of one small area: few victims a year, small undetermined counts."""
+    data = fs.datasets.example_victims()
+    data = data[data["area"] == "R12"]
+    population = population_for(fs.datasets.example_population(), ["year", "area"])
+    assert population is not None
+    population = population[population["area"] == "R12"]
+    out = tmp_path_factory.mktemp("small_area")
+    return build_report(data, population, out_dir=out, formats=("html",))
+
+
+def test_published_tables_reveal_no_hidden_count(small_area: ReportFiles) -> None:
+    folder = small_area.out_dir / "tables"
     bounds = pd.read_csv(folder / "bounds_by_year.csv")
     for name, values in {
         "female_homicide": bounds["female_homicide"],
