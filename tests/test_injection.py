@@ -188,3 +188,19 @@ def test_classify_writes_injection_safe_microdata(tmp_path: Path, suffix: str) -
     header = cells[0]
     ids = [row[header.index("victim_id")] for row in cells[1:]]
     assert ids[0] == '\'=HYPERLINK("http://evil/0")'  # microdata keep their ids, made safe
+
+
+def test_charts_draw_labels_from_data_literally() -> None:
+    pytest.importorskip("matplotlib")
+    import io
+
+    from femstat.plots import breakdown_chart
+
+    victims = fs.datasets.example_victims().head(400).copy()
+    names = ["$\\undefinedcommand{x}$", "cost $5 and $6", "plain"]
+    victims["area"] = [names[i % 3] for i in range(len(victims))]
+    table = fs.suppress(fs.indicators(fs.classify(fs.validate(victims)), by="area"), 5)
+    figure = breakdown_chart(table, "area")
+    figure.savefig(io.BytesIO(), format="png")  # mathematics would fail to parse here
+    ticks = [t.get_text() for t in figure.axes[0].get_yticklabels()]
+    assert any("\\$\\undefinedcommand" in t for t in ticks)

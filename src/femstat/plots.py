@@ -132,6 +132,12 @@ def label(code: object) -> str:
     return text.replace("_", " ").capitalize()
 
 
+def _literal(text: str) -> str:
+    """A label from the data as literal text: matplotlib reads ``$...$`` as mathematics
+    (and fails to draw a chart on what it cannot parse)."""
+    return text.replace("$", r"\$")
+
+
 def _pyplot() -> Any:
     matplotlib: Any = require("matplotlib", "plot")
     # Agg renders to files only: works without a display and never opens windows.
@@ -480,7 +486,7 @@ def age_chart(
             for xi, yi in zip(x + offsets[i], y, strict=True):
                 if np.isnan(yi):
                     ax.annotate(_SUPPRESSED, (xi, 0), ha="center", va="bottom", fontsize=9)
-        ax.set_xticks(x, groups)
+        ax.set_xticks(x, [_literal(g) for g in groups])
         ax.set_ylim(bottom=0)
         ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
         ax.set_xlabel("Age group of the victim (years)")
@@ -556,7 +562,7 @@ def breakdown_chart(
             text = f"n = {_thousands(total)}" if np.isfinite(total) else f"n = {_SUPPRESSED}"
             ax.text(end + top * 0.01, yi, text, va="center", fontsize=10)
         ticks = [
-            label(c) + (f" {_SUPPRESSED}" if h else "")
+            _literal(label(c)) + (f" {_SUPPRESSED}" if h else "")
             for c, h in zip(categories, hidden, strict=True)
         ]
         ax.set_yticks(y, ticks)
