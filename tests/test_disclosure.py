@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -318,3 +319,25 @@ def test_suppression_is_idempotent_and_monotone(
                 before = once[column].isna().to_numpy()
                 assert chained[column].isna().to_numpy()[before].all(), (name, column)
         assert chained["suppressed"].to_numpy()[once["suppressed"].to_numpy()].all(), name
+
+
+@pytest.mark.parametrize("column", ["victim_id", "event_id"])
+def test_a_breakdown_by_an_identifier_is_never_printed_or_written(
+    tmp_path: Path, column: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from femstat.cli import app
+
+    victims = fs.datasets.example_victims().head(200).copy()
+    victims["victim_id"] = [f"VID-SECRET-{i}" for i in range(len(victims))]
+    victims["event_id"] = [f"EID-SECRET-{i}" for i in range(len(victims))]
+    source = tmp_path / "victims.csv"
+    victims.to_csv(source, index=False)
+    runner = CliRunner()
+    for extra in ([], ["-o", str(tmp_path / "out.csv")]):
+        result = runner.invoke(app, ["indicators", str(source), "--by", column, *extra])
+        assert result.exit_code != 0
+        assert "SECRET" not in result.output
+        assert column in result.output  # the error names the column, not its values
+    assert not (tmp_path / "out.csv").exists()
