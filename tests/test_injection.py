@@ -157,6 +157,9 @@ def test_missing_categories_stay_missing(tmp_path: Path) -> None:
     )
     cells = _csv_cells(to_csv(frame, tmp_path / "t.csv"))
     assert [row[0] for row in cells[1:]] == ["a", ""]
+    formula = pd.DataFrame({"group": pd.Categorical(["=1+1", None, "a"]), "count": [10, 20, 30]})
+    cells = _csv_cells(to_csv(formula, tmp_path / "f.csv"))
+    assert [row[0] for row in cells[1:]] == ["'=1+1", "", "a"]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

@@ -329,9 +329,21 @@ def _neutralised(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for position in range(out.shape[1]):
         column = out.iloc[:, position]
-        if pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(column.dtype):
-            values = [_safe_cell(v) for v in column.to_numpy(dtype=object)]
-            out.isetitem(position, np.array(values, dtype=object))
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            # Each label once, not each cell: coded columns have a handful of labels.
+            labels = column.cat.categories
+            safe = [_safe_cell(label) for label in labels]
+            if any(a is not b for a, b in zip(safe, labels, strict=True)):
+                lookup = np.array(safe, dtype=object)
+                codes = column.cat.codes.to_numpy()
+                values = lookup[np.clip(codes, 0, None)]
+                values[codes < 0] = None
+                out.isetitem(position, values)
+        elif pd.api.types.is_object_dtype(column.dtype) or pd.api.types.is_string_dtype(
+            column.dtype
+        ):
+            values = np.array([_safe_cell(v) for v in column.to_numpy(dtype=object)], dtype=object)
+            out.isetitem(position, values)
     out.columns = pd.Index([_safe_header(c) for c in out.columns], dtype=object)
     return out
 
@@ -395,7 +407,7 @@ def to_csv(
     path = Path(path)
     table = _published(table)
     meta = _metadata_of(table, metadata, "csv")
-    _neutralised(_plain(table)).to_csv(path, index=False, lineterminator=_CSV_LINE_END)
+    _plain(_neutralised(table)).to_csv(path, index=False, lineterminator=_CSV_LINE_END)
     sidecar_path(path).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return path
 
@@ -430,7 +442,7 @@ def to_excel(
         for key, value in meta.items()
     ]
     # openpyxl makes any text beginning with "=" a formula: neutralised text never does.
-    data = _excel_safe(_neutralised(_plain(table)))
+    data = _excel_safe(_plain(_neutralised(table)))
     about = _excel_safe(_neutralised(pd.DataFrame(rows, columns=["key", "value"])))
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
         data.to_excel(writer, sheet_name=sheet_name, index=False)
