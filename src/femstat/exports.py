@@ -391,6 +391,9 @@ def to_csv(
 ) -> Path:
     """Write a table as CSV with a JSON metadata sidecar.
 
+    Text cells and headers that a spreadsheet would run as formulas get a ``'`` prefixed
+    (:func:`neutralise_text`); a suppressed table keeps its hidden cells hidden.
+
     Parameters
     ----------
     table : pandas.DataFrame
@@ -420,6 +423,9 @@ def to_excel(
     sheet_name: str = "data",
 ) -> Path:
     """Write a table to an Excel workbook, with a ``metadata`` sheet.
+
+    Text is written as text, never as a formula (:func:`neutralise_text`); a suppressed
+    table keeps its hidden cells hidden.
 
     Parameters
     ----------

@@ -1057,8 +1057,12 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
         f"{_UNRELIABLE}.",
         f"Suppression: every published count from 1 to {ctx.min_count - 1} (fewer than "
         f"{ctx.min_count}) is withheld and marked {_SUPPRESSED}, with the shares and rates "
-        "derived from it; a share whose denominator is withheld is withheld too. Zero counts "
-        "are shown. Primary suppression only. Charts do not draw withheld cells.",
+        "derived from it; a share whose denominator is withheld is withheld too. In the "
+        "bounds, a withheld bound withholds the other, and the upper bound is withheld when "
+        "the undetermined or not-femicide count it implies is small; a completeness share "
+        f"of fewer than {ctx.min_count} records, and the annual percent change of a "
+        "withheld series, are withheld too. Zero counts are shown. Primary suppression "
+        "only. Charts do not draw withheld cells.",
         f"Data source: {ctx.source}. Population: "
         + (
             "none given, so no rates."
