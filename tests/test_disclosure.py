@@ -137,6 +137,20 @@ def test_indicators_hide_shares_rates_and_intervals_with_the_count(
     assert _hidden(out, "rate_lower")[small].all() and _hidden(out, "rate_upper")[small].all()
 
 
+def test_the_reliability_flag_of_a_hidden_count_is_hidden(
+    tables: dict[str, pd.DataFrame],
+) -> None:
+    # reliable = count >= min_reliable; with min_count above min_reliable it would say
+    # that a hidden count lies between the two.
+    table = tables["indicators"]
+    out = fs.suppress(table, 25)
+    hidden = out["suppressed"].to_numpy(dtype=bool)
+    assert (hidden & table["reliable"].to_numpy(dtype=bool)).any(), "fixture: reliable, hidden"
+    assert out["reliable"][hidden].isna().all()
+    shown = ~hidden
+    assert (out["reliable"][shown] == table["reliable"][shown]).all()
+
+
 def test_shares_over_a_small_denominator_are_hidden(small_typed: pd.DataFrame) -> None:
     table = fs.indicators(small_typed, ["year", "area"])
     out = fs.suppress(table, MIN_COUNT)

@@ -14,7 +14,7 @@ from femstat.ages import AgeScheme, age_group
 from femstat.classify import UN_2022, RuleSet, classify, criteria_met_names, explain
 from femstat.completeness import completeness
 from femstat.counts import add_cubes, counts
-from femstat.disclosure import suppress
+from femstat.disclosure import DisclosureError, suppress
 from femstat.errors import (
     DataQualityWarning,
     FemstatError,
@@ -45,6 +45,7 @@ __all__ = [
     "UN_2022",
     "AgeScheme",
     "DataQualityWarning",
+    "DisclosureError",
     "FemstatError",
     "FemstatWarning",
     "MissingDependencyError",

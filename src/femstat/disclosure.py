@@ -378,6 +378,10 @@ def suppress(
             out[column] = pd.array(shown, dtype="Int64")
         else:
             out[column] = shown
+    if "reliable" in out.columns:
+        # reliable = count >= min_reliable would tell a reader that a hidden count is large.
+        reliable = out["reliable"].astype("boolean")
+        out["reliable"] = reliable.mask(pd.Series(rule.marked, index=out.index))
     out["suppressed"] = rule.marked
     out.attrs = {**table.attrs, "suppression": threshold}
     return out
