@@ -594,7 +594,7 @@ def sdmx_frame(
     if "suppressed" in table.columns:
         suppressed |= table["suppressed"].fillna(False).to_numpy(dtype=bool)
     reliable = (
-        table["reliable"].to_numpy(dtype=bool)
+        table["reliable"].fillna(False).to_numpy(dtype=bool)  # missing where hidden
         if "reliable" in table.columns
         else np.ones(len(table), dtype=bool)
     )

@@ -695,7 +695,8 @@ def _standardised(ctx: _Context, fs: Any) -> _Block:
 
 
 def _rate_cell(row: pd.Series) -> _Cell:
-    return _rate(row["rate"], hidden=bool(row["suppressed"]), reliable=bool(row["reliable"]))
+    hidden = bool(row["suppressed"])
+    return _rate(row["rate"], hidden=hidden, reliable=hidden or bool(row["reliable"]))
 
 
 def _first_line(exc: BaseException) -> str:
