@@ -92,9 +92,16 @@ class TestCoercion:
         clean = validate_quiet(raw(3, victim_age=[0.0, np.nan, 41.0]))
         assert clean["victim_age"].tolist() == [0, pd.NA, 41]
 
-    def test_iccs_code_read_as_number_gets_its_zero_back(self):
-        clean = validate_quiet(raw(2, iccs_code=["101", "0102"]))
-        assert clean["iccs_code"].tolist() == ["0101", "0102"]
+    def test_iccs_code_spellings_are_trimmed_and_unicode_normalised(self):
+        clean = validate_quiet(raw(4, iccs_code=[" 0101", "０１０２", "0103\u00a0", "01011"]))
+        assert clean["iccs_code"].tolist() == ["0101", "0102", "0103", "01011"]
+
+    def test_iccs_code_that_lost_its_zero_is_not_repaired(self):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, iccs_code=["101", "0102"]))
+        case = info.value.failure_cases.iloc[0]
+        assert (case["column"], case["value"], case["rows"]) == ("iccs_code", "101", [0])
+        assert "leading zero" in case["check"]
 
     def test_canonical_input_is_not_copied(self):
         df = fs.synth.generate(1000, seed=3)
@@ -185,19 +192,19 @@ class TestBadInput:
         with pytest.raises(fs.ValidationError) as info:
             fs.validate(raw(3, victim_age=[-1, 20, -1]))
         case = info.value.failure_cases.iloc[0]
-        assert (case["check"], case["value"], case["n_rows"]) == (">= 0", -1, 2)
+        assert (case["check"], case["value"], case["n_rows"]) == ("in 0-120", -1, 2)
 
     def test_fractional_age(self):
         with pytest.raises(fs.ValidationError, match="whole years"):
             fs.validate(raw(2, victim_age=[0.5, 20]))
 
-    def test_age_over_120_is_a_warning_not_an_error(self):
-        clean, report = fs.validate(raw(3, victim_age=[20, 130, 999]), report=True)
-        assert clean["victim_age"].tolist() == [20, 130, 999]
-        row = report.warnings.set_index("check").loc["age_over_120"]
-        assert row["n_rows"] == 2 and row["rows"] == [1, 2]
-        with pytest.warns(fs.DataQualityWarning, match="age above 120"):
-            fs.validate(raw(3, victim_age=[20, 130, 999]))
+    def test_age_over_120_is_an_error(self):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(4, victim_age=[20, 130, 999, 999]))
+        cases = info.value.failure_cases.set_index("value")
+        assert cases.loc[130, "check"] == "in 0-120"
+        assert cases.loc[999, "rows"] == [2, 3]
+        assert "whole years in 0-120" in info.value.hint
 
     def test_empty_frame(self):
         with pytest.raises(fs.ValidationError, match="0 rows"):
