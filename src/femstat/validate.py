@@ -602,10 +602,10 @@ def _case_lines(failures: pd.DataFrame) -> list[str]:
             value = " value withheld (identifying column)"
         else:
             value = f" value {case['value']!r}"
-        lines.append(
-            f"  - column {case['column']!r}, check {case['check']!r}:{value} in "
-            f"{case['n_rows']:,} row(s){where}"
-        )
+        # A problem of the table's layout (column names, no rows) concerns no row.
+        count = f" in {case['n_rows']:,} row(s){where}" if case["n_rows"] or where else ""
+        detail = f":{value}{count}" if value or count else ""
+        lines.append(f"  - column {case['column']!r}, check {case['check']!r}{detail}")
     return lines
 
 
@@ -723,6 +723,13 @@ def _container_cells(series: pd.Series, column: str, failures: _Collector) -> bo
     return True
 
 
+def _holds_containers(series: pd.Series) -> bool:
+    """Whether an object column may hold lists, dicts or sets (a C-speed scan)."""
+    if series.dtype != object:
+        return False
+    return pd.api.types.infer_dtype(series, skipna=True) in ("mixed", "mixed-integer")
+
+
 def _coerce_table(
     df: pd.DataFrame,
     variables: dict[str, Variable],
@@ -738,7 +745,11 @@ def _coerce_table(
     for name, var in variables.items():
         if name not in out.columns:
             continue
+        if var.kind == "id":
+            continue  # victim_id is checked by _check_ids; event_id is not read
         series = out[name]
+        if _holds_containers(series) and _container_cells(series, name, failures):
+            continue
         try:
             series, changed, hits = _coerce_column(series, name, var, failures)
         except TypeError:
@@ -760,6 +771,8 @@ def _check_ids(ids: pd.Series, failures: _Collector) -> None:
         values = ids.to_numpy()
         if len(values) < 2 or bool((values[1:] > values[:-1]).all()):
             return  # strictly increasing integers: unique without hashing every id
+    if _holds_containers(ids) and _container_cells(ids, "victim_id", failures):
+        return
     try:
         duplicated = ids.duplicated(keep=False).to_numpy()
     except TypeError:
