@@ -1129,6 +1129,6 @@ def _check_shape(df: pd.DataFrame, failures: _Collector, table: str) -> None:
     else:
         names = pd.Series(list(df.columns), dtype=object)
         repeated = names[names.duplicated(keep=False)]
-        for name, times in repeated.value_counts(sort=False).items():
+        for name, times in repeated.value_counts(sort=False, dropna=False).items():
             failures.add(str(name), f"unique column name (appears {times} times)", None, 0, [])
     _raise_if_failed(failures, len(df), table)
