@@ -547,6 +547,17 @@ class TestIccsCodes:
         _, with_codes = fs.validate(raw(2, iccs_code=["0101", "0102"]), report=True)
         assert with_codes.assumptions == []
 
+    def test_absent_iccs_code_is_stated_by_the_command(self, tmp_path):
+        from typer.testing import CliRunner
+
+        from femstat.cli import app
+
+        path = tmp_path / "victims.csv"
+        raw(3).to_csv(path, index=False)
+        result = CliRunner().invoke(app, ["validate", str(path)])
+        assert result.exit_code == 0, result.output
+        assert "every record is taken as ICCS 0101" in " ".join(result.output.split())
+
 
 class TestFreeBreakdownColumns:
     def test_text_is_trimmed_and_empty_is_missing(self):

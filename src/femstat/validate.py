@@ -514,12 +514,12 @@ def _categorical_of(
     Categories are the distinct texts, sorted; raw spellings that give the same text
     share one category. When that is what ``series`` already is, it is passed on.
     """
+    if isinstance(series.dtype, pd.CategoricalDtype) and texts == list(series.cat.categories):
+        return series, False  # every category is already its own canonical text
     categories = sorted({t for t in texts if t is not None})
     position = {t: i for i, t in enumerate(categories)}
     remap = np.array([position[t] if t is not None else -1 for t in texts] + [-1], dtype=np.int32)
     dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
-    if series.dtype == dtype and bool((remap[in_codes] == in_codes).all()):
-        return series, False
     out = pd.Categorical.from_codes(remap[in_codes], dtype=dtype)
     return pd.Series(out, index=series.index, name=name), True
 
