@@ -207,8 +207,9 @@ class TestBadInput:
         assert "whole years in 0-120" in info.value.hint
 
     def test_empty_frame(self):
-        with pytest.raises(fs.ValidationError, match="0 rows"):
+        with pytest.raises(fs.ValidationError, match="0 rows") as info:
             fs.validate(raw(0))
+        assert "at least one record" in info.value.hint
 
     def test_missing_year_value(self):
         with pytest.raises(fs.ValidationError, match="year"):

@@ -6,10 +6,12 @@ column, never row by row: a column is factorised once, each distinct spelling is
 and the integer codes are remapped with one ``take``. A column that is already canonical is
 passed through untouched, and the input frame is never copied as a whole.
 
-What cannot be mapped is collected (up to a cap) and raised together as
-:class:`femstat.ValidationError`; soft inconsistencies are returned in a
-:class:`ValidationReport`. Neither ever contains a value of a column femstat does not know,
-so free-text fields are never echoed.
+No value is changed on the quiet: a value is read exactly as written, under the rules of
+the documentation's "Validation rules" page, or refused. What cannot be read is collected
+(up to a cap) and raised together as :class:`femstat.ValidationError`; soft
+inconsistencies are returned in a :class:`ValidationReport`. Neither ever contains a value
+of a column femstat does not know (free text) or of an identifying column (``victim_id``,
+``event_id``): those are reported by row.
 """
 
 from __future__ import annotations
@@ -635,6 +637,11 @@ def _hint(failures: pd.DataFrame) -> str:
             "repeated ones; flatten MultiIndex columns, e.g. "
             "df.columns = ['_'.join(map(str, c)) for c in df.columns])."
         )
+    if check == "not_empty":
+        return (
+            "What to do: pass a table with at least one record; check the file, sheet or "
+            "filter that produced it."
+        )
     if check == _CELL_CHECK:
         return (
             "What to do: hold one value per cell (one row per victim, one column per "
@@ -1014,7 +1021,11 @@ def validate(
     ------
     femstat.ValidationError
         With a ``failure_cases`` table, when a value cannot be mapped, a required column
-        is missing, an id repeats, or the frame is empty.
+        is missing, an id repeats, the frame is empty, column names repeat or form a
+        MultiIndex, or a cell holds a list, dict or set.
+    TypeError
+        Also a :class:`femstat.FemstatError`, when ``df`` or ``perpetrators`` is not a
+        pandas DataFrame.
     """
     _require_frame(df, "df")
     failures = _Collector(max_failure_cases)
