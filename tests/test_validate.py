@@ -92,9 +92,16 @@ class TestCoercion:
         clean = validate_quiet(raw(3, victim_age=[0.0, np.nan, 41.0]))
         assert clean["victim_age"].tolist() == [0, pd.NA, 41]
 
-    def test_iccs_code_read_as_number_gets_its_zero_back(self):
-        clean = validate_quiet(raw(2, iccs_code=["101", "0102"]))
-        assert clean["iccs_code"].tolist() == ["0101", "0102"]
+    def test_iccs_code_spellings_are_trimmed_and_unicode_normalised(self):
+        clean = validate_quiet(raw(4, iccs_code=[" 0101", "０１０２", "0103\u00a0", "01011"]))
+        assert clean["iccs_code"].tolist() == ["0101", "0102", "0103", "01011"]
+
+    def test_iccs_code_that_lost_its_zero_is_not_repaired(self):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, iccs_code=["101", "0102"]))
+        case = info.value.failure_cases.iloc[0]
+        assert (case["column"], case["value"], case["rows"]) == ("iccs_code", "101", [0])
+        assert "leading zero" in case["check"]
 
     def test_canonical_input_is_not_copied(self):
         df = fs.synth.generate(1000, seed=3)
@@ -185,23 +192,24 @@ class TestBadInput:
         with pytest.raises(fs.ValidationError) as info:
             fs.validate(raw(3, victim_age=[-1, 20, -1]))
         case = info.value.failure_cases.iloc[0]
-        assert (case["check"], case["value"], case["n_rows"]) == (">= 0", -1, 2)
+        assert (case["check"], case["value"], case["n_rows"]) == ("in 0-120", -1, 2)
 
     def test_fractional_age(self):
         with pytest.raises(fs.ValidationError, match="whole years"):
             fs.validate(raw(2, victim_age=[0.5, 20]))
 
-    def test_age_over_120_is_a_warning_not_an_error(self):
-        clean, report = fs.validate(raw(3, victim_age=[20, 130, 999]), report=True)
-        assert clean["victim_age"].tolist() == [20, 130, 999]
-        row = report.warnings.set_index("check").loc["age_over_120"]
-        assert row["n_rows"] == 2 and row["rows"] == [1, 2]
-        with pytest.warns(fs.DataQualityWarning, match="age above 120"):
-            fs.validate(raw(3, victim_age=[20, 130, 999]))
+    def test_age_over_120_is_an_error(self):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(4, victim_age=[20, 130, 999, 999]))
+        cases = info.value.failure_cases.set_index("value")
+        assert cases.loc[130, "check"] == "in 0-120"
+        assert cases.loc[999, "rows"] == [2, 3]
+        assert "whole years in 0-120" in info.value.hint
 
     def test_empty_frame(self):
-        with pytest.raises(fs.ValidationError, match="0 rows"):
+        with pytest.raises(fs.ValidationError, match="0 rows") as info:
             fs.validate(raw(0))
+        assert "at least one record" in info.value.hint
 
     def test_missing_year_value(self):
         with pytest.raises(fs.ValidationError, match="year"):
@@ -360,3 +368,271 @@ def test_the_hint_in_the_error_message_works_as_written():
     mapping = ast.literal_eval(hint.removeprefix("mapping="))
     clean = validate_quiet(df, mapping=mapping)
     assert clean["victim_sex"].tolist() == ["female", "male", "unknown"]
+
+
+def failure(exc_info, column):
+    """The failure cases of one column, as records."""
+    cases = exc_info.value.failure_cases
+    return cases[cases["column"] == column].to_dict("records")
+
+
+class TestAgesAndYearsAreNeverWrapped:
+    @pytest.mark.parametrize(
+        ("values", "bad"),
+        [
+            (np.array([-65506, 30], dtype=np.int64), -65506),  # wrapped to 30 by an int16 cast
+            (np.array([65566, 30], dtype=np.int64), 65566),
+            ([-np.inf, 30.0], -np.inf),  # became 0
+            ([np.inf, 30.0], np.inf),
+            ([30.5, 30.0], 30.5),  # truncated to 30
+            ([-1, 30], -1),
+            ([121, 30], 121),
+            (np.array([2**64 - 1, 30], dtype=np.uint64), 2**64 - 1),
+            ([10**30, 30], 10**30),
+            (["-5", "30"], "-5"),
+            (["30.5", "30"], "30.5"),
+            (["inf", "30"], "inf"),
+            (["-nan", "30"], "-nan"),
+            (["1e2", "30"], "1e2"),
+            ([True, 30], True),
+            (pd.array([121, 30], dtype="Int16"), 121),
+        ],
+    )
+    @pytest.mark.parametrize("column", ["victim_age", "perpetrator_age"])
+    def test_a_value_that_is_not_a_whole_age_is_an_error(self, values, bad, column):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, **{column: values}))
+        cases = failure(info, column)
+        assert len(cases) == 1
+        assert cases[0]["value"] == bad
+        assert (cases[0]["n_rows"], cases[0]["rows"]) == (1, [0])
+        assert column in str(info.value)
+
+    def test_whole_numbers_in_any_form_are_ages(self):
+        df = raw(
+            6,
+            victim_age=[30.0, "41", " ４２ ", "unknown", None, np.nan],
+            perpetrator_age=np.array([0, 120, 7, 8, 9, 10], dtype=np.int64),
+        )
+        clean = validate_quiet(df)
+        assert clean["victim_age"].tolist() == [30, 41, 42, pd.NA, pd.NA, pd.NA]
+        assert clean["perpetrator_age"].tolist() == [0, 120, 7, 8, 9, 10]
+
+    @pytest.mark.parametrize(
+        ("values", "bad"),
+        [
+            ([2023.5, 2023.0], 2023.5),
+            (np.array([2**16 + 2020, 2020]), 2**16 + 2020),
+            ([np.inf, 2020.0], np.inf),
+            (["2023.5", "2020"], "2023.5"),
+            ([True, 2020], True),
+        ],
+    )
+    def test_a_year_is_never_truncated_or_wrapped(self, values, bad):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, year=values))
+        assert [c["value"] for c in failure(info, "year")] == [bad]
+
+    def test_whole_years_as_floats_or_text(self):
+        assert validate_quiet(raw(3, year=[2023.0, "2022", 2021]))["year"].tolist() == [
+            2023,
+            2022,
+            2021,
+        ]
+
+
+class TestDates:
+    def test_yyyymmdd_integers_and_text_are_dates(self):
+        df = raw(4, date=[20230105, "20221231", 20200229.0, "2021-07-04"]).drop(columns="year")
+        clean = validate_quiet(df)
+        assert clean["date"].dt.strftime("%Y-%m-%d").tolist() == [
+            "2023-01-05",
+            "2022-12-31",
+            "2020-02-29",
+            "2021-07-04",
+        ]
+        assert clean["year"].tolist() == [2023, 2022, 2020, 2021]
+
+    def test_epoch_nanoseconds_never_become_1970(self):
+        epoch = pd.Timestamp("2023-01-05").value  # what pandas would read as 1970 + ns
+        df = raw(2, date=[epoch, 20230105]).drop(columns="year")
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(df)
+        [case] = failure(info, "date")
+        assert case["value"] == epoch and case["rows"] == [0]
+        assert "YYYYMMDD" in case["check"]
+
+    @pytest.mark.parametrize(
+        "bad", ["05/01/2023", "someday", "2023-02-30", 20231301, 2023, True, b"2023-01-05"]
+    )
+    def test_anything_else_is_refused(self, bad):
+        df = raw(2, date=[bad, "2023-01-05"]).drop(columns="year")
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(df)
+        assert [c["rows"] for c in failure(info, "date")] == [[0]]
+
+    def test_dates_of_every_python_kind(self):
+        import datetime
+
+        df = raw(
+            3,
+            date=[
+                datetime.date(2020, 1, 2),
+                datetime.datetime(2021, 3, 4, 5, 6),
+                np.datetime64("2022-05-06"),
+            ],
+        ).drop(columns="year")
+        assert validate_quiet(df)["year"].tolist() == [2020, 2021, 2022]
+
+    def test_a_date_before_1900_or_after_today_is_a_warning(self):
+        future = (pd.Timestamp.today() + pd.Timedelta(days=400)).strftime("%Y-%m-%d")
+        df = raw(3, date=["1850-06-01", future, "2020-01-01"]).drop(columns="year")
+        clean, report = fs.validate(df, report=True)
+        checks = report.warnings.set_index("check")
+        assert checks.loc["date_before_1900", "rows"] == [0]
+        assert checks.loc["date_after_today", "rows"] == [1]
+        assert clean["year"].tolist()[0] == 1850  # kept: a warning, not an error
+        with pytest.warns(fs.DataQualityWarning, match="date after today"):
+            fs.validate(df)
+
+    def test_a_year_after_this_one_is_a_warning(self):
+        _, report = fs.validate(raw(2, year=[pd.Timestamp.today().year + 1, 2020]), report=True)
+        assert report.warnings.set_index("check").loc["year_after_this_year", "rows"] == [0]
+
+
+class TestIccsCodes:
+    @pytest.mark.parametrize("bad", ["1011", "10111", "101", "0101x", "01", "9901", "unknown"])
+    def test_a_text_that_is_no_iccs_code_is_an_error(self, bad):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, iccs_code=[bad, "0101"]))
+        [case] = failure(info, "iccs_code")
+        assert (case["value"], case["rows"]) == (bad, [0])
+
+    def test_a_lost_leading_zero_is_named(self):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, iccs_code=["1011", "0101"]))
+        assert "leading zero" in failure(info, "iccs_code")[0]["check"]
+        assert "dtype={'iccs_code': str}" in info.value.hint
+
+    @pytest.mark.parametrize(
+        "column",
+        [
+            pd.Categorical([101, 102]),
+            pd.Series([101, 102]),
+            pd.Series([101.0, 102.0]),
+            pd.Series([101, "0102"], dtype=object),
+        ],
+        ids=["categorical of integers", "integers", "floats", "mixed"],
+    )
+    def test_numbers_are_refused_because_the_zero_is_gone(self, column):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, iccs_code=column))
+        case = failure(info, "iccs_code")[0]
+        assert case["rows"] == [0]
+        assert "not a number" in case["check"]
+
+    def test_female_victims_are_not_put_out_of_scope_by_a_bad_code(self):
+        df = raw(2, iccs_code=["10111", "0101"])
+        with pytest.raises(fs.ValidationError):
+            fs.classify(df)
+
+    def test_full_width_digits_and_spaces_are_the_same_code(self):
+        clean = validate_quiet(raw(3, iccs_code=["０１０１", "\t0101 ", "0102"]))
+        assert clean["iccs_code"].tolist() == ["0101", "0101", "0102"]
+        assert list(clean["iccs_code"].cat.categories) == ["0101", "0102"]
+
+    def test_absent_iccs_code_is_stated_in_the_report(self):
+        _, report = fs.validate(raw(2), report=True)
+        assert any("ICCS 0101" in a for a in report.assumptions)
+        assert "every record is taken as ICCS 0101" in str(report)
+        _, with_codes = fs.validate(raw(2, iccs_code=["0101", "0102"]), report=True)
+        assert with_codes.assumptions == []
+
+    def test_absent_iccs_code_is_stated_by_the_command(self, tmp_path):
+        from typer.testing import CliRunner
+
+        from femstat.cli import app
+
+        path = tmp_path / "victims.csv"
+        raw(3).to_csv(path, index=False)
+        result = CliRunner().invoke(app, ["validate", str(path)])
+        assert result.exit_code == 0, result.output
+        assert "every record is taken as ICCS 0101" in " ".join(result.output.split())
+
+
+class TestFreeBreakdownColumns:
+    def test_text_is_trimmed_and_empty_is_missing(self):
+        clean = validate_quiet(raw(5, area=[" North", "North ", "", "   ", None]))
+        assert clean["area"].tolist()[:2] == ["North", "North"]
+        assert clean["area"].isna().tolist() == [False, False, True, True, True]
+
+    def test_numbers_never_become_one_point_zero(self):
+        clean = validate_quiet(raw(4, area=[1.0, 2.5, np.nan, 10.0]))
+        assert clean["area"].tolist()[:2] == ["1", "2.5"]
+        assert clean["area"].tolist()[3] == "10"
+        assert pd.isna(clean["area"].tolist()[2])
+        ints = validate_quiet(raw(2, area=np.array([1, 2])))
+        assert ints["area"].tolist() == ["1", "2"]
+        mixed = validate_quiet(raw(3, area=pd.Series([1, "1", 1.0], dtype=object)))
+        assert mixed["area"].tolist() == ["1", "1", "1"]
+
+    def test_missing_area_is_not_counted_as_a_made_up_level(self):
+        clean = validate_quiet(raw(2, area=["North", None]))
+        assert "unknown" not in list(clean["area"].cat.categories)
+        with pytest.raises(Exception, match="missing"):
+            fs.counts(fs.classify(clean), ["area"])
+
+    @pytest.mark.parametrize("bad", [True, np.inf, b"North"])
+    def test_values_that_are_neither_text_nor_numbers_are_refused(self, bad):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, area=pd.Series([bad, "North"], dtype=object)))
+        assert failure(info, "area")[0]["rows"] == [0]
+
+
+class TestFrameShape:
+    @pytest.mark.parametrize(
+        "thing",
+        [{"victim_sex": ["F"]}, pd.Series(["F"]), [["F"]], np.array([[1]]), None],
+        ids=["dict", "Series", "list", "ndarray", "None"],
+    )
+    @pytest.mark.parametrize("function", [fs.validate, fs.classify])
+    def test_not_a_frame(self, thing, function):
+        with pytest.raises(fs.FemstatError) as info:
+            function(thing)
+        assert isinstance(info.value, TypeError)
+        assert "pandas DataFrame" in str(info.value)
+        assert type(thing).__name__ in str(info.value)
+
+    def test_perpetrators_not_a_frame(self):
+        with pytest.raises(TypeError, match="perpetrators must be a pandas DataFrame"):
+            fs.validate(raw(2), perpetrators={"victim_id": [0]})
+
+    @pytest.mark.parametrize("function", [fs.validate, fs.classify])
+    def test_duplicate_column_names(self, function):
+        df = pd.concat([raw(2), raw(2)[["victim_sex"]]], axis=1)
+        with pytest.raises(fs.ValidationError) as info:
+            function(df)
+        case = info.value.failure_cases.iloc[0]
+        assert case["column"] == "victim_sex" and "unique column name" in case["check"]
+
+    @pytest.mark.parametrize("function", [fs.validate, fs.classify])
+    def test_multiindex_columns(self, function):
+        df = raw(2)
+        df.columns = pd.MultiIndex.from_tuples([(c, "x") for c in df.columns])
+        with pytest.raises(fs.ValidationError, match="MultiIndex"):
+            function(df)
+
+    @pytest.mark.parametrize("cell", [["F"], {"sex": "F"}, {"F"}, np.array([1, 2])])
+    @pytest.mark.parametrize("column", ["victim_sex", "victim_age", "prior_violence", "area"])
+    def test_container_cells(self, cell, column):
+        values = pd.Series([cell, None, cell], dtype=object)
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(3, **{column: values}))
+        [case] = failure(info, column)
+        assert case["rows"] == [0, 2]
+        assert "one value per cell" in case["check"]
+
+    def test_container_ids(self):
+        with pytest.raises(fs.ValidationError) as info:
+            fs.validate(raw(2, victim_id=pd.Series([{"a": 1}, 2], dtype=object)))
+        assert failure(info, "victim_id")[0]["rows"] == [0]

@@ -283,8 +283,12 @@ def _rule_inputs(df: pd.DataFrame, rules: RuleSet, *, criteria: bool = True) -> 
 
 
 def _is_canonical(df: pd.DataFrame) -> bool:
+    # Anything that is not a plain frame goes to validate, which says what is wrong.
     return (
-        all(c in df.columns for c in ("victim_sex", "relationship", "year"))
+        isinstance(df, pd.DataFrame)
+        and not isinstance(df.columns, pd.MultiIndex)
+        and df.columns.is_unique
+        and all(c in df.columns for c in ("victim_sex", "relationship", "year"))
         and df["victim_sex"].dtype == C.SEX.dtype
         and df["relationship"].dtype == C.RELATIONSHIP.dtype
     )

@@ -41,7 +41,8 @@ class ValidationError(FemstatError, ValueError):
     ----------
     failure_cases : pandas.DataFrame
         One row per problem: ``column``, ``check``, ``value`` (the offending value, never
-        a free-text field), ``n_rows`` (how many rows hold it) and ``rows`` (a few row
+        a free-text field; ``"<withheld>"`` for an identifying column such as
+        ``victim_id``), ``n_rows`` (how many rows hold it) and ``rows`` (a few row
         positions, 0-based).
     hint : str or None
         The message's "What to do" line, when it has one.

@@ -34,7 +34,13 @@ __all__ = [
 ]
 
 MAX_AGE = 120
-"""Ages above this are kept but reported as a data-quality warning."""
+"""The oldest age validation accepts: an age is a whole number of years in 0-120."""
+
+MIN_YEAR = 1800
+"""The earliest year validation accepts (years before 1900 are also a warning)."""
+
+MAX_YEAR = 2200
+"""The latest year validation accepts (years after the current one are also a warning)."""
 
 
 def _code_field(code_list: C.CodeList, title: str, description: str) -> Any:
@@ -51,7 +57,7 @@ def _bool_field(title: str, description: str) -> Any:
 
 
 def _age_field(title: str, description: str) -> Any:
-    return pa.Field(ge=0, nullable=True, title=title, description=description)
+    return pa.Field(ge=0, le=MAX_AGE, nullable=True, title=title, description=description)
 
 
 class VictimSchema(pa.DataFrameModel):
@@ -82,15 +88,18 @@ class VictimSchema(pa.DataFrameModel):
     )
     year: Series[pd.Int16Dtype] | None = pa.Field(
         nullable=False,
-        ge=1800,
-        le=2200,
+        ge=MIN_YEAR,
+        le=MAX_YEAR,
         title="Year of killing",
         description="Calendar year of the killing (derived from date when absent).",
     )
     area: Series[pd.CategoricalDtype] | None = pa.Field(
-        nullable=False,
+        nullable=True,
         title="Area",
-        description="Geographic code, any string; other geography columns pass through.",
+        description=(
+            "Geographic code, any string (trimmed; empty is missing, and a count by area "
+            "refuses missing values); other geography columns pass through."
+        ),
     )
     iccs_code: Series[pd.CategoricalDtype] | None = pa.Field(
         nullable=False,
@@ -344,7 +353,7 @@ def victim_json_schema() -> dict[str, Any]:
         elif var.kind == "integer":
             prop.update(type=["integer", "null"], minimum=0, maximum=MAX_AGE)
         elif var.kind == "year":
-            prop.update(type="integer", minimum=1800, maximum=2200)
+            prop.update(type="integer", minimum=MIN_YEAR, maximum=MAX_YEAR)
         elif var.kind == "date":
             prop.update(type="string", format="date")
         elif var.name == "iccs_code":

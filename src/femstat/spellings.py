@@ -1,7 +1,7 @@
 """Common spellings that validation accepts for each code list.
 
-Validation normalises a raw value (surrounding spaces, case, inner spaces and hyphens to
-underscores) and then looks it up here. Only spellings that cannot mean anything else are
+Validation normalises a raw value (Unicode NFKC, surrounding spaces, case, inner spaces and
+hyphens to underscores) and then looks it up here. Only spellings that cannot mean anything else are
 listed: numeric codes such as ``1``/``2`` for sex, or sentinels such as ``99`` or ``-1`` for
 "unknown", differ between sources and must come from a mapping.
 """
@@ -9,6 +9,7 @@ listed: numeric codes such as ``1``/``2`` for sex, or sentinels such as ``99`` o
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -17,17 +18,30 @@ from femstat import codes as C
 __all__ = [
     "BOOLEAN_SPELLINGS",
     "GENDERED_RELATIONSHIP_SEX",
+    "ICCS_DIVISIONS",
+    "ICCS_NO_OFFENCE",
     "UNKNOWN_SPELLINGS",
+    "canonical_text",
     "code_spellings",
+    "is_iccs_code",
     "normalise",
 ]
 
 _SEPARATORS = re.compile(r"[\s\-/]+")
 
 
+def canonical_text(value: object) -> str:
+    """``value`` as text in Unicode NFKC form, without surrounding whitespace.
+
+    NFKC folds compatibility forms onto the plain ones a keyboard types: full-width
+    digits and letters (``"０１０１"``), ligatures, non-breaking spaces.
+    """
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
 def normalise(value: object) -> str:
     """Fold a raw value to the form the spelling tables use."""
-    text = str(value).strip().lower()
+    text = canonical_text(value).lower()
     if text.endswith(".0") and text[:-2].lstrip("-").isdigit():
         text = text[:-2]  # 1.0 read from a float column means 1
     return _SEPARATORS.sub("_", text)
@@ -230,3 +244,39 @@ def code_spellings(code_list: C.CodeList) -> dict[str, str]:
         for word in UNKNOWN_SPELLINGS:
             table.setdefault(word, code_list.unknown)
     return table
+
+
+ICCS_NO_OFFENCE = "0000"
+"""The code femstat's source readers give a death that is no offence of ICCS section 01
+on the record's own evidence (legal intervention, accidents, disease); out of scope."""
+
+
+def _iccs_divisions() -> frozenset[str]:
+    # A superset of ICCS 1.0's divisions, written as a rule: every division number 01-09
+    # and the "other" number 99 in each section 01-11, and 10 and 11 in section 02, the
+    # one section with more than nine divisions. No published code is refused; what is
+    # refused are codes a lost leading zero produces: 01011 read as a number and written
+    # back is 1011, which would be division 11 of section 10.
+    divisions = {
+        f"{section:02d}{division:02d}" for section in range(1, 12) for division in range(1, 10)
+    }
+    divisions |= {f"{section:02d}99" for section in range(1, 12)}
+    divisions |= {"0210", "0211"}
+    return frozenset(divisions)
+
+
+ICCS_DIVISIONS: frozenset[str] = _iccs_divisions()
+"""The ICCS level-2 codes (divisions) an ``iccs_code`` may start with.
+
+Sections 01-11, each with divisions 01-09 and 99, and section 02 also with 10 and 11."""
+
+
+def is_iccs_code(text: str) -> bool:
+    """Whether ``text`` (already :func:`canonical_text`) is an ICCS code femstat accepts.
+
+    Accepted: :data:`ICCS_NO_OFFENCE`, and 4, 5 or 6 ASCII digits (an ICCS division,
+    group or class) whose first four digits are in :data:`ICCS_DIVISIONS`.
+    """
+    if text == ICCS_NO_OFFENCE:
+        return True
+    return text.isascii() and text.isdigit() and 4 <= len(text) <= 6 and text[:4] in ICCS_DIVISIONS

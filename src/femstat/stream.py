@@ -43,6 +43,7 @@ from femstat.validate import (
     _FAILURE_COLUMNS,
     _SHOWN_ROWS,
     _WARNING_COLUMNS,
+    WITHHELD,
     ValidationReport,
     _case_lines,
     validate,
@@ -235,12 +236,14 @@ def _duplicate_cases(
             groups = [(v, np.asarray(r)) for v, r in by_value.items()]
         found = [(v, r) for v, r in groups if len(r) > 1]
         collisions += not found
-        for value, value_rows in found:
+        for _, value_rows in found:
+            # The ids were read back only to tell duplicates from hash collisions; an
+            # identifier is never shown, the rows are.
             cases.append(
                 {
                     "column": "victim_id",
                     "check": "unique",
-                    "value": value.item() if isinstance(value, np.generic) else value,
+                    "value": WITHHELD,
                     "n_rows": len(value_rows),
                     "rows": [int(r) for r in value_rows[:_SHOWN_ROWS]],
                 }

@@ -6,16 +6,22 @@ column, never row by row: a column is factorised once, each distinct spelling is
 and the integer codes are remapped with one ``take``. A column that is already canonical is
 passed through untouched, and the input frame is never copied as a whole.
 
-What cannot be mapped is collected (up to a cap) and raised together as
-:class:`femstat.ValidationError`; soft inconsistencies are returned in a
-:class:`ValidationReport`. Neither ever contains a value of a column femstat does not know,
-so free-text fields are never echoed.
+No value is changed on the quiet: a value is read exactly as written, under the rules of
+the documentation's "Validation rules" page, or refused. What cannot be read is collected
+(up to a cap) and raised together as :class:`femstat.ValidationError`; soft
+inconsistencies are returned in a :class:`ValidationReport`. Neither ever contains a value
+of a column femstat does not know (free text) or of an identifying column (``victim_id``,
+``event_id``): those are reported by row.
 """
 
 from __future__ import annotations
 
+import datetime
+import math
+import re
 import warnings
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal, overload
 
 import numpy as np
@@ -24,12 +30,22 @@ import pandas as pd
 from femstat import codes as C
 from femstat._arrays import masked_parts
 from femstat.errors import DataQualityWarning, FemstatError, ValidationError
-from femstat.schemas import MAX_AGE, Variable, perpetrator_variables, victim_variables
+from femstat.schemas import (
+    MAX_AGE,
+    MAX_YEAR,
+    MIN_YEAR,
+    Variable,
+    is_sensitive,
+    perpetrator_variables,
+    victim_variables,
+)
 from femstat.spellings import (
     BOOLEAN_SPELLINGS,
     GENDERED_RELATIONSHIP_SEX,
     UNKNOWN_SPELLINGS,
+    canonical_text,
     code_spellings,
+    is_iccs_code,
     normalise,
 )
 
@@ -46,6 +62,8 @@ _CODE_LISTS: dict[str, C.CodeList] = {
     "case_status": C.CASE_STATUS,
     "legal_qualification": C.LEGAL_QUALIFICATION,
 }
+WITHHELD = "<withheld>"
+"""What failure cases show instead of a value of an identifying column."""
 _SHOWN_ROWS = 5
 _SHOWN_VALUE_CHARS = 40
 _FAILURE_COLUMNS = ["column", "check", "value", "n_rows", "rows"]
@@ -67,12 +85,16 @@ class ValidationReport:
         Optional columns that were absent and were added as all-unknown.
     coerced_columns : list of str
         Columns whose dtype or spellings were changed.
+    assumptions : list of str
+        What validation took as given for every record, in words: when ``iccs_code`` is
+        absent, that every record is ICCS 0101 (completed intentional homicide).
     """
 
     n_rows: int
     warnings: pd.DataFrame
     added_columns: list[str] = field(default_factory=list)
     coerced_columns: list[str] = field(default_factory=list)
+    assumptions: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [f"femstat validation: {self.n_rows:,} rows"]
@@ -80,6 +102,8 @@ class ValidationReport:
             lines.append(f"  coerced to canonical form: {', '.join(self.coerced_columns)}")
         if self.added_columns:
             lines.append(f"  absent, added as unknown: {', '.join(self.added_columns)}")
+        for assumption in self.assumptions:
+            lines.append(f"  assumed: {assumption}")
         if self.warnings.empty:
             lines.append("  no data-quality warnings")
         for w in self.warnings.itertuples(index=False):
@@ -88,7 +112,11 @@ class ValidationReport:
 
 
 class _Collector:
-    """Collects failure cases up to a cap; the cap bounds the work on very dirty data."""
+    """Collects failure cases up to a cap; the cap bounds the work on very dirty data.
+
+    A value of an identifying column (:func:`femstat.schemas.is_sensitive`) is never
+    stored: the case keeps its rows and shows :data:`WITHHELD` as its value.
+    """
 
     def __init__(self, cap: int) -> None:
         self.cap = cap
@@ -102,7 +130,9 @@ class _Collector:
             self.truncated = True
             return
         shown = value
-        if isinstance(value, str) and len(value) > _SHOWN_VALUE_CHARS:
+        if is_sensitive(column) and value is not None:
+            shown = WITHHELD
+        elif isinstance(value, str) and len(value) > _SHOWN_VALUE_CHARS:
             shown = value[:_SHOWN_VALUE_CHARS] + "…"
         self.cases.append(
             {
@@ -115,7 +145,10 @@ class _Collector:
         )
 
     def frame(self) -> pd.DataFrame:
-        return pd.DataFrame(self.cases, columns=_FAILURE_COLUMNS)
+        frame = pd.DataFrame(self.cases, columns=_FAILURE_COLUMNS)
+        # Values of every type side by side: never let pandas infer a common dtype.
+        frame["value"] = pd.Series([c["value"] for c in self.cases], dtype=object)
+        return frame
 
 
 def _factorize(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -127,6 +160,19 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def _rows_of(codes: np.ndarray, k: int) -> np.ndarray:
     return np.flatnonzero(codes == k)[:_SHOWN_ROWS]
+
+
+def _unhashable_rows(series: pd.Series) -> np.ndarray:
+    """Positions of cells that are containers (lists, dicts, sets, arrays), not values."""
+
+    def unhashable(value: object) -> bool:
+        try:
+            hash(value)
+        except TypeError:
+            return True
+        return False
+
+    return np.flatnonzero([unhashable(v) for v in series.to_numpy(dtype=object)])
 
 
 def _hint_mapping(column: str, value: object) -> str:
@@ -153,8 +199,9 @@ def _coerce_codes(
     bad: list[int] = []
     gendered: dict[str, list[int]] = {}
     for k, raw in enumerate(uniques):
-        key = normalise(raw)
-        code = table.get(key)
+        # Only text is a spelling: True is not "t" and b"F" is not "f".
+        key = normalise(raw) if isinstance(raw, str) else ""
+        code = table.get(key) if isinstance(raw, str) else None
         if code is None:
             target[k] = -1
             bad.append(k)
@@ -194,10 +241,13 @@ def _coerce_boolean(series: pd.Series, column: str, failures: _Collector) -> tup
         if isinstance(raw, bool | np.bool_):
             values[k], mask[k] = bool(raw), False
             continue
-        key = normalise(raw)
-        if key in BOOLEAN_SPELLINGS:
+        number = _number_of(raw) if not isinstance(raw, str) else None
+        key = normalise(raw) if isinstance(raw, str) else None
+        if number is not None and number is not _NOT_A_NUMBER and number in (0, 1):
+            values[k], mask[k] = bool(number), False  # 1 and 0, 1.0 and 0.0 from a number column
+        elif key is not None and key in BOOLEAN_SPELLINGS:
             values[k], mask[k] = BOOLEAN_SPELLINGS[key], False
-        elif key not in UNKNOWN_SPELLINGS:
+        elif key is None or key not in UNKNOWN_SPELLINGS:
             bad.append(k)
     if bad:
         counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
@@ -207,161 +257,314 @@ def _coerce_boolean(series: pd.Series, column: str, failures: _Collector) -> tup
     return pd.Series(array, index=series.index, name=column), True
 
 
-def _to_numeric(
-    series: pd.Series, column: str, failures: _Collector
-) -> tuple[np.ndarray, np.ndarray]:
-    """Return float values and a missing mask; non-numeric spellings are failures."""
+class _NotANumber:
+    """Marks a value that is no number at all (text, a bool, a date)."""
+
+
+_NOT_A_NUMBER = _NotANumber()
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", re.ASCII)
+
+
+def _number_of(raw: object) -> int | float | _NotANumber | None:
+    """The number a raw cell holds, None when it is missing or an unknown spelling.
+
+    Text is a number only when it is written as one, in ASCII digits after NFKC (so
+    ``"３０"`` is 30): ``"inf"``, ``"1e2"``, ``"1_000"`` and ``"-nan"`` are not numbers.
+    Booleans are never numbers, although Python counts ``True`` as 1.
+    """
+    if isinstance(raw, bool | np.bool_):
+        return _NOT_A_NUMBER
+    if isinstance(raw, int | np.integer):
+        return int(raw)
+    if isinstance(raw, float | np.floating):
+        return None if math.isnan(raw) else float(raw)
+    if isinstance(raw, Decimal):
+        if raw.is_nan():
+            return None
+        if raw.is_finite() and raw == raw.to_integral_value():
+            return int(raw)
+        return float(raw)
+    if isinstance(raw, str):
+        text = canonical_text(raw)
+        if normalise(text) in UNKNOWN_SPELLINGS:
+            return None
+        if _DECIMAL.fullmatch(text):
+            return float(text) if "." in text else int(text)
+    return _NOT_A_NUMBER
+
+
+@dataclass(frozen=True)
+class _Range:
+    """The whole numbers a column accepts, and the names of its checks."""
+
+    low: int
+    high: int
+    whole: str
+    within: str
+
+
+_AGE_RANGE = _Range(0, MAX_AGE, "whole years", f"in 0-{MAX_AGE}")
+_YEAR_RANGE = _Range(MIN_YEAR, MAX_YEAR, "whole year", f"in {MIN_YEAR}-{MAX_YEAR}")
+
+
+def _report_values(
+    column: str, check: str, values: np.ndarray, mask: np.ndarray, failures: _Collector
+) -> None:
+    """One failure case per distinct value of ``values[mask]`` (at most ten)."""
+    where = np.flatnonzero(mask)
+    if len(where) == 0:
+        return
+    for value in pd.unique(values[where])[:10]:
+        rows = where[values[where] == value]
+        failures.add(
+            column, check, value.item() if hasattr(value, "item") else value, len(rows), rows
+        )
+
+
+def _whole_numbers(
+    series: pd.Series, column: str, bounds: _Range, failures: _Collector
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Int16 values, a mask of unusable rows, and the mask of those that are failures.
+
+    Anything but a whole number in range, or a missing value or unknown spelling, is a
+    failure. Nothing is cast before it is checked: a value outside the range is reported
+    as it was given, so no value wraps around, is truncated or is rounded on the way.
+    """
+    array = series.array
+    n = len(series)
     if pd.api.types.is_bool_dtype(series.dtype):
-        failures.add(column, "numeric", f"<{series.dtype} column>", len(series), [])
-        return np.zeros(len(series)), np.ones(len(series), dtype=bool)
-    if pd.api.types.is_numeric_dtype(series.dtype):
-        values = series.to_numpy(dtype="float64", na_value=np.nan)
-        return values, np.isnan(values)
+        values = series.astype(object).to_numpy()
+        present = series.notna().to_numpy()
+        _report_values(column, "numeric", values, present, failures)
+        return np.zeros(n, dtype=np.int16), np.ones(n, dtype=bool), present
+    if isinstance(array, pd.arrays.IntegerArray) or series.dtype.kind in "iu":
+        if isinstance(array, pd.arrays.IntegerArray):
+            ints, missing = masked_parts(array)
+        else:
+            ints, missing = series.to_numpy(), np.zeros(n, dtype=bool)
+        outside = ~missing & ((ints < bounds.low) | (ints > bounds.high))
+        _report_values(column, bounds.within, ints, outside, failures)
+        unusable = missing | outside
+        return np.where(unusable, 0, ints).astype(np.int16), unusable, outside
+    if isinstance(array, pd.arrays.FloatingArray) or series.dtype.kind == "f":
+        floats = series.to_numpy(dtype="float64", na_value=np.nan)
+        missing = np.isnan(floats)
+        finite = np.isfinite(floats)
+        whole = finite & (np.floor(np.where(finite, floats, 0)) == floats)
+        fraction = finite & ~whole
+        outside = ~missing & ~fraction & (~finite | (floats < bounds.low) | (floats > bounds.high))
+        _report_values(column, bounds.whole, floats, fraction, failures)
+        _report_values(column, bounds.within, floats, outside, failures)
+        unusable = missing | fraction | outside
+        return np.where(unusable, 0, floats).astype(np.int16), unusable, fraction | outside
     in_codes, uniques = _factorize(series)
-    parsed = np.full(len(uniques) + 1, np.nan)
-    bad: list[int] = []
+    target = np.zeros(len(uniques) + 1, dtype=np.int16)
+    unknown = np.ones(len(uniques) + 1, dtype=bool)
+    failed = np.zeros(len(uniques) + 1, dtype=bool)
+    counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
     for k, raw in enumerate(uniques):
-        key = normalise(raw)
-        if key in UNKNOWN_SPELLINGS:
+        number = _number_of(raw)
+        check = None
+        if isinstance(number, _NotANumber):
+            check = "numeric"
+        elif number is None:
             continue
-        try:
-            parsed[k] = float(key)
-        except ValueError:
-            bad.append(k)
-    if bad:
-        counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
-        for k in bad:
-            failures.add(column, "numeric", uniques[k], counts[k], _rows_of(in_codes, k))
-    values = parsed[in_codes]
-    return values, np.isnan(values)
+        elif not math.isfinite(number) or not bounds.low <= number <= bounds.high:
+            check = bounds.within
+        elif number != math.floor(number):
+            check = bounds.whole
+        else:
+            target[k], unknown[k] = int(number), False
+        if check is not None:
+            failed[k] = True
+            failures.add(column, check, raw, counts[k], _rows_of(in_codes, k))
+    return target[in_codes], unknown[in_codes], failed[in_codes]
 
 
-def _coerce_age(
-    series: pd.Series, column: str, failures: _Collector
-) -> tuple[pd.Series, bool, np.ndarray]:
-    """Coerce to Int16 whole years; returns (series, changed, mask of ages over MAX_AGE)."""
+def _coerce_age(series: pd.Series, column: str, failures: _Collector) -> tuple[pd.Series, bool]:
+    """Coerce to Int16 whole years in 0-120."""
     if series.dtype == "Int16":
         values, missing = masked_parts(series)
-        changed = False
-    else:
-        floats, missing = _to_numeric(series, column, failures)
-        present = ~missing
-        fractional = present & (np.floor(floats) != floats)
-        if fractional.any():
-            where = np.flatnonzero(fractional)
-            for value in np.unique(floats[where])[:10]:
-                rows = where[floats[where] == value]
-                failures.add(column, "whole years", float(value), len(rows), rows)
-        clipped = np.where(present & ~fractional, floats, 0)
-        too_big = clipped > np.iinfo(np.int16).max
-        if too_big.any():
-            rows = np.flatnonzero(too_big)
-            failures.add(column, "<= 32767", float(clipped[rows[0]]), len(rows), rows)
-            clipped = np.where(too_big, 0, clipped)
-        values = clipped.astype(np.int16)
-        missing = missing | fractional
-        changed = True
-    negative = (values < 0) & ~missing
-    if negative.any():
-        rows = np.flatnonzero(negative)
-        for value in np.unique(values[rows])[:10]:
-            value_rows = rows[values[rows] == value]
-            failures.add(column, ">= 0", int(value), len(value_rows), value_rows)
-    over = (values > MAX_AGE) & ~missing
-    if changed:
-        series = pd.Series(
-            pd.arrays.IntegerArray(values, missing.copy()), index=series.index, name=column
-        )
-    return series, changed, over
+        if not (~missing & ((values < 0) | (values > MAX_AGE))).any():
+            return series, False
+    values, missing, _ = _whole_numbers(series, column, _AGE_RANGE, failures)
+    return pd.Series(pd.arrays.IntegerArray(values, missing), index=series.index, name=column), True
 
 
 def _coerce_year(series: pd.Series, failures: _Collector) -> tuple[pd.Series, bool]:
     if series.dtype == "Int16" and not series.isna().any():
-        return series, False
-    floats, missing = _to_numeric(series, "year", failures)
-    if missing.any():
-        rows = np.flatnonzero(missing)
+        values, _ = masked_parts(series)
+        if len(values) == 0 or (values.min() >= MIN_YEAR and values.max() <= MAX_YEAR):
+            return series, False
+    values, missing, failed = _whole_numbers(series, "year", _YEAR_RANGE, failures)
+    absent = missing & ~failed
+    if absent.any():
+        rows = np.flatnonzero(absent)
         failures.add("year", "not_null", None, len(rows), rows)
-    bad = ~missing & ((floats != np.floor(floats)) | (floats < 1800) | (floats > 2200))
-    if bad.any():
-        rows = np.flatnonzero(bad)
-        for value in np.unique(floats[rows])[:10]:
-            value_rows = rows[floats[rows] == value]
-            failures.add(
-                "year", "whole year in 1800-2200", float(value), len(value_rows), value_rows
-            )
-    values = np.where(missing | bad, 0, floats).astype(np.int16)
-    return pd.Series(
-        pd.arrays.IntegerArray(values, missing | bad), index=series.index, name="year"
-    ), True
+    return pd.Series(pd.arrays.IntegerArray(values, missing), index=series.index, name="year"), True
+
+
+_YYYYMMDD = re.compile(r"\d{8}", re.ASCII)
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?", re.ASCII)
+_DATE_CHECK = "date (YYYY-MM-DD, YYYYMMDD, or a date or datetime without time zone)"
+_YYYYMMDD_CHECK = "date: a number is read only as YYYYMMDD, never as an epoch count"
+_DATE_SPAN_CHECK = (
+    f"date in {pd.Timestamp.min.year + 1}-{pd.Timestamp.max.year - 1} (the range pandas holds)"
+)
+
+
+def _within_span(stamp: pd.Timestamp) -> pd.Timestamp | str:
+    if not pd.Timestamp.min < stamp < pd.Timestamp.max:
+        return _DATE_SPAN_CHECK
+    return stamp.as_unit("ns")
+
+
+def _from_yyyymmdd(text: str) -> pd.Timestamp | str:
+    try:
+        day = datetime.datetime.strptime(text, "%Y%m%d")
+    except ValueError:
+        return _DATE_CHECK
+    return _within_span(pd.Timestamp(day))
+
+
+def _date_of(raw: object) -> pd.Timestamp | str | None:
+    """The date a raw cell holds, None when missing, or the name of the check it fails."""
+    if isinstance(raw, bool | np.bool_):
+        return _DATE_CHECK
+    if isinstance(raw, np.datetime64):
+        return None if np.isnat(raw) else _within_span(pd.Timestamp(raw))
+    if isinstance(raw, datetime.datetime):  # pandas Timestamps included
+        return _DATE_CHECK if raw.tzinfo is not None else _within_span(pd.Timestamp(raw))
+    if isinstance(raw, datetime.date):
+        return _within_span(pd.Timestamp(raw))
+    if isinstance(raw, int | np.integer | float | np.floating | Decimal):
+        number = _number_of(raw)
+        if number is None:
+            return None
+        if isinstance(number, _NotANumber) or not math.isfinite(number):
+            return _YYYYMMDD_CHECK
+        if number != math.floor(number) or not _YYYYMMDD.fullmatch(str(int(number))):
+            return _YYYYMMDD_CHECK
+        return _from_yyyymmdd(str(int(number)))
+    if isinstance(raw, str):
+        text = canonical_text(raw)
+        if normalise(text) in UNKNOWN_SPELLINGS:
+            return None
+        if _YYYYMMDD.fullmatch(text):
+            return _from_yyyymmdd(text)
+        if _ISO_DATE.fullmatch(text):
+            try:
+                return _within_span(pd.Timestamp(text))
+            except (ValueError, OverflowError):
+                return _DATE_CHECK
+    return _DATE_CHECK
 
 
 def _coerce_date(series: pd.Series, failures: _Collector) -> tuple[pd.Series, bool]:
+    """Coerce to datetime64[ns]; only dates, ISO text and YYYYMMDD numbers or text are read."""
     if pd.api.types.is_datetime64_any_dtype(series.dtype):
         return series, False
-    parsed = pd.to_datetime(series, errors="coerce", format="mixed")
-    unparsable = parsed.isna().to_numpy() & series.notna().to_numpy()
-    if unparsable.any():
-        in_codes, uniques = _factorize(series[unparsable])
-        positions = np.flatnonzero(unparsable)
-        counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
-        for k, raw in enumerate(uniques):
-            if normalise(raw) in UNKNOWN_SPELLINGS:
-                continue
-            failures.add("date", "date", raw, counts[k], positions[in_codes == k])
-    return parsed.rename("date"), True
+    in_codes, uniques = _factorize(series)
+    parsed = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
+    counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
+    for k, raw in enumerate(uniques):
+        date = _date_of(raw)
+        if isinstance(date, str):
+            failures.add("date", date, raw, counts[k], _rows_of(in_codes, k))
+        elif date is not None:
+            parsed[k] = date.to_datetime64()
+    return pd.Series(parsed[in_codes], index=series.index, name="date"), True
+
+
+_ICCS_CHECK = "ICCS code (0101, 0102, 01011, ...)"
+_ICCS_TEXT_CHECK = "ICCS code as text, not a number (leading zeros are lost)"
+_ICCS_ZERO_CHECK = "ICCS code (a leading zero seems lost)"
 
 
 def _coerce_iccs(series: pd.Series, failures: _Collector) -> tuple[pd.Series, bool]:
+    """Coerce to a Categorical of ICCS codes as text (NFKC, trimmed); nothing is guessed.
+
+    A code is never repaired: ``"101"`` may be 0101 with its zero lost, and ``"1011"``
+    may be 01011, so both are refused with the check that says so.
+    """
     in_codes, uniques = _factorize(series)
-    numeric = pd.api.types.is_numeric_dtype(series.dtype)
-    texts: list[str] = []
+    counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
+    texts: list[str | None] = []
     for k, raw in enumerate(uniques):
-        text = normalise(raw)
-        if text.isdigit() and len(text) == 3:
-            text = "0" + text  # 101 is 0101 read as a number: no ICCS code has 3 digits
-        elif numeric:
-            # 1011 could be 01011 or a section-10 code: only text keeps ICCS codes exact.
-            failures.add(
-                "iccs_code",
-                "ICCS code as text (leading zeros lost)",
-                raw,
-                int((in_codes == k).sum()),
-                _rows_of(in_codes, k),
-            )
-        if not (text.isdigit() and 4 <= len(text) <= 6):
-            failures.add(
-                "iccs_code",
-                "ICCS code of 4-6 digits",
-                raw,
-                int((in_codes == k).sum()),
-                _rows_of(in_codes, k),
-            )
+        text = canonical_text(raw) if isinstance(raw, str) else None
+        check = None
+        if text is None:
+            number = _number_of(raw)
+            check = _ICCS_CHECK if isinstance(number, _NotANumber) else _ICCS_TEXT_CHECK
+        elif not is_iccs_code(text):
+            check = _ICCS_ZERO_CHECK if is_iccs_code("0" + text) else _ICCS_CHECK
+        if check is not None:
+            failures.add("iccs_code", check, raw, counts[k], _rows_of(in_codes, k))
+            text = None
         texts.append(text)
     if (in_codes == -1).any():
         rows = np.flatnonzero(in_codes == -1)
         failures.add("iccs_code", "not_null", None, len(rows), rows)
-    categories = pd.Index(texts)
-    if categories.has_duplicates:
-        unique_texts = list(dict.fromkeys(texts))
-        remap = np.array([unique_texts.index(t) for t in texts] + [-1], dtype=np.int32)
-        in_codes = remap[in_codes]
-        categories = pd.Index(unique_texts)
-    if len(categories) == 0:
-        categories = pd.Index([], dtype="str")
-    dtype = pd.CategoricalDtype(categories.astype("str"))
-    if series.dtype == dtype:
-        return series, False
-    return pd.Series(
-        pd.Categorical.from_codes(in_codes, dtype=dtype), index=series.index, name="iccs_code"
-    ), True
+    return _categorical_of(texts, in_codes, series, "iccs_code")
 
 
-def _coerce_area(series: pd.Series) -> tuple[pd.Series, bool]:
-    if isinstance(series.dtype, pd.CategoricalDtype) and not series.isna().any():
-        return series, False
-    as_text = series.astype("str").where(series.notna(), "unknown")
-    return as_text.astype("category").rename("area"), True
+def _categorical_of(
+    texts: list[str | None], in_codes: np.ndarray, series: pd.Series, name: str
+) -> tuple[pd.Series, bool]:
+    """The Categorical that maps each distinct raw value to ``texts`` (None: missing).
+
+    Categories are the distinct texts, sorted; raw spellings that give the same text
+    share one category. When that is what ``series`` already is, it is passed on.
+    """
+    if isinstance(series.dtype, pd.CategoricalDtype) and texts == list(series.cat.categories):
+        return series, False  # every category is already its own canonical text
+    categories = sorted({t for t in texts if t is not None})
+    position = {t: i for i, t in enumerate(categories)}
+    remap = np.array([position[t] if t is not None else -1 for t in texts] + [-1], dtype=np.int32)
+    dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str"))
+    out = pd.Categorical.from_codes(remap[in_codes], dtype=dtype)
+    return pd.Series(out, index=series.index, name=name), True
+
+
+_BREAKDOWN_CHECK = "text or a finite number"
+
+
+def _breakdown_text(raw: object) -> str | _NotANumber | None:
+    """The level a raw cell of a free breakdown column gives (see docs: validation rules).
+
+    Text is trimmed, and empty text is missing, as an empty cell is. Numbers are written
+    as they read: 1 and 1.0 give ``"1"``, 1.5 gives ``"1.5"``, never ``"1.0"``.
+    """
+    if isinstance(raw, str):
+        return raw.strip() or None
+    number = _number_of(raw)
+    if number is None or isinstance(number, _NotANumber):
+        return number
+    if not math.isfinite(number):
+        return _NOT_A_NUMBER
+    if number == math.floor(number):
+        return str(int(number))
+    return repr(float(number))
+
+
+def _coerce_breakdown(
+    series: pd.Series, column: str, failures: _Collector
+) -> tuple[pd.Series, bool]:
+    """Coerce a free breakdown column (``area``) to a Categorical of trimmed text.
+
+    Missing values stay missing: counts refuse to place them, so nothing is hidden in an
+    invented level.
+    """
+    in_codes, uniques = _factorize(series)
+    counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
+    texts: list[str | None] = []
+    for k, raw in enumerate(uniques):
+        text = _breakdown_text(raw)
+        if isinstance(text, _NotANumber):
+            failures.add(column, _BREAKDOWN_CHECK, raw, counts[k], _rows_of(in_codes, k))
+            text = None
+        texts.append(text)
+    return _categorical_of(texts, in_codes, series, column)
 
 
 def _unknown_column(var: Variable, n: int, index: pd.Index) -> pd.Series:
@@ -395,11 +598,16 @@ def _case_lines(failures: pd.DataFrame) -> list[str]:
         rows = ", ".join(map(str, shown))
         more = "" if case["n_rows"] <= len(shown) else ", …"
         where = f" (rows {rows}{more})" if rows else ""
-        value = "" if case["value"] is None else f" value {case['value']!r}"
-        lines.append(
-            f"  - column {case['column']!r}, check {case['check']!r}:{value} in "
-            f"{case['n_rows']:,} row(s){where}"
-        )
+        if case["value"] is None:
+            value = ""
+        elif isinstance(case["value"], str) and case["value"] == WITHHELD:
+            value = " value withheld (identifying column)"
+        else:
+            value = f" value {case['value']!r}"
+        # A problem of the table's layout (column names, no rows) concerns no row.
+        count = f" in {case['n_rows']:,} row(s){where}" if case["n_rows"] or where else ""
+        detail = f":{value}{count}" if value or count else ""
+        lines.append(f"  - column {case['column']!r}, check {case['check']!r}{detail}")
     return lines
 
 
@@ -414,21 +622,64 @@ def _message(failures: pd.DataFrame, truncated: bool, n_rows: int, table: str) -
 
 
 def _hint(failures: pd.DataFrame) -> str:
-    """The "What to do" line of a validation error."""
-    first = failures.iloc[0]
-    hint = (
-        "What to do: recode these values to femstat's codes (femstat.codes lists them), "
-        "or describe your coding with a mapping (a TOML file or dict, see the docs on "
-        "source readers); if a value means 'not known', say so, e.g. "
-        f"{_hint_mapping(first['column'], first['value'])}; see e.failure_cases for every case."
-    )
+    """The "What to do" line of a validation error, for the first problem listed."""
     if "column_present" in set(failures["check"]):
-        hint = (
+        return (
             "What to do: add or rename the missing column(s) "
             f"{', '.join(failures.loc[failures['check'] == 'column_present', 'column'])}; "
             "the victim table needs victim_sex, victim_age, relationship and year or date."
         )
-    return hint
+    first = failures.iloc[0]
+    column, check, value = str(first["column"]), str(first["check"]), first["value"]
+    if column == "<columns>" or check.startswith("unique column name"):
+        return (
+            "What to do: give every column a single, unique name (drop or rename the "
+            "repeated ones; flatten MultiIndex columns, e.g. "
+            "df.columns = ['_'.join(map(str, c)) for c in df.columns])."
+        )
+    if check == "not_empty":
+        return (
+            "What to do: pass a table with at least one record; check the file, sheet or "
+            "filter that produced it."
+        )
+    if check == _CELL_CHECK:
+        return (
+            "What to do: hold one value per cell (one row per victim, one column per "
+            "variable); expand or drop the cells that hold lists, dicts or sets."
+        )
+    if is_sensitive(column):
+        return (
+            f"What to do: give every record its own {column} and remove records entered "
+            "twice; the rows are in e.failure_cases (values of identifying columns are "
+            "never shown)."
+        )
+    if column == "iccs_code":
+        return (
+            "What to do: read iccs_code as text so that codes keep their leading zeros "
+            "(e.g. pd.read_csv(path, dtype={'iccs_code': str})) and correct the codes that "
+            "are not ICCS codes, or recode them with a mapping; see e.failure_cases for "
+            "every case."
+        )
+    if column in ("victim_age", "perpetrator_age", "year"):
+        what = "years as whole numbers in" if column == "year" else "ages as whole years in"
+        span = f"{MIN_YEAR}-{MAX_YEAR}" if column == "year" else f"0-{MAX_AGE}"
+        return (
+            f"What to do: give {what} {span}, leaving a cell empty when it is not known; if "
+            "a value is a code for 'not known' (such as 999), say so with a mapping, e.g. "
+            f"{_hint_mapping(column, value)}; see e.failure_cases for every case."
+        )
+    if column == "date":
+        return (
+            "What to do: write dates as YYYY-MM-DD or YYYYMMDD, or convert the column "
+            "yourself (e.g. pd.to_datetime(df['date'], format='%d/%m/%Y')); see "
+            "e.failure_cases for every case."
+        )
+    return (
+        "What to do: recode these values to femstat's codes (femstat.codes lists them), "
+        "or describe your coding with a mapping (a TOML file or dict, see the docs on "
+        "source readers); if a value means 'not known', say so, e.g. "
+        f"{_hint_mapping(column, value)}; see e.failure_cases for every case."
+    )
 
 
 def _raise_if_failed(failures: _Collector, n_rows: int, table: str) -> None:
@@ -442,6 +693,50 @@ def _raise_if_failed(failures: _Collector, n_rows: int, table: str) -> None:
         )
 
 
+_CELL_CHECK = "one value per cell (no lists, dicts or sets)"
+
+
+def _coerce_column(
+    series: pd.Series, name: str, var: Variable, failures: _Collector
+) -> tuple[pd.Series, bool, dict[str, np.ndarray]]:
+    if var.kind == "code":
+        return _coerce_codes(series, name, _CODE_LISTS[name], failures)
+    if var.kind == "boolean":
+        return (*_coerce_boolean(series, name, failures), {})
+    if var.kind == "integer":
+        return (*_coerce_age(series, name, failures), {})
+    if var.kind == "year":
+        return (*_coerce_year(series, failures), {})
+    if var.kind == "date":
+        return (*_coerce_date(series, failures), {})
+    if name == "iccs_code":
+        return (*_coerce_iccs(series, failures), {})
+    if var.kind == "text":
+        return (*_coerce_breakdown(series, name, failures), {})
+    return series, False, {}
+
+
+def _container_cells(series: pd.Series, column: str, failures: _Collector) -> bool:
+    """Report cells that hold containers; whether there were any.
+
+    Called when pandas refuses to hash a column: a list, dict or set in a cell is the
+    usual cause, and gets an answer that names the column and rows.
+    """
+    rows = _unhashable_rows(series)
+    if len(rows) == 0:
+        return False
+    kinds = sorted({type(v).__name__ for v in series.iloc[rows[:100]].to_numpy(dtype=object)})
+    failures.add(column, _CELL_CHECK, f"<{', '.join(kinds)}>", len(rows), rows)
+    return True
+
+
+def _holds_containers(series: pd.Series) -> bool:
+    """Whether an object column may hold lists, dicts or sets (a C-speed scan)."""
+    if series.dtype != object:
+        return False
+    return pd.api.types.infer_dtype(series, skipna=True) in ("mixed", "mixed-integer")
+
+
 def _coerce_table(
     df: pd.DataFrame,
     variables: dict[str, Variable],
@@ -450,56 +745,59 @@ def _coerce_table(
     *,
     lazy: bool,
     table: str,
-) -> tuple[pd.DataFrame, dict[str, np.ndarray], np.ndarray | None]:
-    """Coerce every known column of ``df``; returns (frame, gendered rows, ages over max)."""
+) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """Coerce every known column of ``df``; returns (frame, gendered rows)."""
     out = df.copy(deep=False)
     gendered: dict[str, np.ndarray] = {}
-    over_age: np.ndarray | None = None
     for name, var in variables.items():
         if name not in out.columns:
             continue
+        if var.kind == "id":
+            continue  # victim_id is checked by _check_ids; event_id is not read
         series = out[name]
-        changed = False
-        if var.kind == "code":
-            series, changed, hits = _coerce_codes(series, name, _CODE_LISTS[name], failures)
-            gendered.update(hits)
-        elif var.kind == "boolean":
-            series, changed = _coerce_boolean(series, name, failures)
-        elif var.kind == "integer":
-            series, changed, over = _coerce_age(series, name, failures)
-            if name == "victim_age":
-                over_age = over
-        elif var.kind == "year":
-            series, changed = _coerce_year(series, failures)
-        elif var.kind == "date":
-            series, changed = _coerce_date(series, failures)
-        elif name == "iccs_code":
-            series, changed = _coerce_iccs(series, failures)
-        elif name == "area":
-            series, changed = _coerce_area(series)
+        if _holds_containers(series) and _container_cells(series, name, failures):
+            continue
+        try:
+            series, changed, hits = _coerce_column(series, name, var, failures)
+        except TypeError:
+            if not _container_cells(series, name, failures):
+                raise
+            changed, hits = False, {}
+        gendered.update(hits)
         if changed:
             out[name] = series
             report.coerced_columns.append(name)
         if not lazy:
             _raise_if_failed(failures, len(df), table)
-    return out, gendered, over_age
+    return out, gendered
 
 
 def _check_ids(ids: pd.Series, failures: _Collector) -> None:
+    """Every id present and unique; the ids themselves are never reported, only rows."""
     if ids.dtype.kind in "iu":
         values = ids.to_numpy()
         if len(values) < 2 or bool((values[1:] > values[:-1]).all()):
             return  # strictly increasing integers: unique without hashing every id
+    if _holds_containers(ids) and _container_cells(ids, "victim_id", failures):
+        return
+    try:
+        duplicated = ids.duplicated(keep=False).to_numpy()
+    except TypeError:
+        if not _container_cells(ids, "victim_id", failures):
+            raise
+        return
     missing = ids.isna().to_numpy()
     if missing.any():
         rows = np.flatnonzero(missing)
         failures.add("victim_id", "not_null", None, len(rows), rows)
-    duplicated = ids.duplicated(keep=False).to_numpy() & ~missing
+    duplicated = duplicated & ~missing
     if duplicated.any():
         dup_rows = np.flatnonzero(duplicated)
-        by_value = pd.Series(dup_rows, index=ids.iloc[dup_rows].to_numpy())
-        for value, positions in by_value.groupby(level=0, sort=True):
-            failures.add("victim_id", "unique", value, len(positions), positions.to_numpy())
+        groups, _ = pd.factorize(ids.iloc[dup_rows], use_na_sentinel=False)
+        for group in range(int(groups.max()) + 1):
+            positions = dup_rows[groups == group]
+            # The value goes to the collector only to be withheld there.
+            failures.add("victim_id", "unique", WITHHELD, len(positions), positions)
             if failures.truncated:
                 break
 
@@ -507,7 +805,8 @@ def _check_ids(ids: pd.Series, failures: _Collector) -> None:
 def _soft_checks(
     out: pd.DataFrame,
     gendered: dict[str, np.ndarray],
-    over_age: np.ndarray | None,
+    *,
+    year_given: bool,
 ) -> pd.DataFrame:
     rows: list[dict[str, Any]] = []
 
@@ -546,13 +845,31 @@ def _soft_checks(
                 f"relationship spelled as a {stated} relative or partner, perpetrator_sex "
                 f"is {other}; still classified by the relationship",
             )
-    if over_age is not None:
+    today = pd.Timestamp.today().normalize()
+    if "date" in out.columns and out["date"].notna().any():
+        dates = out["date"]
+        if getattr(dates.dt, "tz", None) is not None:
+            dates = dates.dt.tz_localize(None)  # the local calendar date is what is compared
         note(
-            "age_over_120",
-            "victim_age",
-            over_age,
-            f"age above {MAX_AGE}; if this is a code for 'unknown' (e.g. 999), pass a "
-            "mapping that says so",
+            "date_before_1900",
+            "date",
+            (dates < pd.Timestamp(1900, 1, 1)).to_numpy(dtype=bool),
+            "date before 1900; check for a typing error in the year",
+        )
+        note(
+            "date_after_today",
+            "date",
+            (dates >= today + pd.Timedelta(days=1)).to_numpy(dtype=bool),
+            "date after today; check for a typing error in the year",
+        )
+    if year_given:
+        year = out["year"].to_numpy(dtype="float64", na_value=np.nan)
+        note("year_before_1900", "year", year < 1900, "year before 1900; check for a typing error")
+        note(
+            "year_after_this_year",
+            "year",
+            year > today.year,
+            "year after the current one; check for a typing error",
         )
     if "date" in out.columns and "year" in out.columns and out["date"].notna().any():
         date_year = out["date"].dt.year.to_numpy(dtype="float64", na_value=np.nan)
@@ -704,15 +1021,20 @@ def validate(
     ------
     femstat.ValidationError
         With a ``failure_cases`` table, when a value cannot be mapped, a required column
-        is missing, an id repeats, or the frame is empty.
+        is missing, an id repeats, the frame is empty, column names repeat or form a
+        MultiIndex, or a cell holds a list, dict or set.
+    TypeError
+        Also a :class:`femstat.FemstatError`, when ``df`` or ``perpetrators`` is not a
+        pandas DataFrame.
     """
-    if not isinstance(df, pd.DataFrame):
-        raise _NotAFrame(f"validate expects a pandas DataFrame, got {type(df).__name__}")
+    _require_frame(df, "df")
     failures = _Collector(max_failure_cases)
+    _check_shape(df, failures, "victim")
     if mapping is not None:
         from femstat.sources.mapping import load_mapping
 
         df = load_mapping(mapping).apply(df)
+        _check_shape(df, failures, "victim")
     if len(df) == 0:
         failures.add("<table>", "not_empty", None, 0, [])
         _raise_if_failed(failures, 0, "victim")
@@ -727,14 +1049,13 @@ def validate(
 
     variables = victim_variables()
     result = ValidationReport(n_rows=len(df), warnings=pd.DataFrame(columns=_WARNING_COLUMNS))
-    out, gendered, over_age = _coerce_table(
-        df, variables, failures, result, lazy=lazy, table="victim"
-    )
+    out, gendered = _coerce_table(df, variables, failures, result, lazy=lazy, table="victim")
     if "victim_id" in out.columns:
         _check_ids(out["victim_id"], failures)
     _raise_if_failed(failures, len(df), "victim")
 
-    if "year" not in out.columns:
+    year_given = "year" in out.columns
+    if not year_given:
         years = out["date"].dt.year
         if years.isna().any():
             rows = np.flatnonzero(years.isna().to_numpy())
@@ -745,11 +1066,13 @@ def validate(
         if name not in out.columns and var.kind in ("code", "boolean", "integer"):
             out[name] = _unknown_column(var, len(out), out.index)
             result.added_columns.append(name)
+    if "iccs_code" not in out.columns:
+        result.assumptions.append(_ASSUMED_ICCS)
 
     if perpetrators is not None:
         out = _fold(out, perpetrators, max_failure_cases)
 
-    result.warnings = _soft_checks(out, gendered, over_age)
+    result.warnings = _soft_checks(out, gendered, year_given=year_given)
     if report:
         return out, result
     if not result.warnings.empty:
@@ -767,7 +1090,9 @@ def validate(
 
 
 def _fold(victims: pd.DataFrame, perpetrators: pd.DataFrame, cap: int) -> pd.DataFrame:
+    _require_frame(perpetrators, "perpetrators")
     failures = _Collector(cap)
+    _check_shape(perpetrators, failures, "perpetrator")
     if "victim_id" not in victims.columns:
         failures.add("victim_id", "column_present", None, len(victims), [])
     missing = [c for c in ("victim_id", "relationship") if c not in perpetrators.columns]
@@ -776,7 +1101,7 @@ def _fold(victims: pd.DataFrame, perpetrators: pd.DataFrame, cap: int) -> pd.Dat
     _raise_if_failed(failures, len(perpetrators), "perpetrator")
     variables = perpetrator_variables()
     scratch = ValidationReport(n_rows=len(perpetrators), warnings=pd.DataFrame())
-    perps, _, _ = _coerce_table(
+    perps, _ = _coerce_table(
         perpetrators, variables, failures, scratch, lazy=True, table="perpetrator"
     )
     unknown_victims = ~perps["victim_id"].isin(victims["victim_id"]).to_numpy()
@@ -787,5 +1112,34 @@ def _fold(victims: pd.DataFrame, perpetrators: pd.DataFrame, cap: int) -> pd.Dat
     return fold_perpetrators(victims, perps)
 
 
+_ASSUMED_ICCS = (
+    "iccs_code is absent, so every record is taken as ICCS 0101 (completed intentional "
+    "homicide); add an iccs_code column if some records are attempts or other offences"
+)
+
+
 class _NotAFrame(FemstatError, TypeError):
-    pass
+    """Something other than a pandas DataFrame where a table of records is expected."""
+
+
+def _require_frame(df: object, argument: str) -> None:
+    if isinstance(df, pd.DataFrame):
+        return
+    kind = f"{type(df).__module__}.{type(df).__qualname__}".removeprefix("builtins.")
+    raise _NotAFrame(
+        f"femstat.validate: {argument} must be a pandas DataFrame (one row per record), "
+        f"got {kind}. What to do: pass a DataFrame, e.g. pd.DataFrame(records) for a dict "
+        "of columns or a list of records, or series.to_frame() for a single column."
+    )
+
+
+def _check_shape(df: pd.DataFrame, failures: _Collector, table: str) -> None:
+    """Refuse column layouts that pandas would answer with a confusing error later."""
+    if isinstance(df.columns, pd.MultiIndex):
+        failures.add("<columns>", "single-level column names (not a MultiIndex)", None, 0, [])
+    else:
+        names = pd.Series(list(df.columns), dtype=object)
+        repeated = names[names.duplicated(keep=False)]
+        for name, times in repeated.value_counts(sort=False, dropna=False).items():
+            failures.add(str(name), f"unique column name (appears {times} times)", None, 0, [])
+    _raise_if_failed(failures, len(df), table)
