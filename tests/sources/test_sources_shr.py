@@ -19,6 +19,7 @@ import femstat as fs
 from femstat import codes as C
 from femstat.errors import DataQualityWarning, ValidationError
 from femstat.sources import builtin_mapping, read_shr
+from femstat.sources.files import SourceError
 
 
 def read(*records: str, **kwargs: object) -> pd.DataFrame:
@@ -363,7 +364,7 @@ def test_zip_with_several_data_files_is_refused(tmp_path: Path) -> None:
     with zipfile.ZipFile(archive, "w") as zf:
         zf.writestr("a.txt", shr_file(record()))
         zf.writestr("b.txt", shr_file(record()))
-    with pytest.raises(ValidationError, match="exactly one"):
+    with pytest.raises(SourceError, match=r"2 data files \(a\.txt, b\.txt\).*exactly one"):
         read_shr(archive)
 
 

@@ -141,6 +141,10 @@ class _Limited(io.RawIOBase):
         return n
 
 
+def _kind_of(head: bytes) -> str | None:
+    return next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+
+
 def compression_of(path: Path) -> str | None:
     """The compression of a file, from its first bytes; None when it is not compressed.
 
@@ -148,7 +152,7 @@ def compression_of(path: Path) -> str | None:
     """
     with open(path, "rb") as handle:
         head = handle.read(8)
-    found = next((kind for magic, kind in _MAGIC if head.startswith(magic)), None)
+    found = _kind_of(head)
     promised = _EXTENSIONS.get(path.suffix.lower())
     if promised is not None and found != promised:
         what = "empty" if not head else "not a " + promised + " file"
@@ -184,8 +188,9 @@ def _zip_member(archive: zipfile.ZipFile, label: str, suffixes: tuple[str, ...])
 
 @contextmanager
 def open_source(
-    path: str | os.PathLike[str],
+    source: str | os.PathLike[str] | IO[bytes],
     *,
+    label: str | None = None,
     max_decompressed: int | None = None,
     member_suffixes: tuple[str, ...] = (),
 ) -> Iterator[tuple[IO[bytes], str]]:
@@ -193,8 +198,12 @@ def open_source(
 
     Parameters
     ----------
-    path : str or path
-        The file; gzip, bzip2, xz, zip and zstd are recognised by their first bytes.
+    source : str, path or binary file object
+        The file; gzip, bzip2, xz, zip and zstd are recognised by their first bytes. A
+        file object is read from its current position (a zip archive needs one that can
+        seek).
+    label : str, optional
+        How messages name a file object (a path is named by its file name).
     max_decompressed : int, optional
         The decompression limit in bytes (see :func:`decompression_limit`).
     member_suffixes : tuple of str
@@ -213,19 +222,46 @@ def open_source(
         When the compressed data are corrupt or expand past the limit (also while the
         stream is read), or the archive does not hold exactly one data file.
     """
-    path = Path(path)
-    kind = compression_of(path)
-    label = path.name
-    if kind is None:
-        with open(path, "rb", buffering=1 << 16) as handle:
-            yield handle, label
-        return
-    limit = decompression_limit(path.stat().st_size, max_decompressed)
+    with ExitStack() as stack:
+        handle: Any
+        if isinstance(source, str | os.PathLike):
+            path = Path(source)
+            kind = compression_of(path)
+            name = path.name
+            size = path.stat().st_size
+            handle = stack.enter_context(open(path, "rb", buffering=1 << 16))
+        else:
+            name = label or str(getattr(source, "name", "<buffer>"))
+            handle = source if hasattr(source, "peek") else io.BufferedReader(source)
+            kind = _kind_of(handle.peek(8)[:8])
+            size = _remaining(handle)
+        if kind is None:
+            yield handle, name
+            return
+        limit = decompression_limit(size, max_decompressed)
+        yield stack.enter_context(_decompressed(handle, kind, name, limit, member_suffixes))
+
+
+def _remaining(handle: Any) -> int:
+    """Bytes left in a file object, 0 when it cannot tell (the limit's floor applies)."""
+    try:
+        here = handle.tell()
+        end = handle.seek(0, os.SEEK_END)
+        handle.seek(here)
+        return int(end - here)
+    except (OSError, AttributeError, ValueError):
+        return 0
+
+
+@contextmanager
+def _decompressed(
+    handle: Any, kind: str, label: str, limit: int, member_suffixes: tuple[str, ...]
+) -> Iterator[tuple[IO[bytes], str]]:
     with ExitStack() as stack:
         raw: Any
         try:
             if kind == "zip":
-                archive = stack.enter_context(zipfile.ZipFile(path))
+                archive = stack.enter_context(zipfile.ZipFile(handle))
                 member = _zip_member(archive, label, member_suffixes)
                 label = f"{label}:{member.filename}"
                 if member.file_size > limit:
@@ -237,18 +273,17 @@ def open_source(
                     )
                 raw = stack.enter_context(archive.open(member))
             elif kind == "gzip":
-                raw = stack.enter_context(gzip.open(path, "rb"))
+                raw = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
             elif kind == "bzip2":
-                raw = stack.enter_context(bz2.open(path, "rb"))
+                raw = stack.enter_context(bz2.BZ2File(handle, "rb"))
             elif kind == "xz":
-                raw = stack.enter_context(lzma.open(path, "rb"))
+                raw = stack.enter_context(lzma.LZMAFile(handle, "rb"))
             else:
                 zstd: Any = require("zstandard", "io")
-                handle = stack.enter_context(open(path, "rb"))
                 raw = stack.enter_context(zstd.ZstdDecompressor().stream_reader(handle))
         except FemstatError:
             raise
-        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError) as exc:
+        except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, OSError) as exc:
             raise SourceError(
                 f"cannot read {label}: not a readable {kind} archive ({_reason(exc)}). What "
                 "to do: re-download or re-export the file"

@@ -293,9 +293,10 @@ def read(
     if fmt == "shr":
         from femstat.sources.shr import read_shr
 
+        limit = kwargs.pop("max_decompressed", None)
         if kwargs:
             raise TypeError(f"read(format='shr') takes no reader options, got {sorted(kwargs)}")
-        victims = read_shr(path, mapping=mapping)
+        victims = read_shr(path, mapping=mapping, max_decompressed=limit)
         resolved: Mapping | None = None
     else:
         resolved = load_mapping(mapping) if mapping is not None else None
