@@ -91,8 +91,11 @@ def read_raw(
 ) -> pd.DataFrame:
     """Read a file as it is, before any mapping or validation.
 
-    CSV is read as text (``dtype=str`` unless given), so codes keep their leading zeros
-    (``"01"``, ICCS ``"0101"``). SPSS and Stata value labels are applied as
+    CSV and Excel cells are read as text (``dtype=str`` unless given), so codes keep their
+    form (``"01"``, ``"1.10"``, ICCS ``"0101"``), and only an empty cell is missing. CSV
+    is decompressed as a stream when compressed (see :mod:`femstat.sources.files`), its
+    delimiter sniffed from the header line unless ``sep`` is given, and its encoding is
+    UTF-8 unless ``encoding`` is given. SPSS and Stata value labels are applied as
     ``value_labels`` says; values declared missing in the file (SPSS user-defined
     missing values, Stata's ``.a``-``.z``) become NA, i.e. unknown.
 
@@ -112,11 +115,21 @@ def read_raw(
         unmapped (codes on a tie); for other columns, labels when every value has one.
     **kwargs
         Passed to the underlying reader (``pandas.read_csv``, ``pandas.read_parquet``,
-        ``pandas.read_excel``, ``pyreadstat.read_sav``, ``pyreadstat.read_dta``).
+        ``pandas.read_excel``, ``pyreadstat.read_sav``, ``pyreadstat.read_dta``), except
+        ``max_decompressed``: the most bytes a compressed CSV may expand to (see
+        :func:`femstat.sources.files.decompression_limit`).
 
     Returns
     -------
     pandas.DataFrame
+
+    Raises
+    ------
+    femstat.sources.SourceError
+        When the file cannot be read: corrupt or truncated, not valid text in its
+        encoding, a delimiter that leaves the header as one column holding another
+        delimiter, or a compressed file expanding past the limit. The message names the
+        file in one line and never quotes its content.
     """
     path = Path(path)
     fmt = _format_of(path, format)
@@ -131,7 +144,10 @@ def read_raw(
         return guarded(path.name, what, lambda: pd.read_parquet(path, **kwargs))
     if fmt == "excel":
         require("openpyxl", "io")
-        excel: pd.DataFrame = guarded(path.name, what, lambda: pd.read_excel(path, **kwargs))
+        # Text cells as text: pandas would otherwise turn a text "1.10" into 1.1 and "01"
+        # into 1. A cell Excel stores as a number is read as that number's text.
+        options = {"dtype": str, "keep_default_na": False, "na_values": [""], **kwargs}
+        excel: pd.DataFrame = guarded(path.name, what, lambda: pd.read_excel(path, **options))
         return excel
     if fmt in ("spss", "stata"):
         pyreadstat: Any = require("pyreadstat", "io")
@@ -284,6 +300,8 @@ def read(
     femstat.ValidationError
         When a value cannot be mapped or validated; the message names columns, values,
         counts and rows.
+    femstat.sources.SourceError
+        When the file cannot be read (see :func:`read_raw`).
     femstat.MissingDependencyError
         When the format needs an optional package that is not installed.
     """
