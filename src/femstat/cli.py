@@ -154,15 +154,11 @@ class _FemstatGroup(TyperGroup):
         except _click.exceptions.ClickException as exc:
             _error(exc.format_message())
             code = exc.exit_code
-        except typer.Abort as exc:
-            # click turns KeyboardInterrupt (and EOFError, which invoke() below already
-            # reports) into a bare Abort; say what happened instead.
-            if isinstance(exc.__cause__, KeyboardInterrupt):
-                _error("interrupted; files being written may be incomplete")
-                code = 130
-            else:
-                _error("stopped: input ended unexpectedly")
-                code = 1
+        except typer.Abort:
+            # click turns an EOFError outside a command (invoke() below reports those
+            # inside) into a bare Abort; say what happened instead.
+            _error("stopped: input ended unexpectedly")
+            code = 1
         except _USER_ERRORS as exc:
             _error(_describe(exc))
             code = 2
@@ -186,6 +182,10 @@ class _FemstatGroup(TyperGroup):
             # A reader that ran out of input (a truncated file); click would otherwise
             # report a bare "aborted".
             raise _UserError(f"input ended unexpectedly: {_first_line(exc)}") from None
+        except KeyboardInterrupt:
+            # typer would exit with code 130 without a word.
+            _error("interrupted; an output being written may be incomplete")
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
