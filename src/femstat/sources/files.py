@@ -41,6 +41,7 @@ from femstat.errors import FemstatError, require
 __all__ = [
     "DEFAULT_MAX_RATIO",
     "DEFAULT_MIN_LIMIT",
+    "DELIMITERS",
     "SourceError",
     "decompression_limit",
     "open_source",
