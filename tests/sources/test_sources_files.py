@@ -161,6 +161,26 @@ def test_a_decompression_bomb_is_refused_at_the_limit(name: str, tmp_path: Path)
         assert path.name in message and "\n" not in message
 
 
+def _lying_trailer(data: bytes) -> bytes:
+    """A gzip stream whose trailer claims 100 bytes (the size field is only a hint)."""
+    return data[:-4] + (100).to_bytes(4, "little")
+
+
+def test_a_lying_gzip_is_stopped_while_reading(tmp_path: Path) -> None:
+    honest = bomb(tmp_path / "v.csv.gz")
+    with pytest.raises(SourceError, match=r"declares 50\.0 MiB .* limit of 4\.0 MiB"):
+        read_raw(honest, max_decompressed=LIMIT)
+    liar = tmp_path / "liar.csv.gz"
+    liar.write_bytes(_lying_trailer(honest.read_bytes()))
+    with pytest.raises(SourceError, match=r"liar\.csv\.gz expands to more than 4\.0 MiB"):
+        read_raw(liar, max_decompressed=LIMIT)
+    # several gzip members: the trailer is the last one's, the limit holds for all
+    members = tmp_path / "members.csv.gz"
+    members.write_bytes(gzip.compress(HEADER.encode() + b"\n" + ZEROS) + gzip.compress(b"1,2,3\n"))
+    with pytest.raises(SourceError, match=r"expands to more than 4\.0 MiB"):
+        list(iter_raw(members, max_decompressed=LIMIT))
+
+
 def test_a_zip_member_declaring_too_much_is_refused_before_reading(tmp_path: Path) -> None:
     path = bomb(tmp_path / "v.csv.zip")
     with pytest.raises(SourceError, match=r"v\.csv\.zip:victims\.csv declares 50\.0 MiB"):
@@ -189,8 +209,10 @@ def test_an_shr_bomb_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"declares .* MiB"):
         read_shr(path, max_decompressed=LIMIT)
     gz = gzip.compress(shr_file(record()) * 20_000)
-    with pytest.raises(SourceError, match=r"expands to more than 1\.0 MiB"):
+    with pytest.raises(SourceError, match=r"declares 5\.2 MiB .* limit of 1\.0 MiB"):
         read_shr(gz, max_decompressed=2**20)
+    with pytest.raises(SourceError, match=r"expands to more than 1\.0 MiB"):
+        read_shr(_lying_trailer(gz), max_decompressed=2**20)
 
 
 _MEASURE = """

@@ -120,8 +120,11 @@ class _Limited(io.RawIOBase):
 
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
+        # Never ask for more than one byte past the limit, so that a refused input is
+        # refused having decompressed at most the limit.
+        want = max(1, min(len(view), self._limit - self.n_read + 1))
         try:
-            data = self._raw.read(len(view))
+            data = self._raw.read(want)
         except FemstatError:
             raise
         except Exception as exc:  # the decompressor's own error on corrupt data
@@ -254,6 +257,33 @@ def _remaining(handle: Any) -> int:
         return 0
 
 
+def _too_large(label: str, size: int, limit: int) -> SourceError:
+    return SourceError(
+        f"{label} declares {_size_text(size)} once decompressed, more than the limit of "
+        f"{_size_text(limit)}. What to do: if the file is genuine, raise the limit with "
+        "max_decompressed=BYTES (--max-decompressed on the command line), or decompress it "
+        "first"
+    )
+
+
+def _check_gzip_size(handle: Any, label: str, limit: int) -> None:
+    """Refuse a gzip file whose trailer declares more than the limit, before reading it.
+
+    The trailer holds the size modulo 4 GiB, of the last member only: it never exceeds
+    the true size when the limit is under 4 GiB, so this refuses nothing that reading
+    would accept; the limit is enforced while reading all the same.
+    """
+    try:
+        start = handle.tell()
+        handle.seek(-4, os.SEEK_END)
+        declared = int.from_bytes(handle.read(4), "little")
+        handle.seek(start)
+    except (OSError, AttributeError, ValueError):
+        return  # not seekable: the limit is enforced while reading
+    if declared > limit:
+        raise _too_large(label, declared, limit)
+
+
 @contextmanager
 def _decompressed(
     handle: Any, kind: str, label: str, limit: int, member_suffixes: tuple[str, ...]
@@ -266,14 +296,10 @@ def _decompressed(
                 member = _zip_member(archive, label, member_suffixes)
                 label = f"{label}:{member.filename}"
                 if member.file_size > limit:
-                    raise SourceError(
-                        f"{label} declares {_size_text(member.file_size)} once decompressed, "
-                        f"more than the limit of {_size_text(limit)}. What to do: if the "
-                        "file is genuine, raise the limit with max_decompressed=BYTES "
-                        "(--max-decompressed on the command line), or extract it first"
-                    )
+                    raise _too_large(label, member.file_size, limit)
                 raw = stack.enter_context(archive.open(member))
             elif kind == "gzip":
+                _check_gzip_size(handle, label, limit)
                 raw = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
             elif kind == "bzip2":
                 raw = stack.enter_context(bz2.BZ2File(handle, "rb"))
