@@ -75,7 +75,7 @@ def test_the_population_keys_are_read_as_text_too(tmp_path: Path) -> None:
     path = area_csv(tmp_path / "v.csv")
     population = tmp_path / "pop.csv"
     population.write_text(
-        "year,area,population\n2020,01,1000\n2020,1,2000\n2020,1.1,3000\n2020,1.10,4000\n",
+        "year,area,population\n2020,01,1000\n2020 ,1, 2000\n2020,1.1,3000\n2020,1.10,4000\n",
         encoding="utf-8",
     )
     out = tmp_path / "out.csv"
@@ -221,13 +221,16 @@ def test_max_decompressed(tmp_path: Path) -> None:
     path.write_bytes(gzip.compress(HEADER.encode() + b"\n" + b"0" * (8 * 2**20)))
     result = runner.invoke(app, ["validate", str(path), "--max-decompressed", "1MiB"])
     assert result.exit_code == 2
-    assert "more than 1.0 MiB once decompressed" in one_line_error(result.output)
+    assert "expands to more than 1.0 MiB once decompressed" in one_line_error(result.output)
     result = runner.invoke(app, ["validate", str(path), "--max-decompressed", "lots"])
     assert result.exit_code == 2
     assert "--max-decompressed: 'lots' is not a size" in one_line_error(result.output)
     assert cli._parse_size("2GiB") == 2 * 2**30
     assert cli._parse_size("500MB") == 500 * 10**6
     assert cli._parse_size("1024") == 1024
+    for bad in ("0", "0.5", "-1", "4 parsecs"):
+        with pytest.raises(cli._UserError, match="is not a size"):
+            cli._parse_size(bad)
 
 
 # --------------------------------------------------------------------------- no bare "aborted"

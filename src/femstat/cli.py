@@ -352,7 +352,8 @@ def _read_population(path: Path, reading: _Reading = _DEFAULT_READING) -> pd.Dat
         if column not in table.columns:
             continue
         values = table[column]
-        text = values.astype("string").str.strip() if values.dtype == object else values
+        numeric = pd.api.types.is_numeric_dtype(values)
+        text = values if numeric else values.astype("string").str.strip()
         numbers = pd.to_numeric(text, errors="coerce")
         bad = numbers.isna() & values.notna() & (text.astype("string") != "")
         if column == "year":
@@ -398,14 +399,17 @@ def _parse_size(text: str | None) -> int | None:
     if text is None:
         return None
     match = _SIZE.match(text)
-    if match is None or float(match.group(1)) <= 0:
+    size = 0
+    if match is not None:
+        unit = (match.group(2) or "").lower()
+        factor = 2 ** (10 * "kmgt".index(unit[0]) + 10) if unit.endswith("i") else _UNITS[unit]
+        size = int(float(match.group(1)) * factor)
+    if size < 1:
         raise _UserError(
             f"--max-decompressed: {text!r} is not a size; give e.g. 500MB, 4GiB or a number "
             "of bytes"
         )
-    unit = (match.group(2) or "").lower()
-    factor = 2 ** (10 * "kmgt".index(unit[0]) + 10) if unit.endswith("i") else _UNITS[unit]
-    return int(float(match.group(1)) * factor)
+    return size
 
 
 def _parse_delimiter(text: str | None) -> str | None:

@@ -166,12 +166,11 @@ def _lying_trailer(data: bytes) -> bytes:
     return data[:-4] + (100).to_bytes(4, "little")
 
 
-def test_a_lying_gzip_is_stopped_while_reading(tmp_path: Path) -> None:
-    honest = bomb(tmp_path / "v.csv.gz")
-    with pytest.raises(SourceError, match=r"declares 50\.0 MiB .* limit of 4\.0 MiB"):
-        read_raw(honest, max_decompressed=LIMIT)
+def test_the_limit_holds_while_reading_whatever_the_trailer_says(tmp_path: Path) -> None:
+    # The gzip trailer's size is not trusted either way: a cut file's last bytes are
+    # compressed data, read as a size they could name a bomb.
     liar = tmp_path / "liar.csv.gz"
-    liar.write_bytes(_lying_trailer(honest.read_bytes()))
+    liar.write_bytes(_lying_trailer(bomb(tmp_path / "v.csv.gz").read_bytes()))
     with pytest.raises(SourceError, match=r"liar\.csv\.gz expands to more than 4\.0 MiB"):
         read_raw(liar, max_decompressed=LIMIT)
     # several gzip members: the trailer is the last one's, the limit holds for all
@@ -179,6 +178,18 @@ def test_a_lying_gzip_is_stopped_while_reading(tmp_path: Path) -> None:
     members.write_bytes(gzip.compress(HEADER.encode() + b"\n" + ZEROS) + gzip.compress(b"1,2,3\n"))
     with pytest.raises(SourceError, match=r"expands to more than 4\.0 MiB"):
         list(iter_raw(members, max_decompressed=LIMIT))
+
+
+def test_a_cut_gzip_is_cut_not_a_bomb(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    text = "\n".join(",".join(map(str, row)) for row in rng.integers(0, 10**6, (20_000, 8)))
+    data = gzip.compress((HEADER + "\n" + text).encode())
+    path = tmp_path / "v.csv.gz"
+    for cut in (len(data) // 3, len(data) - 5):
+        path.write_bytes(data[:cut])
+        with pytest.raises(SourceError, match="corrupt or cut short") as caught:
+            read_raw(path, max_decompressed=2**20 * 64)
+        assert "limit" not in str(caught.value)
 
 
 def test_a_zip_member_declaring_too_much_is_refused_before_reading(tmp_path: Path) -> None:
@@ -209,10 +220,8 @@ def test_an_shr_bomb_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match=r"declares .* MiB"):
         read_shr(path, max_decompressed=LIMIT)
     gz = gzip.compress(shr_file(record()) * 20_000)
-    with pytest.raises(SourceError, match=r"declares 5\.2 MiB .* limit of 1\.0 MiB"):
-        read_shr(gz, max_decompressed=2**20)
     with pytest.raises(SourceError, match=r"expands to more than 1\.0 MiB"):
-        read_shr(_lying_trailer(gz), max_decompressed=2**20)
+        read_shr(gz, max_decompressed=2**20)
 
 
 _MEASURE = """

@@ -266,24 +266,6 @@ def _too_large(label: str, size: int, limit: int) -> SourceError:
     )
 
 
-def _check_gzip_size(handle: Any, label: str, limit: int) -> None:
-    """Refuse a gzip file whose trailer declares more than the limit, before reading it.
-
-    The trailer holds the size modulo 4 GiB, of the last member only: it never exceeds
-    the true size when the limit is under 4 GiB, so this refuses nothing that reading
-    would accept; the limit is enforced while reading all the same.
-    """
-    try:
-        start = handle.tell()
-        handle.seek(-4, os.SEEK_END)
-        declared = int.from_bytes(handle.read(4), "little")
-        handle.seek(start)
-    except (OSError, AttributeError, ValueError):
-        return  # not seekable: the limit is enforced while reading
-    if declared > limit:
-        raise _too_large(label, declared, limit)
-
-
 @contextmanager
 def _decompressed(
     handle: Any, kind: str, label: str, limit: int, member_suffixes: tuple[str, ...]
@@ -299,7 +281,6 @@ def _decompressed(
                     raise _too_large(label, member.file_size, limit)
                 raw = stack.enter_context(archive.open(member))
             elif kind == "gzip":
-                _check_gzip_size(handle, label, limit)
                 raw = stack.enter_context(gzip.GzipFile(fileobj=handle, mode="rb"))
             elif kind == "bzip2":
                 raw = stack.enter_context(bz2.BZ2File(handle, "rb"))
