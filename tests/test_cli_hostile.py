@@ -326,8 +326,9 @@ def test_random_bytes(suffix: str, head: bytes, body: bytes) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"v.{suffix}"
         path.write_bytes(head + body)
-        result = runner.invoke(app, ["validate", str(path)])
-        check_failure(result.exit_code, result.output)
+        for command in (["validate"], ["indicators", "--by", ""]):
+            result = runner.invoke(app, [*command, str(path)])
+            check_failure(result.exit_code, result.output)
 
 
 def run_femstat(*args: str) -> subprocess.CompletedProcess[str]:

@@ -13,9 +13,17 @@ in the ``cli`` extra. Commands:
   example data and population);
 - ``femstat schema --format json|yaml``: the victim table's schema.
 
-User mistakes (a missing file, a bad option value, data that fail validation, a
-population that does not fit) end with one line on stderr, ``femstat: error: ...``, and
-exit code 2, never a traceback. Messages never echo free-text fields of the input.
+Every input is read by :mod:`femstat.sources.readers`, as ``femstat.read`` reads it (CSV
+and Excel cells as text; ``--delimiter``, ``--encoding`` and ``--max-decompressed`` for
+CSV). A command never writes over one of its inputs, even with ``--force``, and replaces
+an existing output only with ``--force``.
+
+User mistakes (a missing or unreadable file, a bad option value, data that fail
+validation, a population that does not fit, an output that would replace a file) end with
+one line on stderr, ``femstat: error: ...``, and exit code 2, never a traceback; an
+interrupt ends with one line and exit code 130, a defect of femstat with one line naming
+its type and exit code 1 (``FEMSTAT_TRACEBACK=1`` shows the traceback). Messages never
+echo free-text fields of the input.
 """
 
 from __future__ import annotations

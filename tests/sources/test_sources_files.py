@@ -389,6 +389,8 @@ def test_a_wrong_explicit_delimiter_is_named(tmp_path: Path) -> None:
         read(path, sep=",")
     with pytest.raises(SourceError, match="delimiter looks wrong"):
         raw_info(path, sep=",")
+    with pytest.raises(SourceError, match="delimiter looks wrong"):
+        next(iter_raw(path, sep=","))
 
 
 def test_another_encoding_is_named_never_guessed(tmp_path: Path) -> None:

@@ -598,7 +598,12 @@ def _batches(
                 encoding=encoding,
             )
             with chunks:
-                yield from guarded_iter(label, _WHAT[fmt], iter(chunks), encoding=encoding)
+                first = True
+                for chunk in guarded_iter(label, _WHAT[fmt], iter(chunks), encoding=encoding):
+                    if first and columns is None:
+                        check_delimiter(label, list(map(str, chunk.columns)), options["sep"])
+                    first = False
+                    yield chunk
         return
     kwargs = dict(kwargs)
     _check_uncompressed(path, fmt, kwargs)
