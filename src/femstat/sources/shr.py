@@ -394,10 +394,10 @@ class _Records:
         starts = np.concatenate([[0], newlines[:-1] + 1])
         lengths = newlines - starts
         # A line of blanks is empty too: trimming trailing blanks leaves nothing of it.
+        # Each line's span ends with its newline, so no span is empty for reduceat.
         content = (arr != _SPACE) & (arr != 10)
-        running = np.concatenate([[0], np.cumsum(content, dtype=np.int64)])
-        blank = (running[newlines] - running[starts]) == 0
-        del content, running
+        blank = ~np.logical_or.reduceat(content, starts)
+        del content
         offset = self._line
         self._line += len(lengths)
         kept = np.flatnonzero(~blank)
