@@ -423,3 +423,19 @@ def test_an_unknown_encoding_name(tmp_path: Path) -> None:
 def test_an_shr_buffer_reads_as_before() -> None:
     data = shr_file(record(), record(incident=2))
     assert len(read_shr(io.BytesIO(gzip.compress(data)))) == 2
+
+
+@pytest.mark.parametrize("how", ["zip", "gzip"])
+def test_a_damaged_shr_archive_is_a_source_error(how: str, tmp_path: Path) -> None:
+    data = shr_file(*[record(incident=k) for k in range(1, 400)])
+    path = tmp_path / f"shr.{'zip' if how == 'zip' else 'txt.gz'}"
+    if how == "zip":
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("data.txt", data)
+    else:
+        path.write_bytes(gzip.compress(data))
+    whole = path.read_bytes()
+    for cut in (len(whole) // 2, len(whole) - 3):
+        path.write_bytes(whole[:cut])
+        _assert_one_line_source_error(lambda: read_shr(path), path.name)
+        _assert_one_line_source_error(lambda: read(path, format="shr"), path.name)
