@@ -13,15 +13,24 @@ in the ``cli`` extra. Commands:
   example data and population);
 - ``femstat schema --format json|yaml``: the victim table's schema.
 
-User mistakes (a missing file, a bad option value, data that fail validation, a
-population that does not fit) end with one line on stderr, ``femstat: error: ...``, and
-exit code 2, never a traceback. Messages never echo free-text fields of the input.
+Every input is read by :mod:`femstat.sources.readers`, as ``femstat.read`` reads it (CSV
+and Excel cells as text; ``--delimiter``, ``--encoding`` and ``--max-decompressed`` for
+CSV). A command never writes over one of its inputs, even with ``--force``, and replaces
+an existing output only with ``--force``.
+
+User mistakes (a missing or unreadable file, a bad option value, data that fail
+validation, a population that does not fit, an output that would replace a file) end with
+one line on stderr, ``femstat: error: ...``, and exit code 2, never a traceback; an
+interrupt ends with one line and exit code 130, a defect of femstat with one line naming
+its type and exit code 1 (``FEMSTAT_TRACEBACK=1`` shows the traceback). Messages never
+echo free-text fields of the input.
 """
 
 from __future__ import annotations
 
 import importlib
 import json
+import os
 import re
 import sys
 import zipfile
@@ -154,14 +163,37 @@ class _FemstatGroup(TyperGroup):
             _error(exc.format_message())
             code = exc.exit_code
         except typer.Abort:
-            _error("aborted")
+            # click turns an EOFError outside a command (invoke() below reports those
+            # inside) into a bare Abort; say what happened instead.
+            _error("stopped: input ended unexpectedly")
             code = 1
         except _USER_ERRORS as exc:
             _error(_describe(exc))
             code = 2
+        except Exception as exc:
+            if os.environ.get("FEMSTAT_TRACEBACK"):
+                raise
+            # The exception's text is not shown: it may quote a cell of the input.
+            _error(
+                f"internal error ({type(exc).__name__}); please report it with the command "
+                "you ran (set FEMSTAT_TRACEBACK=1 to see the details)"
+            )
+            code = 1
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except EOFError as exc:
+            # A reader that ran out of input (a truncated file); click would otherwise
+            # report a bare "aborted".
+            raise _UserError(f"input ended unexpectedly: {_first_line(exc)}") from None
+        except KeyboardInterrupt:
+            # typer would exit with code 130 without a word.
+            _error("interrupted; an output being written may be incomplete")
+            raise typer.Exit(130) from None
 
 
 app = typer.Typer(
@@ -213,23 +245,58 @@ def _check_exists(path: Path) -> None:
         raise _UserError(f"{path} is a folder, not a file")
 
 
-def _is_csv(path: Path) -> bool:
-    return "".join(path.suffixes[-2:]).lower().endswith((".csv", ".csv.gz", ".txt"))
+def _format_of(path: Path) -> str | None:
+    """The reader format of a file; ``.txt`` (also compressed) is read as CSV."""
+    suffixes = [s.lower() for s in path.suffixes[-2:]]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".xz", ".zip", ".zst"):
+        suffixes = suffixes[:-1]
+    return "csv" if suffixes and suffixes[-1] == ".txt" else None
 
 
-def _read_table(path: Path) -> pd.DataFrame:
-    """A victim CSV exactly as the bundled example is read; other formats via fs.read."""
+class _Reading:
+    """How the command reads its input files: the reader options the user gave.
+
+    Every file goes through :mod:`femstat.sources.readers`, as ``femstat.read`` reads
+    it: CSV cells as text, the delimiter sniffed unless given, UTF-8 unless told,
+    compressed files decompressed as a stream with a limit.
+    """
+
+    def __init__(
+        self,
+        encoding: str | None = None,
+        delimiter: str | None = None,
+        max_decompressed: int | None = None,
+    ) -> None:
+        self.encoding = encoding
+        self.delimiter = delimiter
+        self.max_decompressed = max_decompressed
+
+    def options(self, path: Path) -> dict[str, Any]:
+        """Reader keyword arguments for ``path``; CSV-only options refused elsewhere."""
+        from femstat.sources.readers import _format_of as reader_format
+
+        fmt = _format_of(path) or _guarded(path, lambda: reader_format(path, None))
+        options: dict[str, Any] = {"format": fmt}
+        if self.max_decompressed is not None:
+            options["max_decompressed"] = self.max_decompressed
+        text = {"encoding": self.encoding, "sep": self.delimiter}
+        given = {k: v for k, v in text.items() if v is not None}
+        if given and fmt not in ("csv", "tsv"):
+            names = " and ".join("--encoding" if k == "encoding" else "--delimiter" for k in given)
+            raise _UserError(f"{names} apply to CSV files only, and {path.name} is not one")
+        return {**options, **given}
+
+
+_DEFAULT_READING = _Reading()
+
+
+def _read_table(path: Path, reading: _Reading = _DEFAULT_READING) -> pd.DataFrame:
+    """A table as ``femstat.sources.read_raw`` reads it (CSV cells as text)."""
+    from femstat.sources import read_raw
+
     _check_exists(path)
-    if _is_csv(path):
-        return _guarded(
-            path,
-            lambda: pd.read_csv(
-                path, keep_default_na=False, na_values=[""], dtype={"iccs_code": "str"}
-            ),
-        )
-    from femstat.sources import read
-
-    frame: pd.DataFrame = _guarded(path, lambda: read(path))
+    options = reading.options(path)
+    frame: pd.DataFrame = _guarded(path, lambda: read_raw(path, **options))
     return frame
 
 
@@ -251,38 +318,63 @@ def _guarded(path: Path, reader: Callable[[], _Read]) -> _Read:
         raise _UserError(f"cannot read {path.name}: {reason}") from None
 
 
-def _read_victims(path: Path, mapping: Path | None) -> tuple[pd.DataFrame, ValidationReport]:
-    """Read and validate a victim file; raises ValidationError when it cannot be used."""
+def _read_victims(
+    path: Path, mapping: Path | None, reading: _Reading = _DEFAULT_READING
+) -> tuple[pd.DataFrame, ValidationReport]:
+    """Read and validate a victim file exactly as ``femstat.read`` does.
+
+    Raises ValidationError when it cannot be used, SourceError when it cannot be read.
+    """
     import femstat as fs
 
     _check_exists(path)
     if mapping is not None:
         _check_exists(mapping)
-    if _is_csv(path):
-        raw = _read_table(path)
-        return fs.validate(raw, mapping=mapping, report=True)
+    options = reading.options(path)
     # One validation: a second one would find the absent columns already added.
-    return _guarded(path, lambda: fs.read(path, mapping=mapping, report=True))
+    return _guarded(path, lambda: fs.read(path, mapping=mapping, report=True, **options))
 
 
-def _classified(file: Path, mapping: Path | None, step: Callable[[str], None]) -> pd.DataFrame:
+def _classified(
+    file: Path, mapping: Path | None, step: Callable[[str], None], reading: _Reading
+) -> pd.DataFrame:
     """Read, validate and classify a victim file, as two steps of the progress bar."""
     import femstat as fs
 
     step("reading and validating")
-    clean, _ = _read_victims(file, mapping)
+    clean, _ = _read_victims(file, mapping, reading)
     step("classifying")
     return fs.classify(clean)
 
 
-def _read_population(path: Path) -> pd.DataFrame:
-    _check_exists(path)
-    name = path.name.lower()
-    if name.endswith((".parquet", ".pq")):
-        return _guarded(path, lambda: pd.read_parquet(path))
-    if name.endswith(".xlsx"):
-        return _guarded(path, lambda: pd.read_excel(path))
-    return _guarded(path, lambda: pd.read_csv(path))
+def _read_population(path: Path, reading: _Reading = _DEFAULT_READING) -> pd.DataFrame:
+    """A population table, read like a victim file: keys as text, as the victims' are.
+
+    ``year`` becomes a whole number, as validation makes the victims' year, and
+    ``population`` a number; a value that is neither is an error, never a gap.
+    """
+    import femstat as fs
+
+    table = _read_table(path, reading)
+    for column in ("year", "population"):
+        if column not in table.columns:
+            continue
+        values = table[column]
+        numeric = pd.api.types.is_numeric_dtype(values)
+        text = values if numeric else values.astype("string").str.strip()
+        numbers = pd.to_numeric(text, errors="coerce")
+        bad = numbers.isna() & values.notna() & (text.astype("string") != "")
+        if column == "year":
+            bad |= numbers.notna() & (numbers % 1 != 0)
+        if bad.any():
+            rows = ", ".join(str(int(r)) for r in list(bad.to_numpy().nonzero()[0][:5]))
+            raise fs.PopulationError(
+                f"{path.name}: column {column!r} holds {int(bad.sum())} value(s) that are not "
+                f"{'whole ' if column == 'year' else ''}numbers (rows {rows}, 0-based); "
+                "correct them or leave the cells empty"
+            )
+        table[column] = numbers.astype("Int16") if column == "year" else numbers
+    return table
 
 
 def _parse_levels(text: str) -> list[float]:
@@ -304,6 +396,108 @@ def _parse_levels(text: str) -> list[float]:
 
 def _parse_by(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]i?)?b?\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 10**3, "m": 10**6, "g": 10**9, "t": 10**12}
+
+
+def _parse_size(text: str | None) -> int | None:
+    """``--max-decompressed``: bytes, or with a unit (``500MB``, ``4GiB``)."""
+    if text is None:
+        return None
+    match = _SIZE.match(text)
+    size = 0
+    if match is not None:
+        unit = (match.group(2) or "").lower()
+        factor = 2 ** (10 * "kmgt".index(unit[0]) + 10) if unit.endswith("i") else _UNITS[unit]
+        size = int(float(match.group(1)) * factor)
+    if size < 1:
+        raise _UserError(
+            f"--max-decompressed: {text!r} is not a size; give e.g. 500MB, 4GiB or a number "
+            "of bytes"
+        )
+    return size
+
+
+def _parse_delimiter(text: str | None) -> str | None:
+    if text is None:
+        return None
+    named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
+    value = named.get(text.lower(), text)
+    if len(value) != 1:
+        raise _UserError(f"--delimiter: give one character (',', ';', '|') or 'tab', not {text!r}")
+    return value
+
+
+# --------------------------------------------------------------------------- output files
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name one file (links, relative paths and ``..`` resolved)."""
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return a.resolve() == b.resolve()
+
+
+def _check_outputs(targets: Sequence[Path], inputs: Sequence[Path | None], *, force: bool) -> None:
+    """Refuse to write over an input file (always) or an existing file (without --force).
+
+    ``targets`` are every file the command is about to write (a CSV's metadata sidecar
+    included), checked before anything is read, so a refused run writes nothing.
+    """
+    for target in targets:
+        for source in inputs:
+            if source is not None and _same_file(target, source):
+                raise _UserError(
+                    f"the output {target} would replace the input file {source.name}; "
+                    "femstat never overwrites its input, even with --force: write to "
+                    "another path"
+                )
+        if target.is_dir():
+            raise _UserError(f"the output {target} is a folder; give a file name")
+    existing = [t for t in targets if t.exists()]
+    if existing and not force:
+        raise _UserError(
+            f"{existing[0]} exists already; pass --force to replace it, or choose another output"
+        )
+
+
+def _export_targets(output: Path, fmt: str) -> list[Path]:
+    """The files ``femstat.exports.export`` writes for ``output``: CSV has a sidecar."""
+    from femstat.exports import sidecar_path
+
+    return [output, sidecar_path(output)] if fmt == "csv" else [output]
+
+
+def _check_report_folder(out_dir: Path, inputs: Sequence[Path | None], *, force: bool) -> None:
+    """The report's folder: never where an input lies, not an existing folder's content
+    unless --force (then only the report's own files in it are replaced)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise _UserError(f"the output {out_dir} is a file, not a folder; give a folder name")
+    for source in inputs:
+        if source is None or not source.exists():
+            continue
+        where = source.resolve()
+        folder = out_dir.resolve()
+        written_here = where.parent == folder and (
+            where.name in ("report.html", "report.md") or where.suffix.lower() == ".png"
+        )
+        if written_here or folder / "tables" in where.parents:
+            raise _UserError(
+                f"the report folder {out_dir} is where the input file {source.name} lies, "
+                "and the report would replace it; femstat never overwrites its input, even "
+                "with --force: choose another folder"
+            )
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
+        raise _UserError(
+            f"the folder {out_dir} is not empty; pass --force to write the report into it "
+            "(its report.html, report.md, charts and tables/ are replaced), or choose "
+            "another folder"
+        )
 
 
 # --------------------------------------------------------------------------- output
@@ -427,6 +621,38 @@ MinCountOption = Annotated[
         "shares and rates derived from them (1 publishes every count).",
     ),
 ]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of CSV input (e.g. cp1252, latin-1). Default UTF-8 (with or "
+        "without byte-order mark; UTF-16 with one); a file that is not valid UTF-8 is an "
+        "error, never guessed.",
+    ),
+]
+DelimiterOption = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        help="Delimiter of CSV input: one character or 'tab'. Default: whichever of , ; "
+        "tab | the header line holds most.",
+    ),
+]
+MaxDecompressedOption = Annotated[
+    str | None,
+    typer.Option(
+        "--max-decompressed",
+        help="Most a compressed input (.gz, .zip, .bz2, .xz) may expand to, e.g. 2GiB. "
+        "Default: 100 times its compressed size, at least 64 MiB.",
+    ),
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Replace output files that exist already. An input file is never replaced.",
+    ),
+]
 MinReliableOption = Annotated[
     int,
     typer.Option(
@@ -436,14 +662,21 @@ MinReliableOption = Annotated[
 
 
 @app.command()
-def validate(file: FileArgument, mapping: MappingOption = None) -> None:
+def validate(
+    file: FileArgument,
+    mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    max_decompressed: MaxDecompressedOption = None,
+) -> None:
     """Check a victim file against the framework's variables; exit 1 when it has errors."""
     import femstat as fs
 
+    reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     try:
         with _progress(1) as step:
             step("validating")
-            _, result = _read_victims(file, mapping)
+            _, result = _read_victims(file, mapping, reading)
     except fs.ValidationError as exc:
         console.print(_first_line(exc), markup=False, highlight=False)
         console.print(_failure_table(exc.failure_cases))
@@ -468,21 +701,28 @@ def classify(
     ],
     mapping: MappingOption = None,
     min_count: MinCountOption = 5,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    max_decompressed: MaxDecompressedOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Classify every victim record by the femicide typology and write the records.
 
     The output holds the input's columns in canonical form plus femicide_type and
     criteria_met (the criteria found true, separated by ';'). It is microdata: keep it as
-    confidential as the input.
+    confidential as the input. An existing output is replaced only with --force; the
+    input never.
     """
     import femstat as fs
     from femstat.exports import export, format_of
 
+    reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     fmt = format_of(output)
     if fmt == "sdmx":
         raise _UserError("classify writes victim records; use .csv, .xlsx or .parquet")
+    _check_outputs(_export_targets(output, fmt), [file, mapping], force=force)
     with _progress(3) as step:
-        typed = _classified(file, mapping, step)
+        typed = _classified(file, mapping, step, reading)
         step("writing")
         out = typed.copy()
         rules = fs.UN_2022
@@ -559,22 +799,31 @@ def indicators(
         typer.Option("--ref-area", help="SDMX-CSV REF_AREA when the table has no area column."),
     ] = None,
     mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    max_decompressed: MaxDecompressedOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Compute counts, shares and rates with confidence intervals per group.
 
     Published tables: counts below --min-count are suppressed, with what derives from them.
+    An existing output is replaced only with --force; an input file never.
+    --encoding and --delimiter apply to the victim and population files alike.
     """
     import femstat as fs
     from femstat.exports import export, format_of
 
     levels = _parse_levels(level)
     columns = _parse_by(by)
+    reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     fmt = format_of(output, format.value if format else None) if output is not None else None
     if ref_area is not None and fmt != "sdmx":
         raise _UserError("--ref-area applies to SDMX-CSV output only (-o table.sdmx.csv)")
-    pop_table = _read_population(population) if population is not None else None
+    if output is not None and fmt is not None:
+        _check_outputs(_export_targets(output, fmt), [file, population, mapping], force=force)
+    pop_table = _read_population(population, reading) if population is not None else None
     with _progress(4) as step:
-        typed = _classified(file, mapping, step)
+        typed = _classified(file, mapping, step, reading)
         step("computing indicators")
         if standard is not None:
             if pop_table is None:
@@ -699,22 +948,31 @@ def report(
         "Femicide statistics report"
     ),
     mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    max_decompressed: MaxDecompressedOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Write the femicide report (HTML with charts, and Markdown) to a folder.
 
     Without FILE, the report is built from femstat's bundled synthetic example data and
-    its population. Published tables suppress counts below --min-count.
+    its population. Published tables suppress counts below --min-count. A folder that is
+    not empty (an earlier report, say) is written into only with --force, which replaces
+    the report's own files there; a folder where an input file would be replaced is
+    always refused.
     """
     import femstat as fs
     from femstat.report import REPORT_STEPS, build_report
 
     levels = _parse_levels(level)
+    reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
+    if file is None and mapping is not None:
+        raise _UserError("--mapping needs a FILE")
+    _check_report_folder(output, [file, population, mapping], force=force)
     if file is None:
-        if mapping is not None:
-            raise _UserError("--mapping needs a FILE")
         source = "the bundled example data (synthetic, femstat.datasets.example_victims)"
         pop_table: pd.DataFrame | None = (
-            _read_population(population)
+            _read_population(population, reading)
             if population is not None
             else fs.datasets.example_population()
         )
@@ -723,14 +981,14 @@ def report(
         )
     else:
         source = file.name
-        pop_table = _read_population(population) if population is not None else None
+        pop_table = _read_population(population, reading) if population is not None else None
         pop_source = population.name if population is not None else None
     with _progress(len(REPORT_STEPS) + 1) as step:
         step("reading")
         if file is None:
             clean, result = fs.validate(fs.datasets.example_victims(), report=True)
         else:
-            clean, result = _read_victims(file, mapping)
+            clean, result = _read_victims(file, mapping, reading)
         files = build_report(
             clean,
             pop_table,

@@ -17,6 +17,12 @@ happen to be empty or small. femstat validates partitions for what a partition c
 (codes, types, ranges) and runs the whole-data checks once, on the merged key set and the
 merged cube.
 
+Read files so that codes stay text, as :func:`femstat.read` reads them: a CSV with
+``dask.dataframe.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])``.
+Dask's default type inference turns the area codes ``1.10`` into ``1.1`` and ``01`` into
+``1``, and their counts would merge; with these options the cube equals that of
+:func:`femstat.read` and :func:`femstat.stream.counts_from_file` on the same file.
+
 Dask is an optional dependency: ``pip install 'femstat[dask]'``. Importing this module does
 not import Dask; only calling its functions does.
 """

@@ -699,7 +699,11 @@ def counts_from_file(
         Also return the merged :class:`femstat.ValidationReport`; otherwise its warnings
         are emitted once, as one :class:`femstat.DataQualityWarning`.
     **kwargs
-        Passed to the file reader (``sep``, ``encoding`` for CSV, for instance).
+        Passed to the file reader (``sep``, ``encoding`` for CSV, for instance), and
+        ``max_decompressed``, the most bytes a compressed CSV may expand to (see
+        :func:`femstat.sources.files.decompression_limit`). CSV is read as
+        :func:`femstat.read` reads it: every cell as text, the delimiter sniffed, UTF-8
+        unless told.
 
     Returns
     -------
@@ -712,6 +716,9 @@ def counts_from_file(
         At the first batch that cannot be mapped or validated (row positions are those
         in the file: 0-based data rows, the header not counted), or at the end when
         ``victim_id`` repeats across batches or the file has no rows.
+    femstat.sources.SourceError
+        When the file cannot be read: corrupt or cut short (found at the batch that
+        reaches the damage), in another encoding, or expanding past the limit.
 
     Notes
     -----

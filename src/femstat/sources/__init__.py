@@ -6,10 +6,13 @@
 - :class:`Mapping`, :func:`load_mapping`: a national coding described as data (TOML,
   YAML or a dict); :func:`builtin_mapping` returns the SHR and ICD-10 mappings that ship
   with femstat, whose ``to_frame()`` lists every decision they make.
+- :class:`SourceError`: a file that cannot be read (corrupt, truncated, another encoding or
+  delimiter, expanding past the decompression limit); see :mod:`femstat.sources.files`.
 """
 
 from __future__ import annotations
 
+from femstat.sources.files import SourceError
 from femstat.sources.icd10 import read_icd10
 from femstat.sources.mapping import (
     BUILTIN_MAPPINGS,
@@ -30,6 +33,7 @@ __all__ = [
     "Mapping",
     "MappingError",
     "Range",
+    "SourceError",
     "builtin_mapping",
     "load_mapping",
     "read",

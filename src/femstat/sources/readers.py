@@ -13,20 +13,33 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, overload
+from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
 from femstat.errors import require
+from femstat.sources.files import (
+    SourceError,
+    check_delimiter,
+    encoding_name,
+    first_line,
+    guarded,
+    guarded_iter,
+    open_source,
+    sample_of,
+    sniff_delimiter,
+    text_encoding,
+)
 from femstat.sources.mapping import UNMAPPED, ColumnMap, Mapping, load_mapping
 
 if TYPE_CHECKING:
     from femstat.validate import ValidationReport
 
-__all__ = ["FORMATS", "RawInfo", "iter_raw", "raw_info", "read", "read_raw"]
+__all__ = ["FORMATS", "RawInfo", "SourceError", "iter_raw", "raw_info", "read", "read_raw"]
 
 Format = Literal["csv", "tsv", "parquet", "excel", "spss", "stata", "shr"]
 ValueLabels = Literal["auto", "labels", "codes"]
@@ -78,8 +91,11 @@ def read_raw(
 ) -> pd.DataFrame:
     """Read a file as it is, before any mapping or validation.
 
-    CSV is read as text (``dtype=str`` unless given), so codes keep their leading zeros
-    (``"01"``, ICCS ``"0101"``). SPSS and Stata value labels are applied as
+    CSV and Excel cells are read as text (``dtype=str`` unless given), so codes keep their
+    form (``"01"``, ``"1.10"``, ICCS ``"0101"``), and only an empty cell is missing. CSV
+    is decompressed as a stream when compressed (see :mod:`femstat.sources.files`), its
+    delimiter sniffed from the header line unless ``sep`` is given, and its encoding is
+    UTF-8 unless ``encoding`` is given. SPSS and Stata value labels are applied as
     ``value_labels`` says; values declared missing in the file (SPSS user-defined
     missing values, Stata's ``.a``-``.z``) become NA, i.e. unknown.
 
@@ -99,27 +115,47 @@ def read_raw(
         unmapped (codes on a tie); for other columns, labels when every value has one.
     **kwargs
         Passed to the underlying reader (``pandas.read_csv``, ``pandas.read_parquet``,
-        ``pandas.read_excel``, ``pyreadstat.read_sav``, ``pyreadstat.read_dta``).
+        ``pandas.read_excel``, ``pyreadstat.read_sav``, ``pyreadstat.read_dta``), except
+        ``max_decompressed``: the most bytes a compressed CSV may expand to (see
+        :func:`femstat.sources.files.decompression_limit`).
 
     Returns
     -------
     pandas.DataFrame
+
+    Raises
+    ------
+    femstat.sources.SourceError
+        When the file cannot be read: corrupt or truncated, not valid text in its
+        encoding, a delimiter that leaves the header as one column holding another
+        delimiter, or a compressed file expanding past the limit. The message names the
+        file in one line and never quotes its content.
     """
     path = Path(path)
     fmt = _format_of(path, format)
     if fmt in ("csv", "tsv"):
-        return pd.read_csv(path, **_csv_options(fmt, kwargs))
+        with _csv_source(path, fmt, kwargs) as (stream, label, options):
+            frame: pd.DataFrame = _read_csv(stream, label, options)
+            return frame
+    _check_uncompressed(path, fmt, kwargs)
+    what = _WHAT[fmt]
     if fmt == "parquet":
         require("pyarrow", "io")
-        return pd.read_parquet(path, **kwargs)
+        return guarded(path.name, what, lambda: pd.read_parquet(path, **kwargs))
     if fmt == "excel":
         require("openpyxl", "io")
-        return pd.read_excel(path, **kwargs)
+        # Text cells as text: pandas would otherwise turn a text "1.10" into 1.1 and "01"
+        # into 1. A cell Excel stores as a number is read as that number's text.
+        options = {"dtype": str, "keep_default_na": False, "na_values": [""], **kwargs}
+        excel: pd.DataFrame = guarded(path.name, what, lambda: pd.read_excel(path, **options))
+        return excel
     if fmt in ("spss", "stata"):
         pyreadstat: Any = require("pyreadstat", "io")
         reader = pyreadstat.read_sav if fmt == "spss" else pyreadstat.read_dta
         kwargs.setdefault("user_missing", False)  # declared missing values become NA
-        df, meta = reader(str(path), apply_value_formats=False, **kwargs)
+        df, meta = guarded(
+            path.name, what, lambda: reader(str(path), apply_value_formats=False, **kwargs)
+        )
         labels = getattr(meta, "variable_value_labels", {}) or {}
         resolved = load_mapping(mapping) if mapping is not None else None
         return _apply_labels(df, labels, resolved, value_labels)
@@ -264,6 +300,8 @@ def read(
     femstat.ValidationError
         When a value cannot be mapped or validated; the message names columns, values,
         counts and rows.
+    femstat.sources.SourceError
+        When the file cannot be read (see :func:`read_raw`).
     femstat.MissingDependencyError
         When the format needs an optional package that is not installed.
     """
@@ -273,9 +311,10 @@ def read(
     if fmt == "shr":
         from femstat.sources.shr import read_shr
 
+        limit = kwargs.pop("max_decompressed", None)
         if kwargs:
             raise TypeError(f"read(format='shr') takes no reader options, got {sorted(kwargs)}")
-        victims = read_shr(path, mapping=mapping)
+        victims = read_shr(path, mapping=mapping, max_decompressed=limit)
         resolved: Mapping | None = None
     else:
         resolved = load_mapping(mapping) if mapping is not None else None
@@ -300,12 +339,82 @@ def read(
 _STREAMABLE: tuple[Format, ...] = ("csv", "tsv", "parquet", "spss", "stata")
 
 
+_WHAT: dict[Format, str] = {
+    "csv": "a CSV file",
+    "tsv": "a tab-separated file",
+    "parquet": "a Parquet file",
+    "excel": "an Excel workbook",
+    "spss": "an SPSS file",
+    "stata": "a Stata file",
+}
+_MEMBER_SUFFIXES: dict[Format, tuple[str, ...]] = {
+    "csv": (".csv", ".txt"),
+    "tsv": (".tsv", ".tab", ".txt"),
+}
+
+
 def _csv_options(fmt: Format, kwargs: dict[str, Any]) -> dict[str, Any]:
-    """pandas.read_csv options of femstat's CSV reading: text cells keep leading zeros."""
+    """pandas.read_csv options of femstat's CSV reading.
+
+    Every cell is read as text, so codes keep their form (``"01"``, ``"1.10"``, ICCS
+    ``"0101"``) and validation alone decides each column's type; only an empty cell is
+    missing, so that a code such as ``"NA"`` (Namibia) is not turned into a gap by
+    pandas (validation still reads ``"NA"`` as unknown where a column's codes say so).
+    """
     kwargs.setdefault("dtype", str)
-    if fmt == "tsv":
+    kwargs.setdefault("keep_default_na", False)
+    kwargs.setdefault("na_values", [""])
+    if fmt == "tsv" and "delimiter" not in kwargs:
         kwargs.setdefault("sep", "\t")
     return kwargs
+
+
+@contextmanager
+def _csv_source(
+    path: Path, fmt: Format, kwargs: dict[str, Any]
+) -> Iterator[tuple[IO[bytes], str, dict[str, Any]]]:
+    """Open a CSV file (decompressing it with a limit) and settle how to parse it.
+
+    Yields the binary stream, its label for messages and the ``pandas.read_csv``
+    options: text cells, the given or detected encoding, and the given or sniffed
+    delimiter.
+    """
+    options = dict(kwargs)
+    limit = options.pop("max_decompressed", None)
+    options.pop("compression", None)  # recognised from the content by open_source
+    with open_source(
+        path, max_decompressed=limit, member_suffixes=_MEMBER_SUFFIXES.get(fmt, ())
+    ) as (stream, label):
+        head = sample_of(stream)
+        encoding = text_encoding(head, options.pop("encoding", None))
+        options = _csv_options(fmt, options)
+        if options.get("sep") is None and options.get("delimiter") is None:
+            options.pop("delimiter", None)
+            options["sep"] = sniff_delimiter(first_line(head, encoding))
+        options["encoding"] = encoding
+        options["compression"] = None
+        yield stream, label, options
+
+
+def _read_csv(stream: IO[bytes], label: str, options: dict[str, Any]) -> pd.DataFrame:
+    encoding = encoding_name(options["encoding"])
+    frame: pd.DataFrame = guarded(
+        label, "a CSV file", lambda: pd.read_csv(stream, **options), encoding=encoding
+    )
+    sep = options.get("sep") or options.get("delimiter") or ","
+    check_delimiter(label, list(map(str, frame.columns)), sep)
+    return frame
+
+
+def _check_uncompressed(path: Path, fmt: Format, kwargs: dict[str, Any]) -> None:
+    """Only CSV is read compressed; a compressed Parquet, Excel, SPSS or Stata file is an
+    error here rather than a parser's confusing failure."""
+    kwargs.pop("max_decompressed", None)
+    if path.suffix.lower() in _COMPRESSION:
+        raise SourceError(
+            f"cannot read {path.name}: it is compressed, and only CSV files are read "
+            f"compressed, not {_WHAT[fmt]}. What to do: decompress it first"
+        )
 
 
 @dataclass(frozen=True)
@@ -345,15 +454,19 @@ def raw_info(
     path = Path(path)
     fmt = _streamable_format(path, format)
     if fmt in ("csv", "tsv"):
-        options = _csv_options(fmt, {k: v for k, v in kwargs.items() if k != "usecols"})
-        header = pd.read_csv(path, nrows=0, **options)
+        given = {k: v for k, v in kwargs.items() if k != "usecols"}
+        with _csv_source(path, fmt, given) as (stream, label, options):
+            header = _read_csv(stream, label, {**options, "nrows": 0})
         return RawInfo(fmt, tuple(map(str, header.columns)), None)
+    _check_uncompressed(path, fmt, dict(kwargs))
+    what = _WHAT[fmt]
     if fmt == "parquet":
-        dataset = _parquet_dataset(path)
-        return RawInfo(fmt, tuple(dataset.schema.names), int(dataset.count_rows()))
+        dataset = guarded(path.name, what, lambda: _parquet_dataset(path))
+        count = guarded(path.name, what, lambda: int(dataset.count_rows()))
+        return RawInfo(fmt, tuple(dataset.schema.names), count)
     pyreadstat: Any = require("pyreadstat", "io")
     reader = pyreadstat.read_sav if fmt == "spss" else pyreadstat.read_dta
-    _, meta = reader(str(path), metadataonly=True)
+    _, meta = guarded(path.name, what, lambda: reader(str(path), metadataonly=True))
     n_rows = getattr(meta, "number_rows", None)
     known = n_rows if isinstance(n_rows, int) and n_rows >= 0 else None
     return RawInfo(fmt, tuple(meta.column_names), known)
@@ -476,11 +589,28 @@ def _batches(
     kwargs: dict[str, Any],
 ) -> Iterator[pd.DataFrame]:
     if fmt in ("csv", "tsv"):
-        options = _csv_options(fmt, dict(kwargs))
-        with pd.read_csv(path, chunksize=batch_rows, usecols=columns, **options) as chunks:
-            yield from chunks
-    elif fmt == "parquet":
-        yield from _parquet_batches(path, columns, batch_rows, kwargs)
+        with _csv_source(path, fmt, kwargs) as (stream, label, options):
+            encoding = encoding_name(options["encoding"])
+            chunks = guarded(
+                label,
+                _WHAT[fmt],
+                lambda: pd.read_csv(stream, chunksize=batch_rows, usecols=columns, **options),
+                encoding=encoding,
+            )
+            with chunks:
+                first = True
+                for chunk in guarded_iter(label, _WHAT[fmt], iter(chunks), encoding=encoding):
+                    if first and columns is None:
+                        check_delimiter(label, list(map(str, chunk.columns)), options["sep"])
+                    first = False
+                    yield chunk
+        return
+    kwargs = dict(kwargs)
+    _check_uncompressed(path, fmt, kwargs)
+    if fmt == "parquet":
+        yield from guarded_iter(
+            path.name, _WHAT[fmt], _parquet_batches(path, columns, batch_rows, kwargs)
+        )
     else:
         pyreadstat: Any = require("pyreadstat", "io")
         _check_value_labels_mode(value_labels)
@@ -490,9 +620,10 @@ def _batches(
             options["usecols"] = columns
         resolved = load_mapping(mapping) if mapping is not None else None
         labeller: _BatchLabels | None = None
-        for chunk, meta in pyreadstat.read_file_in_chunks(
+        chunks = pyreadstat.read_file_in_chunks(
             reader, str(path), chunksize=batch_rows, apply_value_formats=False, **options
-        ):
+        )
+        for chunk, meta in guarded_iter(path.name, _WHAT[fmt], chunks):
             if labeller is None:
                 labels = getattr(meta, "variable_value_labels", {}) or {}
                 labeller = _BatchLabels(labels, resolved, value_labels)

@@ -6,22 +6,21 @@ homicide **incident** per 270-character record, with up to 11 victims and 11 off
 coding decision taken from the mapping ``mappings/shr.toml`` (see
 :func:`femstat.sources.builtin_mapping`).
 
-The whole file is read as bytes and sliced into fields with numpy; codes are translated on
-their distinct values only, so a national file of ~14,000 incidents reads in a fraction of
-a second.
+The file is read in blocks of about 8 MiB (decompressed as a stream when zipped or
+gzipped), each sliced into fields with numpy; codes are translated on their distinct
+values only, so a national file of ~14,000 incidents reads in a fraction of a second, and
+memory holds the result plus one block's working arrays, whatever the file's size.
 """
 
 from __future__ import annotations
 
-import gzip
 import io
 import os
 import warnings
-import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from collections.abc import Mapping as AbcMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any, Literal, overload
 
 import numpy as np
@@ -29,6 +28,7 @@ import pandas as pd
 
 from femstat import codes as C
 from femstat.errors import DataQualityWarning, ValidationError
+from femstat.sources.files import open_source
 from femstat.sources.mapping import (
     UNMAPPED,
     ColumnMap,
@@ -188,47 +188,70 @@ _REPORT_COLUMNS = ["issue", "code", "count", "lines", "detail"]
 
 
 class _Problems:
-    def __init__(self, label: str, n_records: int) -> None:
+    """Problems found while reading, merged across blocks per field, check and value."""
+
+    def __init__(self, label: str) -> None:
         self.label = label
-        self.n_records = n_records
-        self.cases: list[dict[str, Any]] = []
-        self.lines: list[str] = []
-        self._seen: set[tuple[str, str]] = set()
+        self.offset = 0  # line number (0-based) of the current block's first record
+        self._cases: dict[tuple[str, str, str], dict[str, Any]] = {}
         self.truncated = False
 
+    def __bool__(self) -> bool:
+        return bool(self._cases)
+
     def add(
-        self, field: Field | None, check: str, value: object, rows: np.ndarray, text: str
+        self,
+        field: Field | None,
+        check: str,
+        value: object,
+        rows: np.ndarray,
+        text: str,
+        *,
+        per_value: bool = True,
     ) -> None:
+        """Record a problem at ``rows`` (positions in the current block).
+
+        With ``per_value=False`` every value of this field and check is one problem, named
+        by the first value met.
+        """
         column = field.name if field is not None else "<record>"
-        key = (column, repr(value) + check)
-        if key in self._seen:
-            return
-        self._seen.add(key)
-        if len(self.cases) >= _MAX_CASES:
-            self.truncated = True
-            return
-        rows = np.asarray(rows)
-        shown = rows[:_SHOWN_LINES]
-        self.cases.append(
-            {
+        key = (column, check, repr(value) if per_value else "")
+        case = self._cases.get(key)
+        if case is None:
+            if len(self._cases) >= _MAX_CASES:
+                self.truncated = True
+                return
+            case = self._cases[key] = {
+                "field": field,
                 "column": column,
                 "check": check,
                 "value": value,
-                "n_rows": len(rows),
-                "rows": [int(r) for r in shown],
+                "n_rows": 0,
+                "rows": [],
+                "text": text,
             }
-        )
-        more = ", …" if len(rows) > len(shown) else ""
-        where = ", ".join(str(int(r) + 1) for r in shown)
-        noun = "line" if len(rows) == 1 else f"{len(rows):,} lines"
-        place = f"field {column!r} (columns {field.columns})" if field is not None else "record"
-        self.lines.append(f"  - {place}: {text}; {noun}: {where}{more}")
+        rows = np.asarray(rows, dtype=np.int64)
+        case["n_rows"] += len(rows)
+        room = _SHOWN_LINES - len(case["rows"])
+        if room > 0:
+            case["rows"].extend(int(r) + self.offset for r in rows[:room])
 
-    def raise_if_any(self) -> None:
-        if not self.cases:
+    def raise_if_any(self, n_records: int) -> None:
+        if not self._cases:
             return
+        cases, lines = [], []
+        for case in self._cases.values():
+            cases.append({k: case[k] for k in ("column", "check", "value", "n_rows", "rows")})
+            field, shown, count = case["field"], case["rows"], case["n_rows"]
+            more = ", …" if count > len(shown) else ""
+            where = ", ".join(str(r + 1) for r in shown)
+            noun = "line" if count == 1 else f"{count:,} lines"
+            place = (
+                f"field {field.name!r} (columns {field.columns})" if field is not None else "record"
+            )
+            lines.append(f"  - {place}: {case['text']}; {noun}: {where}{more}")
         header = (
-            f"SHR file {self.label!r} ({self.n_records:,} records): {len(self.cases)} "
+            f"SHR file {self.label!r} ({n_records:,} records): {len(cases)} "
             f"problem(s){' (list truncated)' if self.truncated else ''}; line numbers are "
             "1-based"
         )
@@ -239,159 +262,224 @@ class _Problems:
             "passed as read_shr(..., mapping=path). e.failure_cases lists every problem "
             "(rows are 0-based record positions)."
         )
-        frame = failure_frame(self.cases)
-        raise ValidationError("\n".join([header, *self.lines, hint]), frame)
+        raise ValidationError("\n".join([header, *lines, hint]), failure_frame(cases))
 
 
 # --------------------------------------------------------------------------------------
-# Bytes in, fixed-width matrix out
+# Bytes in, fixed-width matrix out, a block of records at a time
+
+_BLOCK_BYTES = 8 * 2**20
+"""Bytes read at a time: about 31,000 records. Memory holds one block's working arrays."""
+
+_LINE_CAP = 64 * 1024
+"""A line longer than this is not kept in memory: it is measured and reported."""
 
 
-def _read_source(obj: str | os.PathLike[str] | IO[bytes] | IO[str] | bytes) -> tuple[bytes, str]:
+@contextmanager
+def _open(
+    obj: str | os.PathLike[str] | IO[bytes] | IO[str] | bytes, max_decompressed: int | None
+) -> Iterator[tuple[IO[bytes], str]]:
+    """The file's content as a binary stream, decompressed when zipped or gzipped."""
+    source: str | os.PathLike[str] | IO[bytes]
+    label: str | None = None
     if isinstance(obj, bytes | bytearray | memoryview):
-        data, label = bytes(obj), "<bytes>"
+        source, label = io.BytesIO(bytes(obj)), "<bytes>"
     elif isinstance(obj, str | os.PathLike):
-        path = Path(obj)
-        data, label = path.read_bytes(), path.name
-    elif hasattr(obj, "read"):
-        content = obj.read()
+        source = obj
+    elif isinstance(obj, io.TextIOBase):
         # A text stream has been decoded already; encode it back so non-ASCII characters
         # are reported like any other encoding problem.
-        data = content.encode("utf-8") if isinstance(content, str) else bytes(content)
+        source = io.BytesIO(obj.read().encode("utf-8"))
         label = str(getattr(obj, "name", "<buffer>"))
+    elif hasattr(obj, "read"):
+        source, label = obj, str(getattr(obj, "name", "<buffer>"))  # type: ignore[assignment]
     else:
         raise TypeError(
             f"read_shr expects a path, a binary file object or bytes, not {type(obj).__name__}"
         )
-    if data[:4] == b"PK\x03\x04":
-        data, member = _unzip(data, label)
-        label = f"{label}:{member}"
-    elif data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return data, label
+    with open_source(
+        source, label=label, max_decompressed=max_decompressed, member_suffixes=_MEMBER_SUFFIXES
+    ) as opened:
+        yield opened
 
 
-def _unzip(data: bytes, label: str) -> tuple[bytes, str]:
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        members = [
-            info
-            for info in archive.infolist()
-            if not info.is_dir()
-            and not info.filename.startswith("__MACOSX/")
-            and not Path(info.filename).name.startswith(".")
-        ]
-        if len(members) > 1:
-            text_like = [
-                m for m in members if Path(m.filename).suffix.lower() in (".txt", ".dat", "")
-            ]
-            members = text_like if len(text_like) == 1 else members
-        if len(members) != 1:
-            names = [m.filename for m in members]
-            raise ValidationError(
-                f"SHR archive {label!r} holds {len(names)} data files ({names[:5]}); read_shr "
-                "needs exactly one. What to do: extract the data file and pass its path.",
-                pd.DataFrame(
-                    [
-                        {
-                            "column": "<file>",
-                            "check": "one data file in the archive",
-                            "value": len(names),
-                            "n_rows": 0,
-                            "rows": [],
-                        }
-                    ]
-                ),
-            )
-        return archive.read(members[0]), members[0].filename
+_MEMBER_SUFFIXES = (".txt", ".dat", "")
 
 
-def _split_records(data: bytes, label: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return the records as an (n, 270) uint8 matrix, blank-padded, and their lengths."""
-    if data[:3] == b"\xef\xbb\xbf":
-        data = data[3:]  # a UTF-8 byte-order mark added by an editor; the rest is ASCII
-    data = data.rstrip(b"\x1a")  # DOS end-of-file marker
-    if not data.endswith(b"\n"):
-        data += b"\n"
-    arr = np.frombuffer(data, dtype=np.uint8)
-    if (arr == 13).any():
-        crlf = np.zeros(len(arr), dtype=bool)
-        crlf[:-1] = (arr[:-1] == 13) & (arr[1:] == 10)
-        arr = arr[~crlf]
-    newlines = np.flatnonzero(arr == 10)
-    starts = np.concatenate([[0], newlines[:-1] + 1])
-    lengths = newlines - starts
-    n = len(lengths)
-    # A line of blanks is empty too: trimming trailing blanks leaves nothing of it.
-    content = (arr != _SPACE) & (arr != 10)
-    running = np.concatenate([[0], np.cumsum(content, dtype=np.int32)])
-    blank = (running[newlines] - running[starts]) == 0
-    while n > 0 and blank[n - 1]:
-        n -= 1  # blank lines at the end of the file are not records
-    problems = _Problems(label, n)
-    if n == 0:
-        problems.add(None, "records", 0, np.array([], dtype=int), "the file holds no records")
-        problems.raise_if_any()
-    starts, lengths, newlines, blank = starts[:n], lengths[:n], newlines[:n], blank[:n]
+class _Records:
+    """Reads the records of a stream block by block, checking each line's bytes.
 
-    not_text = (arr < _SPACE) | (arr > 126)
-    not_text[np.flatnonzero(arr == 10)] = False
-    not_text[newlines[-1] :] = False
-    if not_text.any():
-        positions = np.flatnonzero(not_text)
-        lines = np.searchsorted(newlines, positions)
-        offsets = positions - starts[lines]
-        field_of = np.where(
-            offsets < RECORD_LENGTH,
-            _FIELD_INDEX[np.minimum(offsets, RECORD_LENGTH - 1)],
-            len(LAYOUT),
-        )
-        for index in np.unique(field_of).tolist():
-            here = field_of == index
-            fld = LAYOUT[index] if index < len(LAYOUT) else None
-            byte = int(arr[positions[here][0]])
-            problems.add(
-                fld,
-                "ASCII text",
-                f"0x{byte:02X}",
-                np.unique(lines[here]),
-                f"byte 0x{byte:02X} is not plain ASCII text (SHR files are ASCII; a "
-                "re-encoded or binary file?)"
-                + ("" if fld is not None else f", beyond column {RECORD_LENGTH}"),
-            )
-    empty = np.flatnonzero(blank)
-    if len(empty):
-        problems.add(None, "non-empty record", "", empty, "empty line inside the file")
-    long = np.flatnonzero(lengths > RECORD_LENGTH)
-    if len(long):
-        problems.add(
+    Iterating yields ``(offset, matrix, lengths)``: the 0-based line number of the
+    block's first record, its records as a blank-padded ``(n, 270)`` uint8 matrix, and
+    their lengths. Blank lines at the end of the file are not records; blank lines
+    before a record are problems. Once a problem is found, blocks are still read (to
+    report every problem) but no longer yielded.
+    """
+
+    def __init__(self, stream: IO[bytes], problems: _Problems, block_bytes: int) -> None:
+        self.stream = stream
+        self.problems = problems
+        self.block_bytes = block_bytes
+        self.n_records = 0  # lines up to the last non-blank one, so far
+        self._line = 0  # line number of the next line
+        self._pending: tuple[int, int] | None = None  # blank lines held back: first, count
+
+    def __iter__(self) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
+        carry = b""
+        skipping: list[int] | None = None  # [line, length] of an over-long line
+        first = True
+        while True:
+            chunk = self.stream.read(self.block_bytes)
+            if first and chunk.startswith(b"\xef\xbb\xbf"):
+                chunk = chunk[3:]  # a UTF-8 byte-order mark added by an editor
+            first = False
+            if skipping is not None:
+                cut = chunk.find(b"\n")
+                skipping[1] += len(chunk) if cut < 0 else cut
+                if cut < 0 and chunk:
+                    continue
+                self._long_line(*skipping)
+                skipping = None
+                chunk = chunk[cut + 1 :] if cut >= 0 else b""
+            if chunk:
+                data = carry + chunk
+                cut = data.rfind(b"\n")
+                complete, carry = (data[: cut + 1], data[cut + 1 :]) if cut >= 0 else (b"", data)
+            else:  # end of file
+                complete, carry = carry.rstrip(b"\x1a"), b""  # DOS end-of-file marker
+                if complete and not complete.endswith(b"\n"):
+                    complete += b"\n"
+            if complete:
+                block = self._block(complete)
+                if block is not None:
+                    yield block
+            if len(carry) > _LINE_CAP:
+                skipping, carry = [self._line, len(carry)], b""
+            if not chunk:
+                break
+
+    def _long_line(self, line: int, length: int) -> None:
+        self._resolve_pending()
+        self.problems.offset = 0
+        self.problems.add(
             None,
             f"at most {RECORD_LENGTH} characters",
-            int(lengths[long[0]]),
-            long,
-            f"line longer than {RECORD_LENGTH} characters (first: {int(lengths[long[0]])}); "
-            "records may lose trailing blanks but never gain characters",
+            length,
+            np.array([line]),
+            f"line longer than {RECORD_LENGTH} characters (first: {length}); records may lose "
+            "trailing blanks but never gain characters",
+            per_value=False,
         )
-    short = np.flatnonzero(~blank & (lengths < _MIN_LENGTH))
-    for length in np.unique(lengths[short])[:_MAX_CASES]:
-        rows = short[lengths[short] == length]
-        missing = next(f for f in sorted(_NEEDED, key=lambda f: f.start) if f.end > length)
-        problems.add(
-            missing,
-            f"line of at least {_MIN_LENGTH} characters",
-            int(length),
-            rows,
-            f"line cut short at {int(length)} characters, before this field "
-            f"(every record needs columns 1-{_MIN_LENGTH})",
-        )
-    problems.raise_if_any()
+        self._line = line + 1
+        self.n_records = self._line
 
-    cols = np.arange(RECORD_LENGTH)
-    if bool((lengths == RECORD_LENGTH).all()):
-        matrix = arr[: n * (RECORD_LENGTH + 1)].reshape(n, RECORD_LENGTH + 1)[:, :RECORD_LENGTH]
-    else:
-        index = np.minimum(starts[:, None] + cols[None, :], len(arr) - 1)
-        matrix = np.where(cols[None, :] < lengths[:, None], arr[index], _SPACE).astype(np.uint8)
-    return matrix, lengths
+    def _resolve_pending(self) -> None:
+        """Blank lines held back are followed by a record: they are inside the file."""
+        if self._pending is not None:
+            start, count = self._pending
+            self.problems.offset = 0
+            self._empty(np.arange(start, start + count))
+            self._pending = None
+
+    def _empty(self, rows: np.ndarray) -> None:
+        self.problems.add(None, "non-empty record", "", rows, "empty line inside the file")
+
+    def _block(self, data: bytes) -> tuple[int, np.ndarray, np.ndarray] | None:
+        arr = np.frombuffer(data, dtype=np.uint8)
+        if (arr == 13).any():
+            crlf = np.zeros(len(arr), dtype=bool)
+            crlf[:-1] = (arr[:-1] == 13) & (arr[1:] == 10)
+            arr = arr[~crlf]
+        newlines = np.flatnonzero(arr == 10)
+        starts = np.concatenate([[0], newlines[:-1] + 1])
+        lengths = newlines - starts
+        # A line of blanks is empty too: trimming trailing blanks leaves nothing of it.
+        # Each line's span ends with its newline, so no span is empty for reduceat.
+        content = (arr != _SPACE) & (arr != 10)
+        blank = ~np.logical_or.reduceat(content, starts)
+        del content
+        offset = self._line
+        self._line += len(lengths)
+        kept = np.flatnonzero(~blank)
+        if len(kept) == 0:
+            start, count = self._pending or (offset, 0)
+            self._pending = (start, count + len(lengths))
+            return None
+        self._resolve_pending()
+        n = int(kept[-1]) + 1
+        if n < len(lengths):
+            self._pending = (offset + n, len(lengths) - n)
+        self.n_records = offset + n
+        problems = self.problems
+        problems.offset = offset
+        starts, lengths, newlines, blank = starts[:n], lengths[:n], newlines[:n], blank[:n]
+
+        not_text = (arr < _SPACE) | (arr > 126)
+        not_text[newlines] = False
+        not_text[newlines[-1] :] = False
+        if not_text.any():
+            positions = np.flatnonzero(not_text)
+            lines = np.searchsorted(newlines, positions)
+            offsets = positions - starts[lines]
+            field_of = np.where(
+                offsets < RECORD_LENGTH,
+                _FIELD_INDEX[np.minimum(offsets, RECORD_LENGTH - 1)],
+                len(LAYOUT),
+            )
+            for index in np.unique(field_of).tolist():
+                here = field_of == index
+                fld = LAYOUT[index] if index < len(LAYOUT) else None
+                byte = int(arr[positions[here][0]])
+                problems.add(
+                    fld,
+                    "ASCII text",
+                    f"0x{byte:02X}",
+                    np.unique(lines[here]),
+                    f"byte 0x{byte:02X} is not plain ASCII text (SHR files are ASCII; a "
+                    "re-encoded or binary file?)"
+                    + ("" if fld is not None else f", beyond column {RECORD_LENGTH}"),
+                    per_value=False,
+                )
+        del not_text
+        empty = np.flatnonzero(blank)
+        if len(empty):
+            self._empty(empty)
+        long = np.flatnonzero(~blank & (lengths > RECORD_LENGTH))
+        if len(long):
+            problems.add(
+                None,
+                f"at most {RECORD_LENGTH} characters",
+                int(lengths[long[0]]),
+                long,
+                f"line longer than {RECORD_LENGTH} characters (first: {int(lengths[long[0]])}); "
+                "records may lose trailing blanks but never gain characters",
+                per_value=False,
+            )
+        short = np.flatnonzero(~blank & (lengths < _MIN_LENGTH))
+        for length in np.unique(lengths[short])[:_MAX_CASES]:
+            rows = short[lengths[short] == length]
+            missing = next(f for f in sorted(_NEEDED, key=lambda f: f.start) if f.end > length)
+            problems.add(
+                missing,
+                f"line of at least {_MIN_LENGTH} characters",
+                int(length),
+                rows,
+                f"line cut short at {int(length)} characters, before this field "
+                f"(every record needs columns 1-{_MIN_LENGTH})",
+            )
+        if problems:
+            return None  # an error will be raised: no need to build the matrix
+        matrix = np.full((n, RECORD_LENGTH), _SPACE, dtype=np.uint8)
+        if bool((lengths == RECORD_LENGTH).all()):
+            matrix[:] = arr[: n * (RECORD_LENGTH + 1)].reshape(n, RECORD_LENGTH + 1)[:, :-1]
+        else:
+            # Row by row in groups of equal length: no (n, 270) index array in memory.
+            for length in np.unique(lengths).tolist():
+                same = np.flatnonzero(lengths == length)
+                for part in range(0, len(same) if length else 0, 4096):
+                    rows = same[part : part + 4096]
+                    matrix[rows, :length] = arr[starts[rows][:, None] + np.arange(length)]
+        return offset, matrix, lengths
 
 
 def _slice(matrix: np.ndarray, fld: Field) -> np.ndarray:
@@ -560,6 +648,7 @@ def read_shr(
     *,
     mapping: Mapping | str | os.PathLike[str] | AbcMapping[str, Any] | None = ...,
     return_report: Literal[False] = ...,
+    max_decompressed: int | None = ...,
 ) -> pd.DataFrame: ...
 
 
@@ -569,6 +658,7 @@ def read_shr(
     *,
     mapping: Mapping | str | os.PathLike[str] | AbcMapping[str, Any] | None = ...,
     return_report: Literal[True],
+    max_decompressed: int | None = ...,
 ) -> tuple[pd.DataFrame, pd.DataFrame]: ...
 
 
@@ -577,6 +667,7 @@ def read_shr(
     *,
     mapping: Mapping | str | os.PathLike[str] | AbcMapping[str, Any] | None = None,
     return_report: bool = False,
+    max_decompressed: int | None = None,
 ) -> pd.DataFrame | tuple[pd.DataFrame, pd.DataFrame]:
     """Read an SHR national file into femstat's victim table, one row per victim.
 
@@ -590,6 +681,10 @@ def read_shr(
         to change a decision.
     return_report : bool, default False
         Also return the data-quality report (see Returns).
+    max_decompressed : int, optional
+        Most bytes a zipped or gzipped file may expand to (see
+        :func:`femstat.sources.files.decompression_limit`); by default 100 times its
+        compressed size, at least 64 MiB.
 
     Returns
     -------
@@ -610,6 +705,9 @@ def read_shr(
         When a record cannot be read: not ASCII, longer than 270 characters, cut short
         before a field it needs, a code the mapping does not list, a non-numeric age or
         count. The message names each field and line; it never repeats a line.
+    femstat.sources.SourceError
+        When a zipped or gzipped file is corrupt, expands beyond ``max_decompressed``,
+        or (a zip archive) holds more than one data file.
 
     Warns
     -----
@@ -640,10 +738,61 @@ def read_shr(
     """
     spec_map = builtin_mapping("shr") if mapping is None else load_mapping(mapping)
     _check_mapping(spec_map)
-    data, label = _read_source(path_or_buffer)
-    matrix, lengths = _split_records(data, label)
+    with _open(path_or_buffer, max_decompressed) as (stream, label):
+        split = _Problems(label)
+        decode = _Problems(label)
+        records = _Records(stream, split, _BLOCK_BYTES)
+        parts: list[_Part] = []
+        for offset, matrix, lengths in records:
+            part = _decode(matrix, lengths, offset, spec_map, decode)
+            del matrix
+            if part is None:
+                parts.clear()  # an error will be raised: free what is decoded
+            else:
+                parts.append(part)
+    n = records.n_records
+    if n == 0:
+        split.add(None, "records", 0, np.array([], dtype=int), "the file holds no records")
+    split.raise_if_any(n)
+    decode.raise_if_any(n)
+    out, report = _assemble(parts)
+    if len(report):
+        warnings.warn(
+            f"SHR file {label!r}: data-quality issues (records kept as coded):\n"
+            + "\n".join(
+                f"  [{r.issue}] {r.code}: {r.count:,} record(s) — {r.detail}"
+                for r in report.itertuples(index=False)
+            )
+            + "\nCall read_shr(..., return_report=True) for line numbers.",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    if return_report:
+        return out, report
+    return out
+
+
+@dataclass
+class _Part:
+    """One block's victims, decoded; the ids need the whole file (repeated incidents)."""
+
+    frame: pd.DataFrame  # one row per victim, without victim_id, event_id, shr_incident_id
+    record: np.ndarray  # each row's record, 0-based in the file
+    slot: np.ndarray  # each row's victim number - 1
+    keys: pd.Series  # the incident key of each record of the block
+    notes: list[dict[str, Any]]  # the block's data-quality notes
+
+
+def _decode(
+    matrix: np.ndarray,
+    lengths: np.ndarray,
+    offset: int,
+    spec_map: Mapping,
+    problems: _Problems,
+) -> _Part | None:
+    """Decode one block of records; None when this or an earlier block has problems."""
     n = len(lengths)
-    problems = _Problems(label, n)
+    problems.offset = offset
 
     def digits(key: str, rows_ok: np.ndarray) -> np.ndarray:
         return _digits(_slice(matrix, _INCIDENT[key]), _INCIDENT[key], rows_ok, problems)
@@ -726,7 +875,8 @@ def read_shr(
     o_relationship = offenders("relationship", "relationship")
     o_sexual = offenders("circumstance_sexual_violence", "circumstance")
     o_sex_work = offenders("circumstance_sex_work", "circumstance")
-    problems.raise_if_any()
+    if problems:
+        return None
 
     # ---- everything below runs on valid records only ------------------------------
     homicide_type = _raw(_slice(matrix, _INCIDENT["homicide_type"])[:, None], incident_used)
@@ -796,14 +946,8 @@ def read_shr(
     shr_relationship[~first] = np.nan
 
     incident_key = _incident_keys(ori.at(rows, 0), year, month, incident_number)
-    event_id = _deduplicate(incident_key)
-    victim_id = (
-        event_id.iloc[record].reset_index(drop=True) + "-" + pd.Series(slot_of + 1).astype("str")
-    )
-    out = pd.DataFrame(
+    frame = pd.DataFrame(
         {
-            "victim_id": victim_id.to_numpy(),
-            "event_id": event_id.iloc[record].to_numpy(),
             "year": pd.array(year[record], dtype="Int16"),
             "victim_sex": victim_sex,
             "victim_age": pd.array(victim_cells(v_age).at(record, victim_slot), dtype="Int16"),
@@ -816,8 +960,7 @@ def read_shr(
             ),
             "sex_work": pd.arrays.BooleanArray(sex_work[record], ~sex_work[record]),
             "iccs_code": _from_table(*_factorize(iccs_values[record])),
-            "shr_record": (record + 1).astype(np.int64),
-            "shr_incident_id": incident_key.iloc[record].to_numpy(),
+            "shr_record": (record + offset + 1).astype(np.int64),
             "shr_ori": ori.categorical(record, 0),
             "shr_state": pd.array(state[record], dtype="Int16"),
             "shr_month": pd.array(month[record], dtype="Int8"),
@@ -834,7 +977,7 @@ def read_shr(
         }
     )
 
-    report = _quality_report(
+    notes = _quality_notes(
         victim_sex=v_sex.at(rows, 0),
         raw_relationship=raw_relationship,
         partner_sex=_dictionary(spec_map, "partner_code_victim_sex"),
@@ -843,22 +986,50 @@ def read_shr(
         extra_offenders=extra_offenders,
         n_victim_slots=n_victim_slots,
         n_offender_slots=n_offender_slots,
-        incident_key=incident_key,
+        offset=offset,
     )
-    if len(report):
-        warnings.warn(
-            f"SHR file {label!r}: data-quality issues (records kept as coded):\n"
-            + "\n".join(
-                f"  [{r.issue}] {r.code}: {r.count:,} record(s) — {r.detail}"
-                for r in report.itertuples(index=False)
-            )
-            + "\nCall read_shr(..., return_report=True) for line numbers.",
-            DataQualityWarning,
-            stacklevel=2,
-        )
-    if return_report:
-        return out, report
-    return out
+    return _Part(frame, record + offset, slot_of, incident_key, notes)
+
+
+def _assemble(parts: list[_Part]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The victim table and quality report of the whole file from its blocks."""
+    keys = pd.concat([p.keys for p in parts], ignore_index=True)
+    record = np.concatenate([p.record for p in parts])
+    slot = np.concatenate([p.slot for p in parts])
+    event_id = _deduplicate(keys)
+    victim_id = (
+        event_id.iloc[record].reset_index(drop=True) + "-" + pd.Series(slot + 1).astype("str")
+    )
+    frames = [p.frame for p in parts]
+    _unify_categories(frames)
+    body = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    del frames
+    columns: dict[str, Any] = {
+        "victim_id": victim_id.to_numpy(),
+        "event_id": event_id.iloc[record].to_numpy(),
+    }
+    for name in body.columns:
+        columns[name] = body[name].array
+        if name == "shr_record":
+            columns["shr_incident_id"] = keys.iloc[record].to_numpy()
+    out = pd.DataFrame(columns)
+    report = _merged_notes([p.notes for p in parts], keys)
+    return out, report
+
+
+def _unify_categories(frames: list[pd.DataFrame]) -> None:
+    """Give each categorical column one dtype across blocks: the sorted union of their
+    categories, as a single read of the whole file makes it."""
+    for name in frames[0].columns:
+        dtypes = [f[name].dtype for f in frames]
+        if not all(isinstance(d, pd.CategoricalDtype) for d in dtypes):
+            continue
+        if all(d == dtypes[0] for d in dtypes):
+            continue
+        union = sorted({str(c) for f in frames for c in f[name].cat.categories})
+        categories = pd.Index(union, dtype="str")
+        for f in frames:
+            f[name] = f[name].cat.set_categories(categories)
 
 
 def _lookup_table(table: np.ndarray, dictionary: dict[str, str]) -> np.ndarray:
@@ -955,7 +1126,7 @@ def _report_short(
         )
 
 
-def _quality_report(
+def _quality_notes(
     *,
     victim_sex: np.ndarray,
     raw_relationship: _Coded,
@@ -965,24 +1136,22 @@ def _quality_report(
     extra_offenders: np.ndarray,
     n_victim_slots: np.ndarray,
     n_offender_slots: np.ndarray,
-    incident_key: pd.Series,
-) -> pd.DataFrame:
+    offset: int,
+) -> list[dict[str, Any]]:
+    """Every data-quality check of one block, in a fixed order, with its count (0 too)."""
     rows: list[dict[str, Any]] = []
 
-    def note(
-        issue: str, code: str, mask: np.ndarray, detail: str, count: int | None = None
-    ) -> None:
-        if mask.any():
-            where = np.flatnonzero(mask)
-            rows.append(
-                {
-                    "issue": issue,
-                    "code": code,
-                    "count": int(count if count is not None else len(where)),
-                    "lines": [int(r) + 1 for r in where[:_SHOWN_LINES]],
-                    "detail": detail,
-                }
-            )
+    def note(issue: str, code: str, mask: np.ndarray, detail: str) -> None:
+        where = np.flatnonzero(mask)
+        rows.append(
+            {
+                "issue": issue,
+                "code": code,
+                "count": len(where),
+                "lines": [int(r) + offset + 1 for r in where[:_SHOWN_LINES]],
+                "detail": detail,
+            }
+        )
 
     for code, implied in sorted(partner_sex.items()):
         coded = (raw_relationship.table == code)[raw_relationship.index].any(axis=1)
@@ -1008,11 +1177,10 @@ def _quality_report(
             (filled & (slot[None, :] >= n_slots[:, None])).any(axis=1),
             f"{person} slots filled beyond the additional-{person} count; ignored",
         )
-    over_victims = extra_victims > _SLOTS - 1
     note(
         "victims_beyond_slots",
         "additional victim count > 10",
-        over_victims,
+        extra_victims > _SLOTS - 1,
         "victims beyond the 11 slots have no fields; kept as rows with unknown sex and age",
     )
     note(
@@ -1021,11 +1189,27 @@ def _quality_report(
         extra_offenders > _SLOTS - 1,
         "offenders beyond the 11 slots have no fields; the fold uses the 11 coded ones",
     )
-    note(
-        "duplicate_incident_key",
-        "agency-year-month-incident number",
-        incident_key.duplicated(keep="first").to_numpy(),
-        "records repeating an earlier record's incident key (adjustments?); kept as separate "
-        "incidents, event_id suffixed #2, #3, ...",
+    return rows
+
+
+def _merged_notes(blocks: list[list[dict[str, Any]]], keys: pd.Series) -> pd.DataFrame:
+    """The quality report of the whole file: the blocks' notes added up, and repeated
+    incident keys, which only the whole file shows."""
+    merged = [dict(note) for note in blocks[0]]
+    for notes in blocks[1:]:
+        for total, note in zip(merged, notes, strict=True):
+            total["count"] += note["count"]
+            total["lines"] = (total["lines"] + note["lines"])[:_SHOWN_LINES]
+    repeated = np.flatnonzero(keys.duplicated(keep="first").to_numpy())
+    merged.append(
+        {
+            "issue": "duplicate_incident_key",
+            "code": "agency-year-month-incident number",
+            "count": len(repeated),
+            "lines": [int(r) + 1 for r in repeated[:_SHOWN_LINES]],
+            "detail": "records repeating an earlier record's incident key (adjustments?); kept "
+            "as separate incidents, event_id suffixed #2, #3, ...",
+        }
     )
+    rows = [{**note, "count": int(note["count"])} for note in merged if note["count"]]
     return pd.DataFrame(rows, columns=_REPORT_COLUMNS)
