@@ -496,3 +496,16 @@ def test_trend_of_a_small_series_hides_its_apc(tmp_path: Path) -> None:
     rows = tables_of(html)["Annual percent change of the rate (log-linear Poisson model)"]
     femicide = next(row for row in rows if row[0] == fs.plots.label("femicide"))
     assert femicide[2:] == ["[c]", "[c]"]
+
+
+def test_records_without_an_area_are_named_not_dropped(tmp_path: Path) -> None:
+    # An empty area is missing (docs/validation-rules.md): a table by area cannot place
+    # those records, so the report says so instead of failing or inventing an area.
+    raw = fs.datasets.example_victims()
+    raw.loc[:3, "area"] = ""
+    files = build_report(raw, fs.datasets.example_population(), out_dir=tmp_path / "r")
+    markdown = files.markdown.read_text(encoding="utf-8")
+    assert "Rates by area not computed: breakdown column 'area' has 4 missing value(s)" in (
+        markdown
+    )
+    assert "Rates by year" in markdown

@@ -44,6 +44,7 @@ import pandas as pd
 
 from femstat import codes as C
 from femstat.classify import UN_2022, RuleSet
+from femstat.counts import BreakdownError
 from femstat.errors import FemstatError, PopulationError
 from femstat.validate import ValidationReport
 
@@ -604,7 +605,7 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
     if pop_area is not None:
         try:
             by_area = ctx.indicators(["area"], pop_area)
-        except PopulationError as exc:
+        except (PopulationError, BreakdownError) as exc:  # no population, or records no area
             section.blocks.append(f"Rates by area not computed: {_first_line(exc)}")
         else:
             ctx.tables["indicators_by_area"] = by_area
