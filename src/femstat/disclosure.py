@@ -381,7 +381,7 @@ def suppress(
     if "reliable" in out.columns:
         # reliable = count >= min_reliable would tell a reader that a hidden count is large.
         reliable = out["reliable"].astype("boolean")
-        out["reliable"] = reliable.mask(pd.Series(rule.marked, index=out.index))
+        out["reliable"] = reliable.mask(rule.marked)
     out["suppressed"] = rule.marked
     out.attrs = {**table.attrs, "suppression": threshold}
     return out
