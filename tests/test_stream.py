@@ -352,6 +352,7 @@ def test_warnings_of_all_batches_come_as_one(tmp_path: Path, data: pd.DataFrame)
     rows = [10, 2_010, 4_010, 9_999]
     raw.loc[rows, "relationship"] = "stranger"
     raw.loc[rows, "prior_violence"] = True
+    raw = raw.drop(columns="iccs_code")
     path = tmp_path / "soft.parquet"
     raw.to_parquet(path)
     with pytest.warns(fs.DataQualityWarning) as record:
@@ -366,6 +367,9 @@ def test_warnings_of_all_batches_come_as_one(tmp_path: Path, data: pd.DataFrame)
     assert report.warnings["n_rows"].tolist() == [4]
     in_memory = fs.validate(raw, report=True)[1]
     assert report.warnings["rows"].tolist() == in_memory.warnings["rows"].tolist()
+    # what validation assumed of every record (no iccs_code: all ICCS 0101) is said once
+    assert report.assumptions == in_memory.assumptions
+    assert len(report.assumptions) == 1 and "0101" in report.assumptions[0]
     assert_same_cube(cube, fs.counts(fs.validate(raw, report=True)[0], ["year"]))
 
 

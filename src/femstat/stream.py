@@ -266,10 +266,12 @@ class _Warnings:
     rows: dict[tuple[str, str, str], list[Any]] = field(default_factory=dict)
     added: dict[str, None] = field(default_factory=dict)
     coerced: dict[str, None] = field(default_factory=dict)
+    assumptions: dict[str, None] = field(default_factory=dict)
 
     def add(self, report: ValidationReport, offset: int) -> None:
         self.added.update(dict.fromkeys(report.added_columns))
         self.coerced.update(dict.fromkeys(report.coerced_columns))
+        self.assumptions.update(dict.fromkeys(report.assumptions))
         for w in report.warnings.to_dict("records"):
             key = (str(w["check"]), str(w["column"]), str(w["detail"]))
             entry = self.rows.setdefault(key, [0, []])
@@ -290,6 +292,7 @@ class _Warnings:
             warnings=frame,
             added_columns=list(self.added),
             coerced_columns=list(self.coerced),
+            assumptions=list(self.assumptions),
         )
 
 
