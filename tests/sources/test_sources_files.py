@@ -451,3 +451,40 @@ def test_a_damaged_shr_archive_is_a_source_error(how: str, tmp_path: Path) -> No
         path.write_bytes(whole[:cut])
         _assert_one_line_source_error(lambda: read_shr(path), path.name)
         _assert_one_line_source_error(lambda: read(path, format="shr"), path.name)
+
+
+# --------------------------------------------------------------------------------------
+# A CSV file cut short in its last line
+
+
+CUT_HEADER = "year,victim_sex,victim_age,relationship,narrative\n"
+CUT_FIRST = f"2020,female,30,current_partner,{SECRET}\n"
+
+
+@pytest.mark.parametrize("batch_rows", [None, 1])
+def test_a_csv_cut_in_its_last_line_is_refused(tmp_path: Path, batch_rows: int | None) -> None:
+    # pandas pads the short row with missing cells: read on, the cut record would become
+    # a victim with unknown relationship, counted as undetermined.
+    path = tmp_path / "cut.csv"
+    path.write_text(CUT_HEADER + CUT_FIRST + "2021,female,3", encoding="utf-8")
+    with pytest.raises(SourceError, match="holds 3 of the header's 5 columns") as info:
+        if batch_rows is None:
+            read(path)
+        else:
+            counts_from_file(path, ["year"], batch_rows=batch_rows)
+    assert SECRET not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "last",
+    [
+        "2021,female,31,stranger,",  # complete, an empty last cell, no final line break
+        '2021,female,31,stranger,"two\nlines"',  # a last cell spanning lines
+        "2021,female,31,stranger,x\r\n",
+    ],
+)
+def test_a_complete_last_line_reads(tmp_path: Path, last: str) -> None:
+    path = tmp_path / "whole.csv"
+    path.write_text(CUT_HEADER + CUT_FIRST + last, encoding="utf-8", newline="")
+    assert read(path)["year"].tolist() == [2020, 2021]
+    assert counts_from_file(path, ["year"], batch_rows=1)["count"].sum() == 2

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bz2
 import codecs
+import csv
 import gzip
 import io
 import lzma
@@ -450,3 +451,72 @@ def sample_of(stream: IO[bytes]) -> bytes:
     data = stream.read(_SAMPLE_BYTES)
     stream.seek(0)
     return data
+
+
+_TAIL_BYTES = 64 * 1024
+
+
+class TailKeeper(io.RawIOBase):
+    """A binary stream passed through unchanged, keeping its last bytes.
+
+    pandas pads a CSV row that has fewer cells than the header with missing values,
+    without a word, so a file cut short in its last line would read as a valid table
+    whose last record has unknown values. The kept tail lets :func:`check_last_line`
+    tell a cut line from a complete one once the parser has read to the end.
+    """
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        super().__init__()
+        self._raw = raw
+        self.tail = b""
+        self.at_end = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        data = self._raw.read(len(view))
+        n = len(data)
+        view[:n] = data
+        if n == 0:
+            self.at_end = True
+        elif n >= _TAIL_BYTES:
+            self.tail = bytes(data[-_TAIL_BYTES:])
+        else:
+            self.tail = (self.tail + data)[-_TAIL_BYTES:]
+        return n
+
+
+def n_header_fields(header: str, sep: str) -> int:
+    """How many columns a CSV header line names (quoted delimiters are not separators)."""
+    return len(next(csv.reader([header], delimiter=sep), []))
+
+
+def check_last_line(
+    label: str, keeper: TailKeeper, encoding: str, sep: str, n_columns: int
+) -> None:
+    """Refuse a CSV file whose last line ends without a line break and lacks cells.
+
+    Such a line is almost always a file cut short (an interrupted download or copy).
+    Checked only when the whole stream was read; a last line with an odd number of
+    quotes (the end of a cell spanning several lines) cannot be judged and is let be.
+    UTF-16 and UTF-32 text is not judged either: a tail may start inside a character.
+    """
+    tail = keeper.tail
+    if not keeper.at_end or not tail or tail.endswith((b"\n", b"\r")):
+        return
+    if codecs.lookup(encoding).name.startswith(("utf-16", "utf-32")):
+        return
+    lines = tail.decode(encoding, errors="replace").splitlines()
+    last = lines[-1] if lines else ""
+    if last.count('"') % 2:
+        return
+    n_cells = n_header_fields(last, sep)
+    if n_cells < n_columns:
+        raise SourceError(
+            f"cannot read {label}: its last line ends without a line break and holds "
+            f"{n_cells} of the header's {n_columns} columns, so the file seems cut short. "
+            "What to do: re-export or re-download the file; if the last record is "
+            "complete, give it its missing cells (empty cells are allowed)"
+        )

@@ -10,6 +10,7 @@ for files larger than memory (see :mod:`femstat.stream`).
 
 from __future__ import annotations
 
+import io
 import os
 from collections.abc import Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
@@ -24,11 +25,14 @@ import pandas as pd
 from femstat.errors import require
 from femstat.sources.files import (
     SourceError,
+    TailKeeper,
     check_delimiter,
+    check_last_line,
     encoding_name,
     first_line,
     guarded,
     guarded_iter,
+    n_header_fields,
     open_source,
     sample_of,
     sniff_delimiter,
@@ -393,7 +397,11 @@ def _csv_source(
             options["sep"] = sniff_delimiter(first_line(head, encoding))
         options["encoding"] = encoding
         options["compression"] = None
-        yield stream, label, options
+        keeper = TailKeeper(stream)
+        yield io.BufferedReader(keeper, buffer_size=1 << 20), label, options
+        sep = options.get("sep") or options.get("delimiter") or ","
+        n_columns = n_header_fields(first_line(head, encoding), sep)
+        check_last_line(label, keeper, encoding, sep, n_columns)
 
 
 def _read_csv(stream: IO[bytes], label: str, options: dict[str, Any]) -> pd.DataFrame:
