@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from femstat.classify import UN_2022, RuleSet
+from femstat.counts import check_breakdown
 from femstat.indicators import indicators
 from femstat.stats import annual_percent_change
 
@@ -52,6 +53,7 @@ def trend(
     :func:`femstat.indicators` call.
     """
     by = [by] if isinstance(by, str) else list(by)
+    check_breakdown(by)
     if "year" in by:
         raise ValueError("year is the trend's axis; leave it out of by")
     table = indicators(data, [*by, "year"], population=population, rules=rules)
