@@ -115,7 +115,7 @@ def cube_provenance(cube: pd.DataFrame) -> dict[str, Any] | None:
     -------
     dict or None
         ``breakdown`` (the ``by`` columns), ``type_column``, ``classes`` (the levels of the
-        type column), ``male_comparator``, ``age_scheme`` (name and lower bounds, when
+        type column), ``male_comparator``, ``age_scheme`` (lower bounds and labels, when
         ``age_group`` was made from ``victim_age``, else None) and ``rules`` (name and
         fingerprint of the rule set that classified the records; None when the data came
         classified without a record of it). A cube made by hand or read back from a file
@@ -140,7 +140,10 @@ def _provenance(
         "type_column": type_column,
         "classes": classes,
         "male_comparator": bool(male_comparator),
-        "age_scheme": {"name": scheme.name, "lower": list(scheme.lower)} if derived_age else None,
+        # The bands, not the scheme's name: the same bands under two names count alike.
+        "age_scheme": (
+            {"lower": list(scheme.lower), "labels": list(scheme.labels)} if derived_age else None
+        ),
         "rules": rules,
     }
 
