@@ -203,3 +203,18 @@ def test_file_and_dask_counting_refuse_an_identifying_breakdown(
         fs.counts(ddf, ["victim_id"])
     with pytest.raises(fs.FemstatError, match="identifying column"):
         fs.completeness(ddf, "victim_id")
+
+
+def test_a_collapsed_cube_records_its_new_breakdown(data: pd.DataFrame) -> None:
+    from femstat.indicators import _as_cube
+
+    cube = fs.counts(data, ["year", "age_group"], male_comparator=True)
+    collapsed = _as_cube(
+        cube, ["year"], type_column="femicide_type", age_groups="unodc", rules=fs.UN_2022
+    )
+    record = cube_provenance(collapsed)
+    assert record is not None
+    assert record["breakdown"] == ["year"] and record["age_scheme"] is None
+    assert cube_provenance(cube)["breakdown"] == ["year", "age_group"]  # left as it was
+    assert_cubes_equal(collapsed, fs.counts(data, ["year"], male_comparator=True))
+    assert record == cube_provenance(fs.counts(data, ["year"], male_comparator=True))

@@ -17,7 +17,14 @@ import pandas as pd
 from femstat import codes as C
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import UN_2022, RuleSet
-from femstat.counts import COMPARATOR_CLASSES, check_breakdown, counts, cube_keys
+from femstat.counts import (
+    COMPARATOR_CLASSES,
+    PROVENANCE,
+    check_breakdown,
+    counts,
+    cube_keys,
+    cube_provenance,
+)
 from femstat.errors import FemstatError, PopulationError
 from femstat.stats import (
     binomial_interval,
@@ -99,7 +106,14 @@ def _as_cube(
 
             # Collapse the dimensions not asked for, then complete again.
             collapsed = data.groupby([*by, type_column], observed=True, sort=False)["count"].sum()
-            return add_cubes(collapsed.reset_index())
+            cube = collapsed.reset_index()
+            provenance = cube_provenance(data)
+            if provenance is not None:  # the record follows the collapse
+                provenance["breakdown"] = list(by)
+                if "age_group" not in by:
+                    provenance["age_scheme"] = None
+            cube.attrs = {} if provenance is None else {PROVENANCE: provenance}
+            return add_cubes(cube)
         return data
     return counts(
         data,
@@ -390,9 +404,15 @@ def indicators(
         :func:`femstat.counts`.
     by : str or sequence of str
         Breakdown columns (``"age_group"`` groups ages by ``age_groups``).
-    population : pandas.DataFrame, optional
+    population : pandas.DataFrame or float, optional
         Denominators: a ``population`` column keyed by some or all of the ``by`` columns;
-        in long form with a ``sex`` column to give male denominators too.
+        in long form with a ``sex`` column to give male denominators too. A table without
+        key columns (one row) or a single number is one denominator for every group.
+        Groups of the population without a victim record (a year or an area with no
+        killing) are rows with a count of zero, not dropped. Keys are compared as the
+        data's type: a year ``2015.0`` or ``"2015"`` matches ``2015``; a key that is not
+        one (``2015.5``) raises :class:`femstat.PopulationError` naming both dtypes, and
+        so does a victim group without population.
     level : float or sequence of float, default 0.95
         Confidence level(s). The first gives ``share_lower`` etc.; each further level adds
         columns suffixed with :func:`level_suffix` (``rate_lower_99_8``).
@@ -537,6 +557,14 @@ def bounds(
     member, other perpetrator with a criterion); the upper bound adds the undetermined
     records, which may or may not be femicides.
 
+    Parameters
+    ----------
+    data, by, type_column, age_groups, rules :
+        As for :func:`indicators`.
+    population : pandas.DataFrame or float, optional
+        As for :func:`indicators`: groups of the population without records are zeros.
+    per : float, default 100,000
+
     Returns
     -------
     pandas.DataFrame
@@ -603,6 +631,7 @@ def age_standardised_rates(
     population : pandas.DataFrame
         Female population with an ``age_group`` column whose labels are exactly the
         standard's bands (``"0-4"``, ..., ``"85+"``), keyed by some or all of ``by``.
+        Groups of the population without records are zeros, as in :func:`indicators`.
     standard : str or StandardPopulation, default ``"esp2013"``
         ``"who2000"``, ``"segi1960"``, ``"esp2013"`` or a custom table.
     of : str, default ``"femicide"``

@@ -33,7 +33,9 @@ def trend(
     by : str or sequence of str
         Groups to fit separately (not ``year``).
     population : pandas.DataFrame
-        Female population keyed by ``year`` and some or all of ``by``.
+        Female population keyed by ``year`` and some or all of ``by``. A year (or group)
+        of the population without a single record is a zero in the series, so the fit
+        covers every year the population lists.
     of : str, default ``"femicide"``
         A row of :data:`femstat.indicators.INDICATOR_ROWS` other than ``out_of_scope``.
     level : float, default 0.95
