@@ -20,6 +20,7 @@ from scipy import stats
 
 import femstat as fs
 from femstat import codes as C
+from femstat.indicators import INDICATOR_ROWS
 
 FEMICIDE = ("intimate_partner", "family_member", "other_perpetrator")
 
@@ -330,3 +331,126 @@ def test_male_population_rows_also_give_zero_groups() -> None:
     assert list(male.index) == list(per_year)
     assert (male["count"] == 0).all() and (male["rate"] == 0).all()
     assert C.FEMICIDE_TYPE.dtype == data.pipe(fs.classify)["femicide_type"].dtype
+
+
+# --------------------------------------------------------------------------------------
+# every column of the indicator table (written after the mutation run of indicators())
+
+
+def test_every_column_of_the_indicator_table(typed: pd.DataFrame) -> None:
+    by = ["year"]
+    pop = pd.DataFrame(
+        {
+            "year": np.repeat(np.arange(2015, 2025), 2),
+            "sex": ["female", "male"] * 10,
+            "population": np.tile([1.0e6, 0.9e6], 10),
+        }
+    )
+    table = fs.indicators(
+        typed,
+        by,
+        population=pop,
+        per=1_000,
+        min_reliable=20,
+        level=[0.9, 0.99],
+        share_method="clopper-pearson",
+        rate_method="byar",
+    )
+    assert list(table.columns) == [
+        "year",
+        "femicide_type",
+        "count",
+        "share_denominator",
+        "share",
+        "share_lower",
+        "share_upper",
+        "share_lower_99",
+        "share_upper_99",
+        "reliable",
+        "population",
+        "rate",
+        "rate_lower",
+        "rate_upper",
+        "rate_lower_99",
+        "rate_upper_99",
+    ]
+    assert list(table["femicide_type"].cat.categories) == list(INDICATOR_ROWS)
+    assert table.index.equals(pd.RangeIndex(len(table)))
+    types = typed["femicide_type"].astype(str)
+    female = typed[types != "out_of_scope"]
+    male = typed[
+        (typed["victim_sex"] == "male") & (typed["iccs_code"].astype(str).str.startswith("0101"))
+    ]
+    rel = typed["relationship"].astype(str)
+    partner_or_family = rel.isin(
+        [
+            "intimate_partner",
+            "current_partner",
+            "former_partner",
+            "family_member",
+            "parent",
+            "child",
+            "sibling",
+            "other_blood_relative",
+            "relative_by_marriage",
+            "other_household_member",
+        ]
+    )
+    for year, rows in table.groupby("year", observed=True):
+        rows = rows.set_index("femicide_type")
+        in_year = typed["year"] == year
+        female_homicide = int((in_year & (types != "out_of_scope")).sum())
+        male_homicide = int((in_year & typed.index.isin(male.index)).sum())
+        expected_count = {
+            **{t: int((in_year & (types == t)).sum()) for t in C.FEMICIDE_TYPES},
+            "femicide": int((in_year & types.isin(FEMICIDE)).sum()),
+            "female_homicide": female_homicide,
+            "partner_or_family": int(
+                (in_year & types.isin(["intimate_partner", "family_member"])).sum()
+            ),
+            "male_partner_or_family": int(
+                (in_year & typed.index.isin(male.index) & partner_or_family).sum()
+            ),
+        }
+        assert rows["count"].to_dict() == expected_count
+        for name, row in rows.iterrows():
+            if name == "out_of_scope":
+                assert np.isnan(row["share_denominator"]) and np.isnan(row["share"])
+                assert np.isnan(row["population"]) and np.isnan(row["rate"])
+                continue
+            denominator = male_homicide if name == "male_partner_or_family" else female_homicide
+            population = 0.9e6 if name == "male_partner_or_family" else 1.0e6
+            assert row["share_denominator"] == denominator
+            assert row["share"] == pytest.approx(row["count"] / denominator, rel=1e-12)
+            assert row["population"] == population
+            assert row["rate"] == pytest.approx(row["count"] / population * 1_000, rel=1e-12)
+            assert row["reliable"] == (row["count"] >= 20)
+        assert len(female) > 0
+    # a count of exactly min_reliable is reliable
+    at_threshold = table[table["count"] > 0].iloc[0]
+    again = fs.indicators(typed, by, min_reliable=int(at_threshold["count"]))
+    same = again[
+        (again["year"] == at_threshold["year"])
+        & (again["femicide_type"] == at_threshold["femicide_type"])
+    ]
+    assert bool(same["reliable"].iloc[0]) is True
+    default = fs.indicators(typed, by)
+    np.testing.assert_array_equal(default["reliable"], default["count"] >= 20)
+    assert table.attrs["femstat"] == {
+        "femstat_version": fs.__version__,
+        "levels": [0.9, 0.99],
+        "share_method": "clopper-pearson",
+        "rate_method": "byar",
+        "per": 1_000,
+        "rule_set": "UN_2022",
+        "min_reliable": 20,
+    }
+
+
+def test_a_share_without_female_homicide_is_missing_not_zero() -> None:
+    data, population, _ = series_with_an_empty_year()
+    table = fs.indicators(data, "year", population=population)
+    empty = table[table["year"] == 2018]
+    assert (empty["share_denominator"].dropna() == 0).all()
+    assert empty["share"].isna().all()
+    assert empty["share_lower"].isna().all() and empty["share_upper"].isna().all()

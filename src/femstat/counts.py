@@ -349,7 +349,14 @@ def counts(
     -------
     pandas.DataFrame
         The cube: one row per cell, columns ``by``, ``type_column`` and ``count`` (int64).
-        Code columns keep their Categorical dtypes.
+        Code columns keep their Categorical dtypes. ``cube.attrs`` records how it was made
+        (:func:`cube_provenance`), which :func:`add_cubes` checks.
+
+    Raises
+    ------
+    BreakdownError
+        For a breakdown by an identifying column (``victim_id``, ``event_id``): a group
+        per identifier would publish the records, not a statistic.
     """
     from femstat import dask as _dask  # does not import Dask itself
 
