@@ -10,6 +10,7 @@ loop, no ``apply``, and the vectorised path cannot drift from the written rule.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -31,6 +32,9 @@ __all__ = [
     "explain",
     "facts",
 ]
+
+RULES_ATTR = "femstat_rules"
+"""Key of a classified frame's ``attrs``: the rule set behind each type column."""
 
 _GROUPS = C.RELATIONSHIP_GROUP.codes
 _TYPE_CODE = {name: i for i, name in enumerate(C.FEMICIDE_TYPES)}
@@ -161,6 +165,22 @@ _RELATIONSHIP_GROUP_INDEX = np.array(
     [_GROUPS.index(C.RELATIONSHIP_GROUP_OF[code]) for code in C.RELATIONSHIP.codes],
     dtype=np.int8,
 )
+
+
+def rule_fingerprint(rules: RuleSet) -> str:
+    """A short digest of what a rule set decides: its table, criteria and qualifying groups.
+
+    Two rule sets with the same name but different content get different fingerprints.
+    """
+    digest = hashlib.sha256()
+    digest.update(rules.table.tobytes())
+    digest.update(repr((rules.criteria, sorted(rules.qualifying_groups.items()))).encode())
+    return digest.hexdigest()[:16]
+
+
+def rules_record(rules: RuleSet) -> dict[str, str]:
+    """The rule set as a cube or a classified frame records it."""
+    return {"name": rules.name, "fingerprint": rule_fingerprint(rules)}
 
 
 class _NotCanonical(FemstatError, TypeError):
@@ -339,6 +359,13 @@ def classify(
         types, met = _kernel.classify_codes(_rule_inputs(df, rule_set), len(df))
         out[rule_set.type_column] = pd.Categorical.from_codes(types, dtype=C.FEMICIDE_TYPE.dtype)
         out[rule_set.criteria_column] = met
+    # Which rule set made each type column travels with the frame, so that count cubes of
+    # classified data record it (femstat.counts.cube_provenance).
+    recorded = out.attrs.get(RULES_ATTR)
+    out.attrs[RULES_ATTR] = {
+        **(recorded if isinstance(recorded, Mapping) else {}),
+        **{r.type_column: rules_record(r) for r in rule_sets},
+    }
     return out
 
 

@@ -20,7 +20,14 @@ import pandas as pd
 from femstat import codes as C
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet, classify, facts
-from femstat.counts import BreakdownError, _Encoded, _frame_from_levels, _levels_of, group_cells
+from femstat.counts import (
+    BreakdownError,
+    _Encoded,
+    _frame_from_levels,
+    _levels_of,
+    check_breakdown,
+    group_cells,
+)
 
 __all__ = ["completeness"]
 
@@ -88,6 +95,7 @@ def completeness(
     """
     from femstat import dask as _dask  # does not import Dask itself
 
+    check_breakdown([by] if isinstance(by, str) else list(by))
     if _dask.is_dask_frame(data):  # partition by partition, count cubes added
         return _dask.completeness(data, by, rules=rules, age_groups=age_groups)
     by = [by] if isinstance(by, str) else list(by)

@@ -13,7 +13,7 @@ integer codes, the codes are combined in mixed radix into one cell number per re
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -26,16 +26,32 @@ from femstat import codes as C
 from femstat._arrays import masked_parts
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import (
+    RULES_ATTR,
     UN_2022,
     RuleSet,
     _homicide_of,
     _is_canonical,
     _rule_inputs,
     classify,
+    rules_record,
 )
 from femstat.errors import FemstatError
+from femstat.schemas import is_sensitive
 
-__all__ = ["COMPARATOR_CLASSES", "add_cubes", "counts", "cube_keys", "group_cells"]
+__all__ = [
+    "COMPARATOR_CLASSES",
+    "PROVENANCE",
+    "CubeMismatchError",
+    "add_cubes",
+    "counts",
+    "cube_keys",
+    "cube_provenance",
+    "group_cells",
+]
+
+PROVENANCE = "femstat_cube"
+"""Key of a cube's ``attrs`` holding how it was made (see :func:`cube_provenance`)."""
+
 
 COMPARATOR_CLASSES: tuple[str, ...] = ("male_partner_or_family", "male_homicide")
 """Extra cube rows for the male comparator. They overlap ``out_of_scope``: never add them
@@ -70,6 +86,66 @@ class BreakdownError(FemstatError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
+
+
+class CubeMismatchError(FemstatError, ValueError):
+    """Count cubes that were made differently and so cannot be added."""
+
+
+def check_breakdown(by: Sequence[str]) -> None:
+    """Refuse a breakdown by an identifying column (:func:`femstat.schemas.is_sensitive`).
+
+    One group per victim or per event would publish each record under its identifier:
+    such a "breakdown" is a list of victims, not a statistic.
+    """
+    refused = [name for name in by if is_sensitive(name)]
+    if refused:
+        what = "it is an identifying column" if len(refused) == 1 else "they identify records"
+        raise BreakdownError(
+            f"a breakdown by {refused} is refused: {what}"
+            ", and one group per identifier would publish every record under its "
+            "identifier. Break down by coded columns (year, area, age_group, ...) instead."
+        )
+
+
+def cube_provenance(cube: pd.DataFrame) -> dict[str, Any] | None:
+    """How a count cube was made, as :func:`counts` recorded it; None if not recorded.
+
+    Returns
+    -------
+    dict or None
+        ``breakdown`` (the ``by`` columns), ``type_column``, ``classes`` (the levels of the
+        type column), ``male_comparator``, ``age_scheme`` (lower bounds and labels, when
+        ``age_group`` was made from ``victim_age``, else None) and ``rules`` (name and
+        fingerprint of the rule set that classified the records; None when the data came
+        classified without a record of it). A cube made by hand or read back from a file
+        has none.
+    """
+    meta = cube.attrs.get(PROVENANCE)
+    return dict(meta) if isinstance(meta, Mapping) else None
+
+
+def _provenance(
+    by: Sequence[str],
+    data: pd.DataFrame,
+    type_column: str,
+    scheme: AgeScheme,
+    male_comparator: bool,
+    rules: dict[str, str] | None,
+) -> dict[str, Any]:
+    derived_age = "age_group" in by and "age_group" not in data.columns
+    classes = [*C.FEMICIDE_TYPES, *(COMPARATOR_CLASSES if male_comparator else ())]
+    return {
+        "breakdown": list(by),
+        "type_column": type_column,
+        "classes": classes,
+        "male_comparator": bool(male_comparator),
+        # The bands, not the scheme's name: the same bands under two names count alike.
+        "age_scheme": (
+            {"lower": list(scheme.lower), "labels": list(scheme.labels)} if derived_age else None
+        ),
+        "rules": rules,
+    }
 
 
 @dataclass(frozen=True)
@@ -227,6 +303,7 @@ def group_cells(
     """
     if len(set(by)) != len(by):
         raise BreakdownError(f"a breakdown column is repeated: {list(by)}")
+    check_breakdown(by)
     scheme = age_scheme(age_groups)
     encoded = [_encode(name, data, scheme) for name in by]
     shape = [len(e.levels) for e in encoded]
@@ -272,10 +349,18 @@ def counts(
     -------
     pandas.DataFrame
         The cube: one row per cell, columns ``by``, ``type_column`` and ``count`` (int64).
-        Code columns keep their Categorical dtypes.
+        Code columns keep their Categorical dtypes. ``cube.attrs`` records how it was made
+        (:func:`cube_provenance`), which :func:`add_cubes` checks.
+
+    Raises
+    ------
+    BreakdownError
+        For a breakdown by an identifying column (``victim_id``, ``event_id``): a group
+        per identifier would publish the records, not a statistic.
     """
     from femstat import dask as _dask  # does not import Dask itself
 
+    check_breakdown([by] if isinstance(by, str) else list(by))
     if _dask.is_dask_frame(data):  # partition by partition, cubes added (femstat.dask)
         return _dask.counts(
             data,
@@ -288,6 +373,29 @@ def counts(
     by = [by] if isinstance(by, str) else list(by)
     if type_column in by:
         raise BreakdownError(f"{type_column!r} is always a dimension; do not list it in by")
+    if type_column in data.columns:
+        recorded = data.attrs.get(RULES_ATTR, {})
+        rules_used = recorded.get(type_column) if isinstance(recorded, Mapping) else None
+    else:
+        rules_used = rules_record(rules)
+    cube = _count(data, by, type_column, age_groups, male_comparator, rules)
+    cube.attrs = {
+        PROVENANCE: _provenance(
+            by, data, type_column, age_scheme(age_groups), male_comparator, rules_used
+        )
+    }
+    return cube
+
+
+def _count(
+    data: pd.DataFrame,
+    by: list[str],
+    type_column: str,
+    age_groups: str | AgeScheme | Sequence[int],
+    male_comparator: bool,
+    rules: RuleSet,
+) -> pd.DataFrame:
+    """:func:`counts` without the checks and the provenance record."""
     one_pass_tried = False
     if type_column not in data.columns:
         if type_column == rules.type_column and len(data):
@@ -499,17 +607,83 @@ def _count_in_one_pass(
     return _cube_frame(encoded, cube.reshape(-1, table.shape[1]), type_column, male_comparator)
 
 
+def _describe(value: object) -> str:
+    return "not recorded" if value is None else repr(value)
+
+
+def _check_same_making(cubes: Sequence[pd.DataFrame], keys: list[str]) -> dict[str, Any] | None:
+    """Refuse cubes made differently; the provenance the sum carries (None if none has)."""
+    records = [cube_provenance(c) for c in cubes]
+    first = records[0]
+    for i, (cube, record) in enumerate(zip(cubes, records, strict=True)):
+        if i == 0:
+            continue
+        # Code columns (types, age groups, code lists) must have the same levels: this
+        # holds cubes with and without provenance to the same cells.
+        for name in keys:
+            a, b = cubes[0][name].dtype, cube[name].dtype
+            if (_is_declared(a) or _is_declared(b)) and a != b:
+                raise CubeMismatchError(
+                    f"cube 1 and cube {i + 1} have different levels in column {name!r}: "
+                    f"{_levels_text(a)} and {_levels_text(b)}. They were made with different "
+                    "settings (age scheme, male comparator, code list); count every part "
+                    "with the same options."
+                )
+        if (first is None) != (record is None):
+            without = 1 if first is None else i + 1
+            raise CubeMismatchError(
+                f"cube {without} carries no record of how it was made (cube.attrs"
+                f"[{PROVENANCE!r}]), the other does, so femstat cannot check that they were "
+                "counted alike. Make every part with femstat.counts; for a cube made by hand "
+                "or read from a file, see femstat.counts.cube_provenance."
+            )
+        if first is None or record is None:
+            continue
+        differ = [k for k in sorted(set(first) | set(record)) if first.get(k) != record.get(k)]
+        if differ:
+            details = "; ".join(
+                f"{k}: {_describe(first.get(k))} and {_describe(record.get(k))}" for k in differ
+            )
+            raise CubeMismatchError(
+                f"cube 1 and cube {i + 1} were made differently ({details}). Adding them "
+                "would mix incompatible cells; count every part with the same breakdown, "
+                "age scheme, male comparator and rule set."
+            )
+    return first
+
+
+def _levels_text(dtype: object) -> str:
+    if isinstance(dtype, pd.CategoricalDtype):
+        shown = [str(c) for c in dtype.categories[:8]]
+        more = len(dtype.categories) - len(shown)
+        return f"{shown}{f' and {more} more' if more > 0 else ''}"
+    return str(dtype)
+
+
 def add_cubes(*cubes: pd.DataFrame) -> pd.DataFrame:
     """Add count cubes of disjoint parts of the data into the cube of the whole.
 
-    The cubes must have the same breakdown. Levels of free columns (``year``, ``area``)
+    The cubes must have been made alike: the same breakdown, the same levels in every
+    code column (age groups, types), and, when they carry a provenance record
+    (:func:`cube_provenance`, set by :func:`counts`), the same record: age scheme, male
+    comparator, type classes and rule set. Levels of free columns (``year``, ``area``)
     are the union of the parts'; the result is complete again, with zeros where no part
     had a record.
 
     Returns
     -------
     pandas.DataFrame
-        The summed cube, equal to :func:`counts` of the concatenated data.
+        The summed cube, equal to :func:`counts` of the concatenated data, with the
+        parts' provenance record.
+
+    Raises
+    ------
+    CubeMismatchError
+        When the cubes were made differently, or some carry a provenance record and
+        others do not. Cubes without any record (made by hand, or read back from a file)
+        are added when their columns and code levels match; to add such a cube to one
+        from :func:`counts`, give it the same record after checking it was made the same
+        way (``cube.attrs.update(other.attrs)``), or drop the record from all of them.
     """
     if not cubes:
         raise ValueError("add_cubes needs at least one cube")
@@ -517,6 +691,7 @@ def add_cubes(*cubes: pd.DataFrame) -> pd.DataFrame:
     for cube in cubes[1:]:
         if cube_keys(cube) != keys:
             raise BreakdownError(f"cubes have different breakdowns: {keys} and {cube_keys(cube)}")
+    provenance = _check_same_making(cubes, keys)
     stacked = pd.concat(cubes, ignore_index=True)
     encoded = []
     for name in keys:
@@ -543,4 +718,7 @@ def add_cubes(*cubes: pd.DataFrame) -> pd.DataFrame:
         weights=stacked["count"].to_numpy(dtype=np.float64),
         minlength=int(np.prod(shape, dtype=np.int64)),
     )
-    return _frame_from_levels(encoded, np.rint(total))
+    out = _frame_from_levels(encoded, np.rint(total))
+    if provenance is not None:
+        out.attrs = {PROVENANCE: provenance}
+    return out

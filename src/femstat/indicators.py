@@ -17,7 +17,14 @@ import pandas as pd
 from femstat import codes as C
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import UN_2022, RuleSet
-from femstat.counts import COMPARATOR_CLASSES, counts, cube_keys
+from femstat.counts import (
+    COMPARATOR_CLASSES,
+    PROVENANCE,
+    check_breakdown,
+    counts,
+    cube_keys,
+    cube_provenance,
+)
 from femstat.errors import FemstatError, PopulationError
 from femstat.stats import (
     binomial_interval,
@@ -99,7 +106,14 @@ def _as_cube(
 
             # Collapse the dimensions not asked for, then complete again.
             collapsed = data.groupby([*by, type_column], observed=True, sort=False)["count"].sum()
-            return add_cubes(collapsed.reset_index())
+            cube = collapsed.reset_index()
+            provenance = cube_provenance(data)
+            if provenance is not None:  # the record follows the collapse
+                provenance["breakdown"] = list(by)
+                if "age_group" not in by:
+                    provenance["age_scheme"] = None
+            cube.attrs = {} if provenance is None else {PROVENANCE: provenance}
+            return add_cubes(cube)
         return data
     return counts(
         data,
@@ -139,61 +153,226 @@ def _widen(cube: pd.DataFrame, by: Sequence[str], type_column: str) -> _Wide:
     return _Wide(keys, classes)
 
 
+_DERIVED_KEYS = frozenset({"age_group", "relationship_group"})
+
+
+def _shown(column: str) -> bool:
+    """Whether values of ``column`` may appear in a message: code and key columns only."""
+    from femstat.schemas import is_sensitive, victim_variables
+
+    return not is_sensitive(column) and (
+        column in victim_variables() or column in _DERIVED_KEYS or column == "sex"
+    )
+
+
+def _domain(values: pd.Series) -> str:
+    """How the data's key column compares: as whole numbers, as numbers, or as text."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        dtype = dtype.categories.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "text"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "integer"
+    if pd.api.types.is_float_dtype(dtype):
+        return "number"
+    return "text"
+
+
+def _as_domain(values: pd.Series, domain: str, column: str, data_dtype: object) -> np.ndarray:
+    """A population key column as the data's key type (:func:`_domain`).
+
+    Years given as ``2015.0`` or ``"2015"`` match the data's ``2015``; a value that is not
+    one of the data's type (``2015.5``, ``"2015a"``) is an error naming both types.
+    """
+    plain = values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values
+    missing = pd.isna(plain).to_numpy()
+    if missing.any():
+        raise PopulationError(
+            f"the population's {column!r} column has {int(missing.sum())} missing value(s) "
+            f"(rows {np.flatnonzero(missing)[:5].tolist()}); every population row needs "
+            "its keys: fill or drop them"
+        )
+    if domain == "text":
+        if pd.api.types.is_numeric_dtype(plain.dtype) and not pd.api.types.is_bool_dtype(
+            plain.dtype
+        ):
+            number = plain.to_numpy(dtype=np.float64)
+            if np.all(number == np.round(number)):
+                return np.array([str(int(x)) for x in number], dtype=object)
+            bad = np.flatnonzero(number != np.round(number))
+            _type_error(column, values, data_dtype, bad, "whole numbers or text")
+        return plain.astype(str).to_numpy(dtype=object)
+    number = pd.to_numeric(plain, errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(np.isnan(number))
+    if domain == "integer":
+        bad = np.flatnonzero(np.isnan(number) | (number != np.round(number)))
+    if len(bad):
+        _type_error(column, values, data_dtype, bad, f"{domain} values")
+    return number.astype(np.int64) if domain == "integer" else number
+
+
+def _type_error(
+    column: str, values: pd.Series, data_dtype: object, bad: np.ndarray, wanted: str
+) -> None:
+    shown = (
+        f"e.g. {values.iloc[bad[:5]].tolist()}" if _shown(column) else f"rows {bad[:5].tolist()}"
+    )
+    raise PopulationError(
+        f"the population's {column!r} column is {values.dtype} and the data's is "
+        f"{data_dtype}: {len(bad)} population row(s), {shown}, are not {wanted} as in the "
+        f"data, so they cannot be matched. Convert the population's {column!r} to the "
+        "data's type."
+    )
+
+
+def _normalised(keys: pd.DataFrame, columns: Sequence[str]) -> list[np.ndarray]:
+    """The data's key columns as the values they are compared by."""
+    out: list[np.ndarray] = []
+    for column in columns:
+        values = keys[column]
+        domain = _domain(values)
+        plain = values.astype(object) if isinstance(values.dtype, pd.CategoricalDtype) else values
+        if domain == "text":
+            out.append(plain.astype(str).to_numpy(dtype=object))
+        else:
+            out.append(plain.to_numpy(dtype=np.int64 if domain == "integer" else np.float64))
+    return out
+
+
+def _index(columns: Sequence[np.ndarray], n: int) -> pd.Index:
+    if not columns:
+        return pd.RangeIndex(n)
+    if len(columns) == 1:
+        return pd.Index(columns[0])
+    return pd.MultiIndex.from_arrays(list(columns))
+
+
+def _population_table(population: pd.DataFrame | float) -> pd.DataFrame:
+    """The population as a table; a single positive number is one denominator for all."""
+    if isinstance(population, pd.DataFrame):
+        if "population" not in population.columns:
+            raise PopulationError(
+                "the population table has no 'population' column; name the denominator "
+                "column 'population'"
+            )
+        return population
+    if isinstance(population, int | float | np.integer | np.floating) and not isinstance(
+        population, bool | np.bool_
+    ):
+        return pd.DataFrame({"population": [float(population)]})
+    raise PopulationError(
+        f"population must be a DataFrame with a 'population' column or one number, got "
+        f"{type(population).__name__}; pass e.g. pd.DataFrame({{'year': [...], "
+        "'population': [...]}})"
+    )
+
+
+def _population_keys(population: pd.DataFrame) -> list[str]:
+    return [c for c in population.columns if c not in ("population", "sex")]
+
+
+def _with_population_groups(
+    cube: pd.DataFrame, by: Sequence[str], population: pd.DataFrame, type_column: str
+) -> pd.DataFrame:
+    """The cube with zero rows for the population's groups that have no records.
+
+    A year or area listed in the population but without a single victim is a real zero:
+    without it, a rate table would skip the group and a trend would fit the other years
+    only. Code columns (age groups, code lists) already have every level in a cube; the
+    free columns (``year``, ``area``) get the population's levels added.
+    """
+    from femstat.counts import _is_declared, add_cubes
+
+    free = [k for k in _population_keys(population) if k in by and not _is_declared(cube[k].dtype)]
+    if not free or not len(cube):
+        return cube  # no free key, or no cells to take the other keys' levels from
+    table = population[free].drop_duplicates()
+    wanted = [_as_domain(table[k], _domain(cube[k]), k, cube[k].dtype) for k in free]
+    have = set(zip(*_normalised(cube, free), strict=True))
+    new = [i for i, key in enumerate(zip(*wanted, strict=True)) if key not in have]
+    if not new:
+        return cube
+    rows = np.asarray(new)
+    zero: dict[str, Any] = {}
+    for name in [*by, type_column]:
+        column = cube[name]
+        if name in free:
+            values = wanted[free.index(name)][rows]
+            if isinstance(column.dtype, pd.CategoricalDtype):
+                zero[name] = pd.Categorical(values)
+            else:
+                zero[name] = pd.array(values).astype(column.dtype)
+        else:
+            # Any level will do: add_cubes completes the product of the levels.
+            zero[name] = column.array.take(np.zeros(len(rows), dtype=np.int64))
+    zero["count"] = np.zeros(len(rows), dtype=np.int64)
+    frame = pd.DataFrame(zero)
+    frame = frame[list(cube.columns)]
+    frame.attrs = dict(cube.attrs)
+    return add_cubes(cube, frame)
+
+
 def _population_for(
     keys: pd.DataFrame,
     population: pd.DataFrame,
     sex: str,
     by: Sequence[str],
 ) -> np.ndarray | None:
-    """Population of each group for one sex; None when the table has no such rows."""
-    if "population" not in population.columns:
-        raise PopulationError(
-            "the population table has no 'population' column; name the denominator column "
-            "'population'"
-        )
-    table = population
+    """Population of each group for one sex; None when the table has no such rows.
+
+    Keys are compared as the data's type: a population year of ``2015.0`` or ``"2015"``
+    matches the data's ``2015``.
+    """
+    table = _population_table(population)
     if "sex" in table.columns:
         table = table[table["sex"].astype(str) == sex]
         if table.empty:
             return None
     elif sex != "female":
         return None
-    pop_keys = [c for c in table.columns if c not in ("population", "sex")]
+    pop_keys = _population_keys(table)
     extra = [k for k in pop_keys if k not in by]
     if extra:
         raise PopulationError(
             f"the population table is keyed by {pop_keys}, but {extra} is not in the "
             f"breakdown {list(by)}; add it to by= or aggregate the population first"
         )
-    key_text = table[pop_keys].astype(str)
-    duplicated = key_text.duplicated(keep=False)
-    if duplicated.any():
-        examples = key_text[duplicated].drop_duplicates().head(5).to_dict("records")
-        raise PopulationError(
-            f"the population table has {int(duplicated.sum())} rows with repeated keys "
-            f"{pop_keys}, e.g. {examples}; keep one row per group"
-        )
     values = pd.to_numeric(table["population"], errors="coerce").to_numpy(dtype=np.float64)
-    lookup = pd.Series(
-        values,
-        index=pd.MultiIndex.from_frame(key_text)
-        if len(pop_keys) > 1
-        else pd.Index(key_text.iloc[:, 0]),
-    )
     if not pop_keys:
         if len(values) != 1:
-            raise PopulationError("a population table without keys must have one row")
+            raise PopulationError(
+                f"a population table without key columns must have one row, it has "
+                f"{len(values)}; add the key columns (e.g. year, area) or sum the rows"
+            )
         found = np.full(len(keys), values[0])
     else:
-        wanted = keys[pop_keys].astype(str)
-        index = (
-            pd.MultiIndex.from_frame(wanted) if len(pop_keys) > 1 else pd.Index(wanted.iloc[:, 0])
-        )
-        found = lookup.reindex(index).to_numpy(dtype=np.float64)
+        pop_columns = [_as_domain(table[k], _domain(keys[k]), k, keys[k].dtype) for k in pop_keys]
+        lookup_index = _index(pop_columns, len(table))
+        duplicated = lookup_index.duplicated(keep=False)
+        if duplicated.any():
+            where = np.flatnonzero(duplicated)
+            shown = (
+                f"e.g. {table[pop_keys].iloc[where[:5]].astype(str).to_dict('records')}"
+                if all(_shown(k) for k in pop_keys)
+                else f"rows {where[:5].tolist()}"
+            )
+            raise PopulationError(
+                f"the population table has {len(where)} rows with repeated keys "
+                f"{pop_keys}, {shown}; keep one row per group"
+            )
+        lookup = pd.Series(values, index=lookup_index)
+        wanted = _index(_normalised(keys, pop_keys), len(keys))
+        found = lookup.reindex(wanted).to_numpy(dtype=np.float64)
     bad = ~np.isfinite(found) | (found <= 0)
     if bad.any():
         where = np.flatnonzero(bad)
-        examples = keys[pop_keys].iloc[where[:5]].astype(str).to_dict("records") if pop_keys else []
+        if not pop_keys:
+            examples: object = []
+        elif all(_shown(k) for k in pop_keys):
+            examples = keys[pop_keys].iloc[where[:5]].astype(str).to_dict("records")
+        else:
+            examples = f"groups {where[:5].tolist()}"
         kind = "missing" if np.isnan(found[where[0]]) else "zero or negative"
         raise PopulationError(
             f"{len(where)} group(s) have a {kind} {sex} population, e.g. {examples}; "
@@ -206,7 +385,7 @@ def indicators(
     data: pd.DataFrame,
     by: Sequence[str] | str = (),
     *,
-    population: pd.DataFrame | None = None,
+    population: pd.DataFrame | float | None = None,
     level: float | Sequence[float] = 0.95,
     share_method: str = "wilson",
     rate_method: str = "exact",
@@ -225,9 +404,15 @@ def indicators(
         :func:`femstat.counts`.
     by : str or sequence of str
         Breakdown columns (``"age_group"`` groups ages by ``age_groups``).
-    population : pandas.DataFrame, optional
+    population : pandas.DataFrame or float, optional
         Denominators: a ``population`` column keyed by some or all of the ``by`` columns;
-        in long form with a ``sex`` column to give male denominators too.
+        in long form with a ``sex`` column to give male denominators too. A table without
+        key columns (one row) or a single number is one denominator for every group.
+        Groups of the population without a victim record (a year or an area with no
+        killing) are rows with a count of zero, not dropped. Keys are compared as the
+        data's type: a year ``2015.0`` or ``"2015"`` matches ``2015``; a key that is not
+        one (``2015.5``) raises :class:`femstat.PopulationError` naming both dtypes, and
+        so does a victim group without population.
     level : float or sequence of float, default 0.95
         Confidence level(s). The first gives ``share_lower`` etc.; each further level adds
         columns suffixed with :func:`level_suffix` (``rate_lower_99_8``).
@@ -261,8 +446,12 @@ def indicators(
        gender-related killing of women and girls (femicide/feminicide).
     """
     by = [by] if isinstance(by, str) else list(by)
+    check_breakdown(by)
     levels = _levels(level)
     cube = _as_cube(data, by, type_column=type_column, age_groups=age_groups, rules=rules)
+    if population is not None:
+        population = _population_table(population)
+        cube = _with_population_groups(cube, by, population, type_column)
     wide = _widen(cube, by, type_column)
     cls = wide.classes
     female_homicide = _total(cls, _IN_SCOPE)
@@ -356,7 +545,7 @@ def bounds(
     data: pd.DataFrame,
     by: Sequence[str] | str = (),
     *,
-    population: pd.DataFrame | None = None,
+    population: pd.DataFrame | float | None = None,
     per: float = 100_000,
     type_column: str = "femicide_type",
     age_groups: str | AgeScheme | Sequence[int] = "unodc",
@@ -368,6 +557,14 @@ def bounds(
     member, other perpetrator with a criterion); the upper bound adds the undetermined
     records, which may or may not be femicides.
 
+    Parameters
+    ----------
+    data, by, type_column, age_groups, rules :
+        As for :func:`indicators`.
+    population : pandas.DataFrame or float, optional
+        As for :func:`indicators`: groups of the population without records are zeros.
+    per : float, default 100,000
+
     Returns
     -------
     pandas.DataFrame
@@ -376,7 +573,11 @@ def bounds(
         ``lower_rate`` and ``upper_rate``.
     """
     by = [by] if isinstance(by, str) else list(by)
+    check_breakdown(by)
     cube = _as_cube(data, by, type_column=type_column, age_groups=age_groups, rules=rules)
+    if population is not None:
+        population = _population_table(population)
+        cube = _with_population_groups(cube, by, population, type_column)
     wide = _widen(cube, by, type_column)
     cls = wide.classes
     lower = _total(cls, C.FEMICIDE)
@@ -430,6 +631,7 @@ def age_standardised_rates(
     population : pandas.DataFrame
         Female population with an ``age_group`` column whose labels are exactly the
         standard's bands (``"0-4"``, ..., ``"85+"``), keyed by some or all of ``by``.
+        Groups of the population without records are zeros, as in :func:`indicators`.
     standard : str or StandardPopulation, default ``"esp2013"``
         ``"who2000"``, ``"segi1960"``, ``"esp2013"`` or a custom table.
     of : str, default ``"femicide"``
@@ -453,6 +655,7 @@ def age_standardised_rates(
     :func:`femstat.stats.direct_standardised_rate`.
     """
     by = [by] if isinstance(by, str) else list(by)
+    check_breakdown(by)
     if "age_group" in by:
         raise IndicatorError("age_group is the standardisation axis; leave it out of by")
     if of not in _OF:
@@ -491,6 +694,7 @@ def age_standardised_rates(
         cube = counts(
             data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
         )
+    cube = _with_population_groups(cube, [*by, "age_group"], population, type_column)
     wide = _widen(cube, [*by, "age_group"], type_column)
     selected = _total(wide.classes, _OF[of]).astype(np.float64)
     n_bands = len(bands)

@@ -130,6 +130,49 @@ def _ages(
     return pd.arrays.IntegerArray(values, rng.random(n) < unknown_share)
 
 
+def _check_count(n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise ValueError(f"n must be a non-negative whole number of records, got {n!r}")
+    return int(n)
+
+
+def _check_share(value: object, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
+    share = float(value)
+    if not 0.0 <= share <= 1.0:  # also refuses NaN
+        raise ValueError(f"{name} must be between 0 and 1 inclusive, got {value!r}")
+    return share
+
+
+def _check_years(years: object) -> tuple[int, int]:
+    info = np.iinfo(np.int16)  # years are stored as Int16, as validate makes them
+    if isinstance(years, str) or not isinstance(years, Sequence) or len(years) != 2:
+        raise ValueError(f"years must be a pair (first, last), got {years!r}")
+    first, last = years[0], years[1]
+    if not all(isinstance(y, int | np.integer) and not isinstance(y, bool) for y in (first, last)):
+        raise ValueError(f"years must be two whole years (first, last), got {years!r}")
+    if not info.min <= first <= last <= info.max:
+        raise ValueError(
+            f"years must run from a first year to a last year no earlier than it (both "
+            f"between {info.min} and {info.max}), got {years!r}"
+        )
+    return int(first), int(last)
+
+
+def _check_areas(areas: object) -> list[str]:
+    if isinstance(areas, str) or not isinstance(areas, Sequence):
+        raise ValueError(
+            f"areas must be a sequence of area codes such as ['R01', 'R02'], got {areas!r}"
+        )
+    codes = list(areas)
+    if not codes:
+        raise ValueError("areas must list at least one area code")
+    if len(set(codes)) != len(codes) or any(pd.isna(a) for a in codes):
+        raise ValueError("areas must be distinct, non-missing area codes")
+    return codes
+
+
 def generate(
     n: int,
     *,
@@ -152,10 +195,17 @@ def generate(
     areas : sequence of str
         Area codes; drawn with unequal weights (the first are the most populous).
     female_share : float, default 0.2
-        Share of female victims (about one in five in homicide data worldwide).
+        Share of female victims (about one in five in homicide data worldwide), from 0
+        to 1 inclusive. Half a per cent of victims are of unknown sex, when the male
+        share leaves room for them.
     out_of_scope_iccs_share : float, default 0.03
         Share of records coded as other ICCS classes (attempts, non-intentional
-        homicide), which the classifier must put out of scope.
+        homicide), which the classifier must put out of scope; from 0 to 1 inclusive.
+
+    Raises
+    ------
+    ValueError
+        When a parameter is out of its range; the message names it.
 
     Returns
     -------
@@ -163,10 +213,16 @@ def generate(
         Canonical victim microdata: every column of :class:`femstat.VictimSchema` except
         ``date`` and ``event_id``, with ``victim_id`` 0..n-1.
     """
-    if n < 0:
-        raise ValueError("n must be non-negative")
+    n = _check_count(n)
+    years = _check_years(years)
+    areas = _check_areas(areas)
+    female_share = _check_share(female_share, "female_share")
+    out_of_scope_iccs_share = _check_share(out_of_scope_iccs_share, "out_of_scope_iccs_share")
     rng = np.random.default_rng(seed)
-    sex_codes = _draw(rng, (female_share, 1 - female_share - 0.005, 0.005), n)
+    # Half a per cent of victims of unknown sex, taken from the male share; at the edges
+    # (every victim female) there is no room left for them.
+    unknown_sex = min(0.005, 1 - female_share)
+    sex_codes = _draw(rng, (female_share, 1 - female_share - unknown_sex, unknown_sex), n)
     female = sex_codes == 0
 
     rel_f = [p[0] for p in _RELATIONSHIP_P.values()]
@@ -284,6 +340,12 @@ def population(
     pandas.DataFrame
         Columns ``year``, ``area`` (and ``age_group``) and ``population``.
     """
+    years = _check_years(years)
+    areas = _check_areas(areas)
+    if isinstance(total, bool) or not (
+        isinstance(total, int | float | np.integer | np.floating) and 0 < total < np.inf
+    ):
+        raise ValueError(f"total must be a positive, finite population, got {total!r}")
     rng = np.random.default_rng(seed)
     weights = (
         _AREA_WEIGHTS[: len(areas)] if len(areas) <= len(_AREA_WEIGHTS) else np.ones(len(areas))

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from femstat.classify import UN_2022, RuleSet
+from femstat.counts import check_breakdown
 from femstat.indicators import indicators
 from femstat.stats import annual_percent_change
 
@@ -32,7 +33,9 @@ def trend(
     by : str or sequence of str
         Groups to fit separately (not ``year``).
     population : pandas.DataFrame
-        Female population keyed by ``year`` and some or all of ``by``.
+        Female population keyed by ``year`` and some or all of ``by``. A year (or group)
+        of the population without a single record is a zero in the series, so the fit
+        covers every year the population lists.
     of : str, default ``"femicide"``
         A row of :data:`femstat.indicators.INDICATOR_ROWS` other than ``out_of_scope``.
     level : float, default 0.95
@@ -52,6 +55,7 @@ def trend(
     :func:`femstat.indicators` call.
     """
     by = [by] if isinstance(by, str) else list(by)
+    check_breakdown(by)
     if "year" in by:
         raise ValueError("year is the trend's axis; leave it out of by")
     table = indicators(data, [*by, "year"], population=population, rules=rules)
