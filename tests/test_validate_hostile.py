@@ -23,24 +23,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import femstat as fs
-from femstat import codes as C
 from femstat.schemas import victim_variables
 from femstat.spellings import UNKNOWN_SPELLINGS, code_spellings, normalise
+from femstat.validate import _CODE_LISTS
 
 pytestmark = pytest.mark.slow
 
 VARIABLES = victim_variables()
-CODE_LISTS = {
-    "victim_sex": C.SEX,
-    "perpetrator_sex": C.SEX,
-    "relationship": C.RELATIONSHIP,
-    "mechanism": C.MECHANISM,
-    "place": C.PLACE,
-    "situational_context": C.SITUATIONAL_CONTEXT,
-    "victim_citizenship": C.CITIZENSHIP,
-    "case_status": C.CASE_STATUS,
-    "legal_qualification": C.LEGAL_QUALIFICATION,
-}
+CODE_LISTS = _CODE_LISTS  # the columns validate reads as codes, and their lists
 REQUIRED = ["victim_sex", "victim_age", "relationship"]
 OPTIONAL = [n for n in VARIABLES if n not in REQUIRED and n not in ("year", "date")]
 
