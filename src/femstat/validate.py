@@ -158,6 +158,12 @@ def _factorize(series: pd.Series) -> tuple[np.ndarray, pd.Index]:
     return codes, pd.Index(uniques)
 
 
+def _n_of(codes: np.ndarray, k: int) -> int:
+    """How many rows hold distinct value ``k``; counted only for a failure, so that valid
+    data is not read once more."""
+    return int(np.count_nonzero(codes == k))
+
+
 def _rows_of(codes: np.ndarray, k: int) -> np.ndarray:
     return np.flatnonzero(codes == k)[:_SHOWN_ROWS]
 
@@ -361,7 +367,6 @@ def _whole_numbers(
     target = np.zeros(len(uniques) + 1, dtype=np.int16)
     unknown = np.ones(len(uniques) + 1, dtype=bool)
     failed = np.zeros(len(uniques) + 1, dtype=bool)
-    counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
     for k, raw in enumerate(uniques):
         number = _number_of(raw)
         check = None
@@ -377,7 +382,7 @@ def _whole_numbers(
             target[k], unknown[k] = int(number), False
         if check is not None:
             failed[k] = True
-            failures.add(column, check, raw, counts[k], _rows_of(in_codes, k))
+            failures.add(column, check, raw, _n_of(in_codes, k), _rows_of(in_codes, k))
     return target[in_codes], unknown[in_codes], failed[in_codes]
 
 
@@ -466,11 +471,10 @@ def _coerce_date(series: pd.Series, failures: _Collector) -> tuple[pd.Series, bo
         return series, False
     in_codes, uniques = _factorize(series)
     parsed = np.full(len(uniques) + 1, np.datetime64("NaT"), dtype="datetime64[ns]")
-    counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
     for k, raw in enumerate(uniques):
         date = _date_of(raw)
         if isinstance(date, str):
-            failures.add("date", date, raw, counts[k], _rows_of(in_codes, k))
+            failures.add("date", date, raw, _n_of(in_codes, k), _rows_of(in_codes, k))
         elif date is not None:
             parsed[k] = date.to_datetime64()
     return pd.Series(parsed[in_codes], index=series.index, name="date"), True
@@ -488,7 +492,6 @@ def _coerce_iccs(series: pd.Series, failures: _Collector) -> tuple[pd.Series, bo
     may be 01011, so both are refused with the check that says so.
     """
     in_codes, uniques = _factorize(series)
-    counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
     texts: list[str | None] = []
     for k, raw in enumerate(uniques):
         text = canonical_text(raw) if isinstance(raw, str) else None
@@ -499,10 +502,10 @@ def _coerce_iccs(series: pd.Series, failures: _Collector) -> tuple[pd.Series, bo
         elif not is_iccs_code(text):
             check = _ICCS_ZERO_CHECK if is_iccs_code("0" + text) else _ICCS_CHECK
         if check is not None:
-            failures.add("iccs_code", check, raw, counts[k], _rows_of(in_codes, k))
+            failures.add("iccs_code", check, raw, _n_of(in_codes, k), _rows_of(in_codes, k))
             text = None
         texts.append(text)
-    if (in_codes == -1).any():
+    if in_codes.min(initial=0) < 0:
         rows = np.flatnonzero(in_codes == -1)
         failures.add("iccs_code", "not_null", None, len(rows), rows)
     return _categorical_of(texts, in_codes, series, "iccs_code")
@@ -556,12 +559,11 @@ def _coerce_breakdown(
     invented level.
     """
     in_codes, uniques = _factorize(series)
-    counts = np.bincount(in_codes[in_codes >= 0], minlength=len(uniques))
     texts: list[str | None] = []
     for k, raw in enumerate(uniques):
         text = _breakdown_text(raw)
         if isinstance(text, _NotANumber):
-            failures.add(column, _BREAKDOWN_CHECK, raw, counts[k], _rows_of(in_codes, k))
+            failures.add(column, _BREAKDOWN_CHECK, raw, _n_of(in_codes, k), _rows_of(in_codes, k))
             text = None
         texts.append(text)
     return _categorical_of(texts, in_codes, series, column)
