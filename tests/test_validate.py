@@ -636,3 +636,21 @@ class TestFrameShape:
         with pytest.raises(fs.ValidationError) as info:
             fs.validate(raw(2, victim_id=pd.Series([{"a": 1}, 2], dtype=object)))
         assert failure(info, "victim_id")[0]["rows"] == [0]
+
+
+def test_a_missing_age_is_not_judged_by_the_value_under_its_mask() -> None:
+    # The fast path reads Int16 values in place, the slots of missing ones included.
+    ages = pd.array([30, None, 40], dtype="Int16")
+    ages._data[1] = -5  # what a missing slot holds is arbitrary
+    frame = pd.DataFrame(
+        {
+            "year": [2023] * 3,
+            "victim_sex": ["female"] * 3,
+            "victim_age": ages,
+            "relationship": ["stranger"] * 3,
+        }
+    )
+    assert fs.validate(frame)["victim_age"].tolist() == [30, pd.NA, 40]
+    frame["victim_age"] = pd.array([30, 200, 40], dtype="Int16")
+    with pytest.raises(fs.ValidationError, match="value 200 in 1 row"):
+        fs.validate(frame)

@@ -390,6 +390,10 @@ def _coerce_age(series: pd.Series, column: str, failures: _Collector) -> tuple[p
     """Coerce to Int16 whole years in 0-120."""
     if series.dtype == "Int16":
         values, missing = masked_parts(series)
+        # min and max read the values in place, the slots of missing ones included: when
+        # even those are in range, every age is; only otherwise are masks made.
+        if len(values) == 0 or (values.min() >= 0 and values.max() <= MAX_AGE):
+            return series, False
         if not (~missing & ((values < 0) | (values > MAX_AGE))).any():
             return series, False
     values, missing, _ = _whole_numbers(series, column, _AGE_RANGE, failures)
@@ -864,15 +868,24 @@ def _soft_checks(
             (dates >= today + pd.Timedelta(days=1)).to_numpy(dtype=bool),
             "date after today; check for a typing error in the year",
         )
-    if year_given:
-        year = out["year"].to_numpy(dtype="float64", na_value=np.nan)
-        note("year_before_1900", "year", year < 1900, "year before 1900; check for a typing error")
-        note(
-            "year_after_this_year",
-            "year",
-            year > today.year,
-            "year after the current one; check for a typing error",
-        )
+    if year_given and len(out):
+        # year has no missing values once coerced; its Int16 values are read in place, and
+        # a mask is made only when the minimum or maximum says some row is out of range.
+        year, _ = masked_parts(out["year"].array)
+        if year.min() < 1900:
+            note(
+                "year_before_1900",
+                "year",
+                year < 1900,
+                "year before 1900; check for a typing error",
+            )
+        if year.max() > today.year:
+            note(
+                "year_after_this_year",
+                "year",
+                year > today.year,
+                "year after the current one; check for a typing error",
+            )
     if "date" in out.columns and "year" in out.columns and out["date"].notna().any():
         date_year = out["date"].dt.year.to_numpy(dtype="float64", na_value=np.nan)
         year = out["year"].to_numpy(dtype="float64", na_value=np.nan)
