@@ -32,7 +32,7 @@ from femstat.schemas import (
     victim_json_schema,
     victim_yaml_schema,
 )
-from femstat.sdc import audit_disclosure
+from femstat.sdc import audit_disclosure, protect
 from femstat.sources import read, read_icd10, read_shr
 from femstat.trends import trend
 from femstat.validate import ValidationReport, fold_perpetrators, validate
@@ -74,6 +74,7 @@ __all__ = [
     "exports",
     "fold_perpetrators",
     "indicators",
+    "protect",
     "read",
     "read_icd10",
     "read_shr",

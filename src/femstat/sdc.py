@@ -28,10 +28,10 @@ from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from femstat import codes as C
-from femstat.disclosure import DisclosureError, table_kind
+from femstat.disclosure import DisclosureError, suppress, table_kind
 from femstat.indicators import INDICATOR_ROWS
 
-__all__ = ["audit_disclosure"]
+__all__ = ["audit_disclosure", "protect"]
 
 _TYPE_COLUMN = "femicide_type"
 _COMPARATOR = "male_partner_or_family"
@@ -287,7 +287,9 @@ def _matrix(release: _Release) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, (row_ids, col_ids)), shape=shape)
 
 
-def _intervals(release: _Release) -> tuple[np.ndarray, np.ndarray]:
+def _intervals(
+    release: _Release, cache: dict[tuple[bytes, ...], tuple[np.ndarray, np.ndarray]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Smallest and largest value of every hidden variable (NaN for published ones)."""
     value = release.value
     n = len(value)
@@ -325,6 +327,11 @@ def _intervals(release: _Release) -> tuple[np.ndarray, np.ndarray]:
         block_rows = np.flatnonzero(row_label == label)
         block = a_hidden[block_rows][:, cols]
         b = rhs[block_rows]
+        # Protection re-audits after each round: blocks it did not touch are the same.
+        key = (hidden[cols].tobytes(), block_rows.tobytes(), b.tobytes())
+        if cache is not None and key in cache:
+            lower[hidden[cols]], upper[hidden[cols]] = cache[key]
+            continue
         for k, j in enumerate(cols):
             c = np.zeros(len(cols))
             c[k] = 1.0
@@ -341,6 +348,8 @@ def _intervals(release: _Release) -> tuple[np.ndarray, np.ndarray]:
                     upper[hidden[j]] = np.inf
                 else:
                     upper[hidden[j]] = -res.fun
+        if cache is not None:
+            cache[key] = (lower[hidden[cols]].copy(), upper[hidden[cols]].copy())
     return lower, upper
 
 
@@ -419,21 +428,23 @@ def audit_disclosure(
     .. [4] Meindl, B. sdcTable: methods for statistical disclosure control in tabular
        data. R package.
     """
-    if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer):
-        raise DisclosureError(
-            f"min_count must be a whole number, not {type(min_count).__name__}; pass e.g. 5"
-        )
-    if min_count < 1:
-        raise DisclosureError(f"min_count must be at least 1, not {min_count}; pass e.g. 5")
-    if protection is not None and not (
-        isinstance(protection, int | float) and protection >= 0 and math.isfinite(protection)
-    ):
-        raise DisclosureError(
-            f"protection must be a non-negative number, not {protection!r}; pass e.g. 3"
-        )
+    _check_threshold(min_count, protection)
     release = _build(_as_mapping(tables), hierarchy)
     lower, upper = _intervals(release)
     return _report(release, lower, upper, int(min_count), protection)
+
+
+def _judge(
+    lower: float, upper: float, min_count: int, protection: float | None
+) -> tuple[int, float, float, bool, bool]:
+    """Whole-number interval, its number of values, whether small, whether exposed."""
+    lo = math.ceil(lower - 1e-9)
+    hi = math.floor(upper + 1e-9) if math.isfinite(upper) else math.inf
+    n_values = hi - lo + 1 if math.isfinite(hi) else math.inf
+    # An interval outside 1..min_count-1 proves the cell zero or not small: no disclosure.
+    small = lo < min_count and hi >= 1
+    narrow = (hi - lo < protection) if protection is not None else n_values < min_count
+    return lo, float(hi), float(n_values), small, small and narrow
 
 
 def _report(
@@ -452,11 +463,7 @@ def _report(
             j = release.index[(group, kind)]
             if not math.isnan(release.value[j]):
                 continue
-            lo = math.ceil(lower[j] - 1e-9)
-            hi = math.floor(upper[j] + 1e-9) if math.isfinite(upper[j]) else math.inf
-            n_values = hi - lo + 1 if math.isfinite(hi) else math.inf
-            small = lo < min_count and hi >= 1
-            narrow = (hi - lo < protection) if protection is not None else n_values < min_count
+            lo, hi, n_values, small, exposed = _judge(lower[j], upper[j], min_count, protection)
             record: dict[str, Any] = {"table": table.name, **dict.fromkeys(all_keys)}
             record.update(dict(group))
             record.update(
@@ -466,7 +473,7 @@ def _report(
                     "upper": float(hi),
                     "n_values": float(n_values),
                     "small": small,
-                    "exposed": small and narrow,
+                    "exposed": exposed,
                 }
             )
             records.append(record)
@@ -489,3 +496,230 @@ def _report(
         "protection": protection,
     }
     return out
+
+
+def _check_threshold(min_count: Any, protection: Any) -> None:
+    if isinstance(min_count, bool) or not isinstance(min_count, int | np.integer):
+        raise DisclosureError(
+            f"min_count must be a whole number, not {type(min_count).__name__}; pass e.g. 5"
+        )
+    if min_count < 1:
+        raise DisclosureError(f"min_count must be at least 1, not {min_count}; pass e.g. 5")
+    if protection is not None and (
+        isinstance(protection, bool)
+        or not isinstance(protection, int | float | np.integer | np.floating)
+        or not math.isfinite(protection)
+        or protection < 0
+    ):
+        raise DisclosureError(
+            f"protection must be a non-negative number, not {protection!r}; pass e.g. 3"
+        )
+
+
+def _hide(table: _Table, cells: set[Cell], min_count: int) -> pd.DataFrame:
+    """The table with ``cells`` hidden, and every value that would reveal them."""
+    frame = table.frame.copy()
+    rows = np.array([cell in cells for cell in table.cells], dtype=bool)
+    if not rows.any():
+        return frame
+    frame["count"] = frame["count"].astype("Int64").mask(rows)
+    if "share_denominator" in frame.columns:
+        # The denominator of every share of a group is its female_homicide count; the
+        # shares of published counts would give it back too.
+        groups = {g for (g, kind) in table.cells if kind == "female_homicide"}
+        groups = {g for g in groups if (g, "female_homicide") in cells}
+        over = np.array(
+            [g in groups and kind != _COMPARATOR for g, kind in table.cells], dtype=bool
+        )
+        if over.any():
+            frame["share_denominator"] = frame["share_denominator"].mask(over)
+            for column in frame.columns:
+                if str(column).startswith("share") and str(column) != "share_denominator":
+                    frame[column] = frame[column].mask(over)
+    # A row hidden here is marked, so that suppress hides all it derives from the count.
+    frame["suppressed"] = frame["suppressed"].to_numpy(dtype=bool) | rows
+    return suppress(frame, min_count)
+
+
+def protect(
+    tables: Mapping[str, pd.DataFrame] | Sequence[pd.DataFrame],
+    *,
+    min_count: int = 5,
+    protection: float | None = None,
+    hierarchy: pd.DataFrame | Mapping[Any, Any] | None = None,
+    max_rounds: int = 100,
+) -> dict[str, pd.DataFrame]:
+    """Suppress small counts in linked tables and the complements that protect them.
+
+    Parameters
+    ----------
+    tables : mapping of str to DataFrame, or sequence of DataFrame
+        The count tables of one release, as for :func:`audit_disclosure`: made by
+        :func:`femstat.indicators` or :func:`femstat.counts` from the same microdata,
+        suppressed or not.
+    min_count : int, default 5
+        Counts from 1 to ``min_count - 1`` are suppressed (primary suppression by
+        :func:`femstat.suppress`), and no hidden cell may be narrowed by an attacker to
+        fewer than ``min_count`` whole numbers.
+    protection : float, optional
+        A protection level instead: every hidden cell that may be small keeps an
+        interval at least this wide.
+    hierarchy : DataFrame or mapping, optional
+        Area -> region, as for :func:`audit_disclosure`.
+    max_rounds : int, default 100
+        Rounds of secondary suppression before giving up.
+
+    Returns
+    -------
+    dict of str to DataFrame
+        The protected tables under the same names (``table_0``, ... for a sequence),
+        each with a ``suppression`` column: ``"primary"`` (a small count),
+        ``"secondary"`` (hidden to protect another) or ``""`` (published).
+        ``attrs["protection"]`` of each table holds ``audit`` (the summary of
+        :func:`audit_disclosure` on the result), ``n_secondary`` and ``secondary_total``
+        (number of distinct secondary cells and the sum of their counts: the information
+        lost beyond primary suppression) and ``rounds``.
+
+    Raises
+    ------
+    DisclosureError
+        As :func:`audit_disclosure`; or when the tables cannot be protected in
+        ``max_rounds`` rounds.
+
+    Notes
+    -----
+    A greedy heuristic in the spirit of the hypercube method of tau-Argus [1]_: while
+    the audit finds exposed cells, each exposed cell takes, among the relations it
+    belongs to (a typology sum or a margin), the published non-zero cell of the
+    smallest count (ties: the first in table and row order) and hides it in every table
+    that holds it, with what derives from it (shares over a hidden ``female_homicide``
+    too). Zeros are never chosen: hiding one protects little and a published zero
+    reveals no victim. Deterministic and idempotent: protecting a protected release
+    changes nothing. Not optimal: an integer programme could hide less.
+
+    References
+    ----------
+    .. [1] Hundepool, A. et al. (2012). Statistical Disclosure Control. Wiley, ch. 5.
+    """
+    _check_threshold(min_count, protection)
+    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
+        raise DisclosureError(f"max_rounds must be a whole number from 1, not {max_rounds!r}")
+    named = _as_mapping(tables)
+    before: set[Cell] = set()  # secondary cells of a release protected before
+    for name, frame in named.items():
+        table = _read(name, frame)
+        if "suppression" in frame.columns:
+            marks = frame["suppression"].astype("string").fillna("").to_numpy(dtype=object)
+            before |= {c for c, m in zip(table.cells, marks, strict=True) if m == "secondary"}
+    current = {
+        name: suppress(frame.drop(columns=["suppression"], errors="ignore"), min_count)
+        for name, frame in named.items()
+    }
+    primary = set()
+    for name, frame in current.items():
+        table = _read(name, frame)
+        hidden_rows = frame["count"].isna().to_numpy(dtype=bool)
+        primary |= {c for c, h in zip(table.cells, hidden_rows, strict=True) if h}
+    primary -= before
+    secondary = set(before)
+    rounds = 0
+    cache: dict[tuple[bytes, ...], tuple[np.ndarray, np.ndarray]] = {}
+    while True:
+        release = _build(current, hierarchy)
+        lower, upper = _intervals(release, cache)
+        exposed = [
+            int(j)
+            for j in np.flatnonzero(np.isnan(release.value))
+            if _judge(lower[j], upper[j], int(min_count), protection)[4]
+        ]
+        if not exposed:
+            break
+        if rounds == max_rounds:
+            raise DisclosureError(
+                f"{len(exposed)} hidden cell(s) can still be narrowed after {max_rounds} "
+                "rounds of secondary suppression; pass a larger max_rounds, or publish "
+                "fewer linked tables"
+            )
+        rounds += 1
+        chosen = _complements(release, exposed)
+        cells = {cell for cell, j in release.index.items() if j in chosen}
+        secondary |= cells
+        current = {
+            name: _hide(_read(name, frame), cells, int(min_count))
+            for name, frame in current.items()
+        }
+    audit = _report(release, lower, upper, int(min_count), protection).attrs["audit"]
+    values = {
+        cell: float(v)
+        for name, frame in named.items()
+        for cell, v in zip(
+            _read(name, frame).cells,
+            pd.to_numeric(frame["count"], errors="coerce").to_numpy(
+                dtype=np.float64, na_value=np.nan
+            ),
+            strict=True,
+        )
+    }
+    # Cells made secondary by an earlier protection are hidden in the input: their total
+    # comes from its record.
+    earlier = 0.0
+    for frame in named.values():
+        record = frame.attrs.get("protection")
+        if isinstance(record, Mapping):
+            earlier = max(earlier, float(record.get("secondary_total", 0.0)))
+    lost = [values.get(c, math.nan) for c in secondary - before]
+    summary = {
+        "audit": audit,
+        "n_secondary": len(secondary),
+        "secondary_total": earlier + (float(np.nansum(lost)) if lost else 0.0),
+        "rounds": rounds,
+    }
+    out: dict[str, pd.DataFrame] = {}
+    for name, frame in current.items():
+        table = _read(name, frame)
+        hidden_rows = frame["count"].isna().to_numpy(dtype=bool)
+        reason = [
+            ("secondary" if c in secondary else "primary") if h else ""
+            for c, h in zip(table.cells, hidden_rows, strict=True)
+        ]
+        result = frame.copy()
+        result["suppression"] = pd.array(reason, dtype="string")
+        result.attrs = {**frame.attrs, "protection": summary}
+        out[name] = result
+    return out
+
+
+def _complements(release: _Release, exposed: list[int]) -> set[int]:
+    """For each exposed cell, the cheapest published non-zero cell of its relations."""
+    members: list[list[int]] = [[total, *parts] for total, parts in release.rows]
+    of_var: dict[int, list[int]] = {}
+    for r, cells in enumerate(members):
+        for j in cells:
+            of_var.setdefault(j, []).append(r)
+    value = release.value
+    chosen: set[int] = set()
+    for j in exposed:
+        reach = {j}
+        for _ in range(3):  # widen to the relations of linked hidden cells if need be
+            candidates = {
+                k
+                for r in sorted({r for v in reach for r in of_var.get(v, [])})
+                for k in members[r]
+                if not math.isnan(value[k]) and value[k] > 0
+            }
+            if candidates:
+                chosen.add(min(candidates, key=lambda k: (value[k], k)))
+                break
+            reach |= {
+                k
+                for v in reach
+                for r in of_var.get(v, [])
+                for k in members[r]
+                if math.isnan(value[k])
+            }
+        else:
+            raise DisclosureError(
+                "a hidden cell can be worked out but no published cell of its relations "
+                "can protect it; publish fewer linked tables"
+            )
+    return chosen
