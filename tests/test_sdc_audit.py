@@ -242,3 +242,26 @@ def test_the_true_count_always_lies_in_the_audited_interval(n, seed, min_count, 
         true = merged["count"].to_numpy(dtype=np.float64)
         assert not np.isnan(true).any()
         assert (merged["lower"] <= true).all() and (true <= merged["upper"]).all()
+
+
+@settings(max_examples=30)
+@given(seed=st.integers(0, 2**16), rows=st.integers(1, 6), cols=st.integers(1, 8))
+def test_shortcut_bounds_equal_one_linear_programme_per_bound(seed, rows, cols):
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    from femstat.sdc import _block_bounds
+
+    rng = np.random.default_rng(seed)
+    a = rng.choice([-1.0, 0.0, 0.0, 1.0], size=(rows, cols))
+    a[rng.integers(rows), :] = rng.choice([-1.0, 1.0])  # one relation of one sign
+    x = rng.integers(0, 9, size=cols).astype(float)
+    b = a @ x
+    low, high = _block_bounds(sparse.csr_matrix(a), b)
+    for k in range(cols):
+        c = np.zeros(cols)
+        c[k] = 1.0
+        lo = linprog(c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        hi = linprog(-c, A_eq=a, b_eq=b, bounds=(0, None), method="highs")
+        assert low[k] == pytest.approx(lo.fun, abs=1e-7)
+        assert high[k] == (np.inf if hi.status == 3 else pytest.approx(-hi.fun, abs=1e-7))

@@ -332,25 +332,73 @@ def _intervals(
         if cache is not None and key in cache:
             lower[hidden[cols]], upper[hidden[cols]] = cache[key]
             continue
-        for k, j in enumerate(cols):
-            c = np.zeros(len(cols))
-            c[k] = 1.0
-            for sign in (1.0, -1.0):
-                res = linprog(sign * c, A_eq=block, b_eq=b, bounds=(0, None), method="highs")
-                if res.status == 2:
-                    raise DisclosureError(
-                        "the published cells admit no solution of the tables' relations; "
-                        "the tables of one release must come from the same microdata"
-                    )
-                if sign > 0:
-                    lower[hidden[j]] = res.fun
-                elif res.status == 3:
-                    upper[hidden[j]] = np.inf
-                else:
-                    upper[hidden[j]] = -res.fun
+        low, high = _block_bounds(block, b)
+        lower[hidden[cols]] = low
+        upper[hidden[cols]] = high
         if cache is not None:
             cache[key] = (lower[hidden[cols]].copy(), upper[hidden[cols]].copy())
     return lower, upper
+
+
+def _solve(objective: np.ndarray, block: sparse.csr_matrix, b: np.ndarray) -> Any:
+    res = linprog(objective, A_eq=block, b_eq=b, bounds=(0, None), method="highs")
+    if res.status == 2:
+        raise DisclosureError(
+            "the published cells admit no solution of the tables' relations; the tables of "
+            "one release must come from the same microdata"
+        )
+    return res
+
+
+def _block_bounds(block: sparse.csr_matrix, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Exact min and max of every variable of ``block @ x = b``, ``x >= 0``.
+
+    Two linear programmes per variable at most; fewer, because every solution found is a
+    feasible point: a variable seen at 0 has its minimum, and one seen at the bound that
+    a relation with hidden parts of one sign sets has its maximum.
+    """
+    n = block.shape[1]
+    # A relation whose hidden cells all have the same sign bounds each of them.
+    bound = np.full(n, np.inf)
+    csr = block.tocsr()
+    for r in range(csr.shape[0]):
+        start, stop = csr.indptr[r], csr.indptr[r + 1]
+        coef = csr.data[start:stop]
+        if np.all(coef > 0) or np.all(coef < 0):
+            cols = csr.indices[start:stop]
+            bound[cols] = np.minimum(bound[cols], b[r] / coef)
+    seen_low = np.full(n, np.inf)
+    seen_high = np.full(n, -np.inf)
+
+    def see(x: np.ndarray | None) -> None:
+        if x is not None:
+            np.minimum(seen_low, x, out=seen_low)
+            np.maximum(seen_high, x, out=seen_high)
+
+    ones = np.ones(n)
+    see(_solve(ones, block, b).x)
+    res = _solve(-ones, block, b)
+    if res.status == 0:
+        see(res.x)
+    low = np.zeros(n)
+    high = np.full(n, np.inf)
+    for k in range(n):
+        c = np.zeros(n)
+        c[k] = 1.0
+        if seen_low[k] > 1e-9:
+            res = _solve(c, block, b)
+            see(res.x)
+            low[k] = res.fun
+        if seen_high[k] >= bound[k] - 1e-9:
+            high[k] = bound[k]
+            continue
+        res = _solve(-c, block, b)
+        if res.status == 3:
+            high[k] = np.inf
+        else:
+            see(res.x)
+            high[k] = -res.fun
+    return low, high
 
 
 def audit_disclosure(
