@@ -150,3 +150,20 @@ def test_after_protect_no_hidden_cell_is_exposed(n, seed, min_count, chosen, ind
     again = protect(out, min_count=min_count)
     for name in out:
         pd.testing.assert_frame_equal(again[name], out[name])
+
+
+def test_benchmark_script_runs_small():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_protect.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--areas", "4", "--years", "2", "--rows", "800"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "fs.protect" in done.stdout
