@@ -35,6 +35,9 @@ __all__ = ["audit_disclosure", "protect"]
 
 _TYPE_COLUMN = "femicide_type"
 _COMPARATOR = "male_partner_or_family"
+# The rows a count table may hold: the types, their sums, the male comparator and (in a
+# cube counted with it) its denominator.
+_ROWS: tuple[str, ...] = (*INDICATOR_ROWS, "male_homicide")
 # The typology sums published beside the types, as femstat computes them.
 _SUMS: Mapping[str, tuple[str, ...]] = {
     "female_homicide": C.FEMICIDE_TYPES[:5],
@@ -107,7 +110,7 @@ def _read(name: str, frame: Any) -> _Table:
     columns = [str(c) for c in frame.columns]
     keys = columns[: columns.index(_TYPE_COLUMN)]
     types = frame[_TYPE_COLUMN].astype("string").to_numpy(dtype=object)
-    unknown = sorted({str(t) for t in types} - set(INDICATOR_ROWS))
+    unknown = sorted({str(t) for t in types} - set(_ROWS))
     if unknown:
         raise DisclosureError(
             f"table {name!r}: column {_TYPE_COLUMN!r} holds {len(unknown)} value(s) that are "
@@ -125,7 +128,7 @@ def _read(name: str, frame: Any) -> _Table:
             f"table {name!r} has {len(cells) - len(set(cells))} repeated row(s) of the same "
             f"group and type; pass one row per group and {_TYPE_COLUMN}"
         )
-    present = sorted({t for _, t in cells}, key=INDICATOR_ROWS.index)
+    present = sorted({t for _, t in cells}, key=_ROWS.index)
     return _Table(name, frame, keys, present, cells, groups)
 
 
@@ -217,8 +220,10 @@ def _build(tables: dict[str, Any], hierarchy: Any) -> _Release:
         denominators = pd.to_numeric(table.frame["share_denominator"], errors="coerce")
         den = denominators.to_numpy(dtype=np.float64, na_value=np.nan)
         for (group, kind), d in zip(table.cells, den, strict=True):
-            if kind != _COMPARATOR and not math.isnan(d):
-                known.append(((group, "female_homicide"), float(d)))
+            if not math.isnan(d):
+                # The male comparator's share is over male homicide victims.
+                total = "male_homicide" if kind == _COMPARATOR else "female_homicide"
+                known.append(((group, total), float(d)))
 
     def var(cell: Cell) -> int:
         nonlocal value
@@ -238,7 +243,8 @@ def _build(tables: dict[str, Any], hierarchy: Any) -> _Release:
             source = _projection(fine, coarse, tree)
             if source is None:
                 continue
-            kinds = [t for t in coarse.types if t in fine.types and t != _COMPARATOR]
+            # Male counts add up over groups too: their margins are relations as well.
+            kinds = [t for t in coarse.types if t in fine.types]
             parts_of: dict[tuple[tuple[str, Hashable], ...], list[tuple[tuple[str, Hashable], ...]]]
             parts_of = {g: [] for g in coarse.groups}
             for group in fine.groups:
@@ -260,9 +266,7 @@ def _build(tables: dict[str, Any], hierarchy: Any) -> _Release:
                     parts_of[coarse_group].append(group)
             for coarse_group, fine_groups in parts_of.items():
                 for kind in kinds:
-                    rows.append(
-                        (index[(coarse_group, kind)], [index[(g, kind)] for g in fine_groups])
-                    )
+                    rows.append((var((coarse_group, kind)), [var((g, kind)) for g in fine_groups]))
     fixed = sorted({(var(cell), d) for cell, d in known})
     return _Release(read, index, value, rows, fixed)
 
@@ -459,10 +463,11 @@ def audit_disclosure(
     attacker's integer problem, the audit of tau-Argus [2]_ and ``attack`` of sdcTable
     [4]_: its interval contains the integer one, so a cell it finds protected may in rare
     cases be narrower for an integer attacker; the bounds are rounded inwards to whole
-    numbers. The ``male_partner_or_family`` comparator is no sum of the other rows: only
-    its margins would bound it, and they are left out, so it is bounded by what is
-    published of it alone. Shares and rates are not used beyond the share denominator:
-    :func:`femstat.suppress` hides them with their count.
+    numbers. The ``male_partner_or_family`` comparator (and ``male_homicide``, in a cube
+    counted with it) is no sum of the other rows but adds up over groups: only its
+    margins, and the share denominator of its row (male homicide victims), bound it.
+    Shares and rates are not used beyond the share denominator: :func:`femstat.suppress`
+    hides them with their count.
 
     A hidden cell proved to be 0 or at least ``min_count`` discloses no sensitive count,
     so it is not exposed however narrow its interval.
@@ -574,10 +579,12 @@ def _hide(table: _Table, cells: set[Cell], min_count: int) -> pd.DataFrame:
     if "share_denominator" in frame.columns:
         # The denominator of every share of a group is its female_homicide count; the
         # shares of published counts would give it back too.
-        groups = {g for (g, kind) in table.cells if kind == "female_homicide"}
-        groups = {g for g in groups if (g, "female_homicide") in cells}
         over = np.array(
-            [g in groups and kind != _COMPARATOR for g, kind in table.cells], dtype=bool
+            [
+                (g, "male_homicide" if kind == _COMPARATOR else "female_homicide") in cells
+                for g, kind in table.cells
+            ],
+            dtype=bool,
         )
         if over.any():
             frame["share_denominator"] = frame["share_denominator"].mask(over)
@@ -675,10 +682,11 @@ def protect(
     while True:
         release = _build(current, hierarchy)
         lower, upper = _intervals(release, cache)
+        in_tables = {release.index[c] for t in release.tables for c in t.cells}
         exposed = [
             int(j)
             for j in np.flatnonzero(np.isnan(release.value))
-            if _judge(lower[j], upper[j], int(min_count), protection)[4]
+            if int(j) in in_tables and _judge(lower[j], upper[j], int(min_count), protection)[4]
         ]
         if not exposed:
             break
