@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 import femstat as fs
 from femstat.disclosure import DisclosureError
-from femstat.sdc import audit_disclosure
+from femstat.sdc import audit_disclosure, protect
 
 TYPES = ("intimate_partner", "family_member", "other_perpetrator", "not_femicide", "undetermined")
 
@@ -280,3 +280,14 @@ def test_male_comparator_rows_add_up_over_groups():
     audit = audit_disclosure({"year": year_cube, "total": fs.suppress(total)})
     row = hidden(audit, "year", "male_partner_or_family", year=2020)
     assert row["lower"] == row["upper"] == male[0]
+
+
+def test_a_table_with_an_identifying_column_is_refused_without_its_values():
+    data = records({(2020,): {"intimate_partner": 3}}, ("year",))
+    table = fs.counts(data, by=["year"])
+    table.insert(0, "victim_id", "V-secret-1")
+    with pytest.raises(DisclosureError, match="victim_id") as info:
+        audit_disclosure({"t": table})
+    assert "V-secret-1" not in str(info.value)
+    with pytest.raises(DisclosureError, match="victim_id"):
+        protect({"t": table})

@@ -30,6 +30,7 @@ from scipy.sparse.csgraph import connected_components
 from femstat import codes as C
 from femstat.disclosure import DisclosureError, suppress, table_kind
 from femstat.indicators import INDICATOR_ROWS
+from femstat.schemas import is_sensitive
 
 __all__ = ["audit_disclosure", "protect"]
 
@@ -99,6 +100,12 @@ def _read(name: str, frame: Any) -> _Table:
         raise DisclosureError(
             f"table {name!r} is a {type(frame).__name__}, not a DataFrame; pass the tables "
             "made by fs.indicators or fs.counts (suppressed or not)"
+        )
+    sensitive = [str(c) for c in frame.columns if is_sensitive(c)]
+    if sensitive:
+        raise DisclosureError(
+            f"table {name!r} holds the identifying column(s) {sensitive} ({len(frame):,} "
+            "rows); a published table must not: drop them, or count by coded variables"
         )
     kind = table_kind(frame)
     if kind not in ("indicators", "counts") or _TYPE_COLUMN not in frame.columns:
