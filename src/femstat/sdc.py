@@ -652,12 +652,12 @@ def protect(
     -----
     A greedy heuristic in the spirit of the hypercube method of tau-Argus [1]_: while
     the audit finds exposed cells, each exposed cell takes, among the relations it
-    belongs to (a typology sum or a margin), the published non-zero cell of the
-    smallest count (ties: the first in table and row order) and hides it in every table
-    that holds it, with what derives from it (shares over a hidden ``female_homicide``
-    too). Zeros are never chosen: hiding one protects little and a published zero
-    reveals no victim. Deterministic and idempotent: protecting a protected release
-    changes nothing. Not optimal: an integer programme could hide less.
+    belongs to (a typology sum or a margin) with the fewest hidden cells, the published
+    non-zero cell of the smallest count (ties: the first in table and row order) and
+    hides it in every table that holds it, with what derives from it (shares over a
+    hidden ``female_homicide`` too). Zeros are never chosen: hiding one protects little
+    and a published zero reveals no victim. Deterministic and idempotent: protecting a
+    protected release changes nothing. Not optimal: an integer programme could hide less.
 
     References
     ----------
@@ -753,7 +753,7 @@ def protect(
 
 
 def _complements(release: _Release, exposed: list[int]) -> set[int]:
-    """For each exposed cell, the cheapest published non-zero cell of its relations."""
+    """For each exposed cell, the cheapest published non-zero cell of its most open relations."""
     members: list[list[int]] = [[total, *parts] for total, parts in release.rows]
     of_var: dict[int, list[int]] = {}
     for r, cells in enumerate(members):
@@ -763,10 +763,21 @@ def _complements(release: _Release, exposed: list[int]) -> set[int]:
     chosen: set[int] = set()
     for j in exposed:
         reach = {j}
+        relations = sorted(of_var.get(j, []))
+        if any(k in chosen for r in relations for k in members[r]):
+            continue  # a complement chosen this round already enters its relations
         for _ in range(3):  # widen to the relations of linked hidden cells if need be
+            # The relations with fewest hidden cells are the ones that give it away.
+            open_ = [
+                (sum(math.isnan(value[k]) for k in members[r]), r)
+                for r in sorted({r for v in reach for r in of_var.get(v, [])})
+                if any(not math.isnan(value[k]) and value[k] > 0 for k in members[r])
+            ]
+            fewest = min((n for n, _ in open_), default=0)
             candidates = {
                 k
-                for r in sorted({r for v in reach for r in of_var.get(v, [])})
+                for n, r in open_
+                if n == fewest
                 for k in members[r]
                 if not math.isnan(value[k]) and value[k] > 0
             }
