@@ -32,6 +32,7 @@ from femstat.schemas import (
     victim_json_schema,
     victim_yaml_schema,
 )
+from femstat.sdc import audit_disclosure, protect
 from femstat.sources import read, read_icd10, read_shr
 from femstat.trends import trend
 from femstat.validate import ValidationReport, fold_perpetrators, validate
@@ -60,6 +61,7 @@ __all__ = [
     "add_cubes",
     "age_group",
     "age_standardised_rates",
+    "audit_disclosure",
     "bounds",
     "build_report",
     "classify",
@@ -72,6 +74,7 @@ __all__ = [
     "exports",
     "fold_perpetrators",
     "indicators",
+    "protect",
     "read",
     "read_icd10",
     "read_shr",
