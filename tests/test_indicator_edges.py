@@ -454,3 +454,13 @@ def test_a_share_without_female_homicide_is_missing_not_zero() -> None:
     assert (empty["share_denominator"].dropna() == 0).all()
     assert empty["share"].isna().all()
     assert empty["share_lower"].isna().all() and empty["share_upper"].isna().all()
+
+
+def test_classified_data_without_sex_and_relationship_is_refused_clearly() -> None:
+    # Indicators count the male comparator from victim_sex and relationship; a frame that
+    # kept only the type column used to fail with a bare KeyError from inside femstat.
+    typed = fs.classify(fs.validate(fs.synth.generate(200, seed=1)))
+    bare = typed[["year", "femicide_type"]]
+    with pytest.raises(fs.FemstatError, match=r"not \['victim_sex', 'relationship'\]"):
+        fs.indicators(bare, by="year")
+    assert fs.counts(bare, by="year")["count"].sum() == len(typed)

@@ -425,6 +425,13 @@ def _count(
     n_groups = int(np.prod(shape, dtype=np.int64))
     table = np.bincount(cell, minlength=n_groups * n_types).reshape(n_groups, n_types)
     if male_comparator:
+        needed = [c for c in ("victim_sex", "relationship") if c not in data.columns]
+        if needed:
+            raise BreakdownError(
+                f"the male comparator counts male victims by sex and relationship, and the "
+                f"data has {type_column!r} but not {needed}: count the validated frame the "
+                "types were computed from, which holds them"
+            )
         male_homicide = _homicide_of(data, "male")
         group = _GROUP_OF_RELATIONSHIP[data["relationship"].cat.codes.to_numpy()]
         partner_or_family = male_homicide & (group <= C.RELATIONSHIP_GROUP.code_of("family_member"))
