@@ -230,8 +230,9 @@ def test_dask_detection_does_not_import_dask(monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_not_a_dask_frame_is_a_type_error(data: pd.DataFrame) -> None:
-    with pytest.raises(TypeError, match="expected a Dask DataFrame"):
+    with pytest.raises(TypeError, match="expected a Dask DataFrame") as info:
         fdask.counts(data, ["year"])
+    assert isinstance(info.value, fs.FemstatError)
 
 
 @pytest.mark.parametrize("npartitions", PARTITIONS)

@@ -33,7 +33,7 @@ from femstat.schemas import (
     victim_yaml_schema,
 )
 from femstat.sdc import audit_disclosure, protect
-from femstat.sources import read, read_icd10, read_shr
+from femstat.sources import SourceError, read, read_icd10, read_shr
 from femstat.trends import trend
 from femstat.validate import ValidationReport, fold_perpetrators, validate
 
@@ -54,6 +54,7 @@ __all__ = [
     "PopulationError",
     "PopulationSchema",
     "RuleSet",
+    "SourceError",
     "ValidationError",
     "ValidationReport",
     "VictimSchema",

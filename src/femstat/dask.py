@@ -40,7 +40,7 @@ import pandas as pd
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
 from femstat.completeness import _shares
-from femstat.errors import require
+from femstat.errors import FemstatError, require
 from femstat.stream import CubeAccumulator, _count_part, _Options, _PartCounts
 from femstat.validate import ValidationReport
 from femstat.validate import validate as _validate_frame
@@ -68,9 +68,13 @@ def _require_dask() -> Any:
     return dask
 
 
+class NotADaskFrameError(FemstatError, TypeError):
+    """A function of :mod:`femstat.dask` was given something else than a Dask DataFrame."""
+
+
 def _check_frame(ddf: object) -> None:
     if not is_dask_frame(ddf):
-        raise TypeError(
+        raise NotADaskFrameError(
             f"expected a Dask DataFrame, got {type(ddf).__name__}; for a pandas DataFrame "
             "use femstat.counts / femstat.indicators / femstat.completeness / femstat.validate"
         )
