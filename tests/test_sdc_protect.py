@@ -4,12 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import femstat as fs
 from femstat.disclosure import DisclosureError
 from femstat.sdc import audit_disclosure, protect
-from test_sdc_audit import TYPES, records
+from test_sdc_audit import TYPES, records, releases
 
 
 def _mechanism_release():
@@ -108,24 +107,20 @@ def test_protect_refuses_bad_arguments():
         protect([table], min_count=0)
 
 
-BREAKDOWNS = [(), ("year",), ("area",), ("year", "area"), ("age_group",)]
-
-
 @pytest.mark.slow
 @settings(max_examples=8)
 @given(
-    n=st.integers(20, 250),
-    seed=st.integers(0, 2**16),
-    min_count=st.integers(2, 6),
-    chosen=st.sets(st.sampled_from(range(len(BREAKDOWNS))), min_size=1, max_size=3),
-    indicator=st.booleans(),
-)
-def test_after_protect_no_hidden_cell_is_exposed(n, seed, min_count, chosen, indicator):
-    data = fs.classify(
-        fs.synth.generate(n, seed=seed, years=(2020, 2021), areas=("R01", "R02", "R03"))
+    release=releases(
+        max_rows=250,
+        thresholds=(2, 6),
+        breakdowns=[(), ("year",), ("area",), ("year", "area"), ("age_group",)],
+        max_tables=3,
+        years=(2020, 2021),
+        areas=("R01", "R02", "R03"),
     )
-    make = fs.indicators if indicator else fs.counts
-    truth = {f"t{i}": make(data, by=list(BREAKDOWNS[i])) for i in sorted(chosen)}
+)
+def test_after_protect_no_hidden_cell_is_exposed(release):
+    truth, min_count = release
     out = protect(truth, min_count=min_count)
     audit = audit_disclosure(out, min_count=min_count)
     assert audit.attrs["audit"]["passed"]
