@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import femstat as fs
+from femstat.disclosure import suppression_reasons
 from femstat.exports import (
     FEMICIDE_TYPE_CODES,
     SDMX_COLUMNS,
@@ -34,14 +35,16 @@ def typed() -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def table(typed: pd.DataFrame) -> pd.DataFrame:
-    """Published indicators by year and area: two levels, small cells suppressed."""
+    """Published indicators by year and area: two levels, small cells and complements hidden."""
     population = population_for(fs.datasets.example_population(), ["year", "area"])
     raw = fs.indicators(typed, by=["year", "area"], population=population, level=[0.95, 0.998])
-    return fs.suppress(raw, MIN_COUNT)
+    return fs.protect({"indicators": raw}, min_count=MIN_COUNT)["indicators"]
 
 
-def _assert_same_values(table: pd.DataFrame, back: pd.DataFrame) -> None:
-    assert list(back.columns) == list(table.columns)
+def _assert_same_values(table: pd.DataFrame, back: pd.DataFrame, *, reasons: bool) -> None:
+    """``reasons``: CSV and Excel write why a row is hidden in ``suppressed``."""
+    expected = [c for c in table.columns if not (reasons and c == "suppression")]
+    assert list(back.columns) == expected
     assert len(back) == len(table)
     for column in ("year", "area", "femicide_type"):
         assert back[column].astype(str).tolist() == table[column].astype(str).tolist()
@@ -55,7 +58,12 @@ def _assert_same_values(table: pd.DataFrame, back: pd.DataFrame) -> None:
             table[column].to_numpy(dtype=float, na_value=np.nan),
             rtol=1e-12,
         )
-    assert back["suppressed"].astype(bool).tolist() == table["suppressed"].tolist()
+    if reasons:
+        written = back["suppressed"].fillna("").astype(str).tolist()
+        assert written == suppression_reasons(table).tolist()
+        assert {"primary", "secondary"} <= set(written)
+    else:
+        assert back["suppressed"].astype(bool).tolist() == table["suppressed"].tolist()
 
 
 def _assert_metadata(meta: dict[str, object], fmt: str) -> None:
@@ -65,6 +73,10 @@ def _assert_metadata(meta: dict[str, object], fmt: str) -> None:
     assert meta["share_method"] == "wilson"
     assert meta["rate_method"] == "exact"
     assert meta["suppression"] == {"min_count": MIN_COUNT, "suppress_zero": False}
+    protection = meta["protection"]
+    assert isinstance(protection, dict)
+    assert protection["audit"]["passed"] is True
+    assert protection["n_secondary"] > 0
     methods = meta["methods"]
     assert isinstance(methods, dict)
     assert "Wilson" in methods["share_interval"]
@@ -78,7 +90,7 @@ def test_csv_round_trip_with_sidecar(table: pd.DataFrame, tmp_path: Path) -> Non
     assert path == tmp_path / "indicators.csv"
     assert sidecar_path(path) == tmp_path / "indicators.metadata.json"
     back = pd.read_csv(path, dtype={"area": str})
-    _assert_same_values(table, back)
+    _assert_same_values(table, back, reasons=True)
     # The sidecar is plain JSON: any tool can read it, not only femstat.
     assert json.loads(sidecar_path(path).read_text())["rule_set"] == "UN_2022"
     _assert_metadata(read_metadata(path), "csv")
@@ -88,7 +100,7 @@ def test_excel_round_trip_with_metadata_sheet(table: pd.DataFrame, tmp_path: Pat
     path = export(table, tmp_path / "indicators.xlsx", metadata={"source": "unit test"})
     sheets = pd.read_excel(path, sheet_name=None)
     assert list(sheets) == ["data", "metadata"]
-    _assert_same_values(table, sheets["data"].astype({"area": str}))
+    _assert_same_values(table, sheets["data"].astype({"area": str}), reasons=True)
     assert set(sheets["metadata"].columns) == {"key", "value"}
     _assert_metadata(read_metadata(path), "excel")
 
@@ -98,7 +110,7 @@ def test_parquet_round_trip_with_schema_metadata(table: pd.DataFrame, tmp_path: 
 
     path = export(table, tmp_path / "indicators.parquet", metadata={"source": "unit test"})
     back = pd.read_parquet(path)
-    _assert_same_values(table, back)
+    _assert_same_values(table, back, reasons=False)
     assert back["count"].dtype == "Int64"  # suppressed counts stay missing, not NaN floats
     assert b"femstat" in pq.read_schema(path).metadata
     _assert_metadata(read_metadata(path), "parquet")
@@ -188,10 +200,14 @@ def test_sdmx_marks_suppressed_and_unreliable_cells(
     assert n_suppressed > 0, "the example should have small cells by year and area"
     hidden = sdmx[sdmx["OBS_STATUS"] == "Q"]
     assert (hidden["OBS_VALUE"] == "").all()
-    assert (hidden["CONF_STATUS"] == "C").all()
-    assert (sdmx.loc[sdmx["CONF_STATUS"] == "C", "OBS_STATUS"] == "Q").all()
+    assert set(hidden["CONF_STATUS"]) == {"C", "D"}
+    assert (sdmx.loc[sdmx["CONF_STATUS"].isin(["C", "D"]), "OBS_STATUS"] == "Q").all()
     counts = hidden[hidden["UNIT_MEASURE"] == "NUMBER"]
     assert len(counts) == n_suppressed
+    # Primary cells are C, the complements that protect them D (SDMX CL_CONF_STATUS).
+    reasons = pd.Series(suppression_reasons(table)).value_counts()
+    assert (counts["CONF_STATUS"] == "C").sum() == reasons["primary"]
+    assert (counts["CONF_STATUS"] == "D").sum() == reasons["secondary"]
     assert set(sdmx["OBS_STATUS"]) <= {"A", "U", "Q", "M"}
     unreliable = sdmx[sdmx["OBS_STATUS"] == "U"]
     assert len(unreliable) > 0
@@ -209,7 +225,7 @@ def test_sdmx_age_codes() -> None:
 
 def test_sdmx_by_age_group_and_other_breakdowns(typed: pd.DataFrame) -> None:
     table = fs.indicators(typed, by=["year", "age_group", "mechanism"])
-    frame = sdmx_frame(table, ref_area="MEX")
+    frame = sdmx_frame(table, ref_area="MEX", min_count=1)  # the codes, not the suppression
     assert set(frame["REF_AREA"]) == {"MEX"}
     assert set(frame["AGE"]) == {
         "Y0T9",
@@ -251,7 +267,7 @@ def test_sdmx_of_a_twice_suppressed_table_marks_every_hidden_count(
     for frame in (twice, twice.drop(columns="suppressed")):  # marks kept, or even lost
         sdmx = pd.read_csv(to_sdmx_csv(frame, tmp_path / "t.sdmx.csv"))
         numbers = sdmx[sdmx["UNIT_MEASURE"] == "NUMBER"]
-        confidential = numbers["CONF_STATUS"] == "C"
+        confidential = numbers["CONF_STATUS"].isin(["C", "D"])
         assert confidential.sum() == int(table["suppressed"].sum())
         assert numbers.loc[confidential, "OBS_VALUE"].isna().all()
         assert (numbers.loc[confidential, "OBS_STATUS"] == "Q").all()
@@ -271,11 +287,15 @@ def test_every_export_keeps_hidden_counts_hidden(
     path = export(tampered, tmp_path / name)
     if name.endswith(".sdmx.csv"):
         numbers = pd.read_csv(path).query("UNIT_MEASURE == 'NUMBER'")
-        assert (numbers["CONF_STATUS"] == "C").sum() == hidden.sum()
-        assert numbers.loc[numbers["CONF_STATUS"] == "C", "OBS_VALUE"].isna().all()
+        confidential = numbers["CONF_STATUS"].isin(["C", "D"])
+        assert confidential.sum() == hidden.sum()
+        assert numbers.loc[confidential, "OBS_VALUE"].isna().all()
         return
     read = {"t.csv": pd.read_csv, "t.xlsx": pd.read_excel, "t.parquet": pd.read_parquet}[name]
     back = read(path)
     assert back.loc[hidden, "count"].isna().all()
     assert back.loc[hidden, ["share", "rate", "rate_upper_99_8"]].isna().all().all()
-    assert back["suppressed"].astype(bool).tolist() == hidden.tolist()
+    if name == "t.parquet":
+        assert back["suppressed"].astype(bool).tolist() == hidden.tolist()
+    else:  # CSV and Excel say why
+        assert back["suppressed"].fillna("").ne("").tolist() == hidden.tolist()

@@ -236,8 +236,13 @@ def test_suppressed_cells_are_marked(raw: pd.DataFrame, html: str, markdown: str
         assert body[fs.plots.label(mechanism)][header.index(fs.plots.label(kind))] == "[c]"
     assert html.count('class="c"') >= len(small)
     assert "\\[c\\]" in markdown  # the mark, as inert Markdown
-    assert "counts below 5 suppressed" in html
-    assert "every published count from 1 to 4 (fewer than 5) is withheld" in html
+    assert "counts below 5 and the cells that would reveal them withheld" in html
+    assert "every count from 1 to 4 (fewer than 5) is withheld" in html
+    # The issue's example: other weapon's not-femicide count was 123 - 36 - 28 - 16 - 41 = 2.
+    # A row with a withheld type withholds at least one more of its figures.
+    for mechanism, _ in small:
+        row = body[fs.plots.label(mechanism)]
+        assert row[1:7].count("[c]") >= 2, mechanism
 
 
 def test_methods_state_rules_levels_threshold_version_source(html: str, markdown: str) -> None:
@@ -304,7 +309,7 @@ def test_tiny_data_suppress_almost_everything(tmp_path: Path) -> None:
     data = fs.datasets.example_victims().head(60)
     files = build_report(data, out_dir=tmp_path, min_count=10)
     html = files.html.read_text(encoding="utf-8")
-    assert "counts below 10 suppressed" in html
+    assert "counts below 10 and the cells that would reveal them withheld" in html
     assert html.count("[c]") > 20
     assert files.summary["count"].isna().any()
 
@@ -509,3 +514,131 @@ def test_records_without_an_area_are_named_not_dropped(tmp_path: Path) -> None:
         markdown
     )
     assert "Rates by year" in markdown
+
+
+# --------------------------------------------------------------------------- linked tables
+
+
+def _written_counts(files: ReportFiles) -> dict[str, pd.DataFrame]:
+    """The count tables of a report as a reader gets them: from its CSV files."""
+    folder = files.out_dir / "tables"
+    return {
+        path.stem: pd.read_csv(path, dtype={"area": str, "year": "Int64"})
+        for path in sorted(folder.glob("indicators_*.csv"))
+        if not path.name.endswith(".sdmx.csv")
+    }
+
+
+def test_release_passes_the_attackers_audit(small_area: ReportFiles) -> None:
+    tables = _written_counts(small_area)
+    assert {"indicators_overall", "indicators_by_year", "indicators_by_mechanism"} <= set(tables)
+    audit = fs.audit_disclosure(tables, min_count=5)
+    assert audit.attrs["audit"]["passed"], audit[audit["exposed"]]
+    reasons = pd.concat([t["suppressed"] for t in tables.values()]).fillna("")
+    assert (reasons == "primary").sum() > 0
+    assert (reasons == "secondary").sum() > 0
+    meta = fs.exports.read_metadata(small_area.out_dir / "tables" / "indicators_by_year.csv")
+    control = meta["disclosure_control"]
+    assert control["min_count"] == 5
+    assert control["audit"]["passed"] is True
+    # Each breakdown is written once: the secondary cells of the files are the release's.
+    assert control["n_secondary"] == (reasons == "secondary").sum()
+    assert "indicators_by_mechanism" in control["protected_tables"]
+
+
+def test_primary_suppression_alone_would_have_disclosed(small_area: ReportFiles) -> None:
+    """The same tables with small counts hidden and nothing else: the audit fails."""
+    typed = fs.classify(fs.validate(_area_r12()[0]))
+    primary = {
+        "overall": fs.suppress(fs.indicators(typed), 5),
+        "by_year": fs.suppress(fs.indicators(typed, by="year"), 5),
+        "by_mechanism": fs.suppress(fs.indicators(typed, by="mechanism"), 5),
+    }
+    assert not fs.audit_disclosure(primary).attrs["audit"]["passed"]
+
+
+def _area_r12() -> tuple[pd.DataFrame, pd.DataFrame]:
+    data = fs.datasets.example_victims()
+    data = data[data["area"] == "R12"]
+    population = population_for(fs.datasets.example_population(), ["year", "area"])
+    assert population is not None
+    return data, population[population["area"] == "R12"]
+
+
+def test_derived_tables_withhold_what_the_release_withholds(small_area: ReportFiles) -> None:
+    folder = small_area.out_dir / "tables"
+    by_year = pd.read_csv(folder / "indicators_by_year.csv")
+    withheld = {
+        (int(r["year"]), str(r["femicide_type"]))
+        for _, r in by_year.iterrows()
+        if pd.isna(r["count"])
+    }
+    assert any(kind in ("femicide", "undetermined") for _, kind in withheld)
+    bounds = pd.read_csv(folder / "bounds_by_year.csv")
+    for _, row in bounds.iterrows():
+        year = int(row["year"])
+        if (year, "femicide") in withheld:
+            assert pd.isna(row["lower"]) and pd.isna(row["lower_share"]), year
+        if {(year, "femicide"), (year, "undetermined")} & withheld:
+            assert pd.isna(row["upper"]) and pd.isna(row["upper_rate"]), year
+        if (year, "female_homicide") in withheld:
+            assert pd.isna(row["female_homicide"]), year
+    completeness = pd.read_csv(folder / "completeness_by_year.csv")
+    for _, row in completeness.iterrows():
+        if (int(row["year"]), "undetermined") in withheld:
+            assert pd.isna(row["undetermined"]), row["year"]
+    # A trend is fitted to every year: a series with a withheld year has no APC.
+    trend = pd.read_csv(folder / "trend.csv").set_index("of")
+    for series in trend.index:
+        if any(kind == series for _, kind in withheld):
+            assert trend.loc[series, ["apc", "apc_lower", "apc_upper"]].isna().all(), series
+
+
+def test_completeness_items_by_year_keep_their_complements(small_area: ReportFiles) -> None:
+    """An item's yearly counts add up to all years: never a single withheld year."""
+    folder = small_area.out_dir / "tables"
+    by_year = pd.read_csv(folder / "completeness_by_year.csv")
+    female = by_year["female_homicide"]
+    checked = 0
+    for column in by_year.columns:
+        if not column.endswith("_unknown"):
+            continue
+        hidden = by_year[column].isna() & female.fillna(1).gt(0)
+        assert hidden.sum() != 1, column
+        checked += int(hidden.sum() > 0)
+    assert checked > 0
+
+
+def test_standardised_rates_withhold_with_the_release(tmp_path: Path) -> None:
+    data, _ = _area_r12()
+    bands = fs.stats.standard_population("esp2013").labels
+    population = pd.DataFrame(
+        [(year, band, 20_000) for year in range(2015, 2025) for band in bands],
+        columns=["year", "age_group", "population"],
+    )
+    files = build_report(data, population, out_dir=tmp_path, formats=("markdown",))
+    folder = tmp_path / "tables"
+    by_year = pd.read_csv(folder / "indicators_by_year.csv")
+    femicide = by_year[by_year["femicide_type"] == "femicide"].set_index("year")["count"]
+    standardised = pd.read_csv(folder / "standardised_by_year.csv").set_index("year")
+    assert femicide.isna().any(), "the example area should withhold a year's femicides"
+    for year in femicide.index[femicide.isna()]:
+        assert standardised.loc[year, ["count", "rate", "crude_rate"]].isna().all(), year
+    unknown_hidden = standardised["count_unknown_age"].isna()
+    assert unknown_hidden.sum() != 1
+    assert standardised.loc[unknown_hidden, "count"].isna().all()
+    assert files.markdown is not None
+
+
+def test_min_count_one_publishes_everything_and_says_so(tmp_path: Path) -> None:
+    data, population = _area_r12()
+    files = build_report(data, population, out_dir=tmp_path, min_count=1)
+    assert files.summary["count"].notna().all()
+    assert files.html is not None
+    html = files.html.read_text(encoding="utf-8")
+    assert "every count published (min_count 1, no disclosure control)" in html
+    assert "Disclosure control: none" in html
+    meta = fs.exports.read_metadata(tmp_path / "tables" / "indicators_by_year.csv")
+    assert meta["disclosure_control"]["min_count"] == 1
+    assert "without disclosure control" in meta["disclosure_control"]["method"]
+    assert pd.read_csv(tmp_path / "tables" / "indicators_by_year.csv")["count"].notna().all()

@@ -553,14 +553,36 @@ def _summary_table(summary: pd.DataFrame, title: str, min_count: int) -> Table:
     table.add_section()
     for name in ("femicide", "female_homicide"):
         table.add_row(name, *cells(name))
-    table.caption = escape(f"[c]: suppressed, fewer than {min_count} victims")
+    caption = _protection_text(summary, min_count)
+    if summary["count"].isna().any():
+        caption = f"[c]: withheld. {caption}"
+    table.caption = escape(caption)
     return table
+
+
+def _protection_text(table: pd.DataFrame, min_count: int) -> str:
+    """What disclosure control a published table went through, in one sentence."""
+    if min_count == 1:
+        return "--min-count 1: every count published, without disclosure control."
+    protection = table.attrs.get("protection", {})
+    secondary = int(protection.get("n_secondary", 0)) if isinstance(protection, dict) else 0
+    text = f"Counts from 1 to {min_count - 1} suppressed"
+    if secondary:
+        text += f", and {secondary} more withheld so that they cannot be worked out"
+    return text + "."
+
+
+def _protected(table: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """A count table as published: primary and secondary suppression, audited."""
+    import femstat as fs
+
+    return fs.protect({"table": table}, min_count=min_count)["table"]
 
 
 def _summary(typed: pd.DataFrame, min_count: int) -> pd.DataFrame:
     import femstat as fs
 
-    return fs.suppress(fs.indicators(typed), min_count)
+    return _protected(fs.indicators(typed), min_count)
 
 
 def _print_validation(result: ValidationReport) -> None:
@@ -806,7 +828,9 @@ def indicators(
 ) -> None:
     """Compute counts, shares and rates with confidence intervals per group.
 
-    Published tables: counts below --min-count are suppressed, with what derives from them.
+    Published tables are protected: counts below --min-count are suppressed, with what
+    derives from them, and the cells that would let a reader work them out by subtraction
+    (secondary suppression); --min-count 1 publishes every count.
     An existing output is replaced only with --force; an input file never.
     --encoding and --delimiter apply to the victim and population files alike.
     """
@@ -852,19 +876,20 @@ def indicators(
                 rate_method=rate_method.value,
                 min_reliable=min_reliable,
             )
-            table = fs.suppress(table, min_count)
+            table = _protected(table, min_count)
         step("writing")
         if output is not None:
             extra = {"source": file.name}
             if population is not None:
                 extra["population_source"] = population.name
             options = {"ref_area": ref_area} if fmt == "sdmx" else {}
-            export(table, output, fmt, metadata=extra, **options)
+            export(table, output, fmt, metadata=extra, min_count=min_count, **options)
     if output is None:
         console.print(_indicator_table(table, columns))
+        console.print(_protection_text(table, min_count), markup=False, highlight=False)
     else:
         console.print(
-            f"Wrote {output} ({len(table):,} rows; counts below {min_count} suppressed)",
+            f"Wrote {output} ({len(table):,} rows). {_protection_text(table, min_count)}",
             markup=False,
             highlight=False,
             soft_wrap=True,

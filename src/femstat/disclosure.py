@@ -43,7 +43,15 @@ import pandas as pd
 from femstat.errors import FemstatError
 from femstat.schemas import is_sensitive
 
-__all__ = ["DisclosureError", "TableKind", "suppress", "table_kind"]
+__all__ = [
+    "SUPPRESSION_REASONS",
+    "DisclosureError",
+    "TableKind",
+    "margin_complements",
+    "suppress",
+    "suppression_reasons",
+    "table_kind",
+]
 
 TableKind = Literal["indicators", "bounds", "standardised", "trend", "completeness", "counts"]
 
@@ -52,6 +60,16 @@ FloatArray = npt.NDArray[np.float64]
 
 _RATE_PREFIXES = ("rate", "crude_rate")
 _APC_COLUMNS = ("apc", "apc_lower", "apc_upper")
+
+
+SUPPRESSION_REASONS: Mapping[str, str] = {
+    "primary": "primary: a count from 1 to min_count - 1 (or a value derived from one)",
+    "secondary": "secondary: withheld so that a primary cell cannot be worked out",
+}
+"""What the ``suppressed`` column of a published CSV or Excel file says of a hidden row.
+
+Readers see both as ``[c]``; the data say which (SDMX ``CONF_STATUS`` ``C`` and ``D``).
+"""
 
 
 class DisclosureError(FemstatError, ValueError):
@@ -385,3 +403,85 @@ def suppress(
     out["suppressed"] = rule.marked
     out.attrs = {**table.attrs, "suppression": threshold}
     return out
+
+
+def suppression_reasons(table: pd.DataFrame) -> npt.NDArray[np.object_]:
+    """Why each row of a published table is withheld: ``"primary"``, ``"secondary"`` or ``""``.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table from :func:`suppress` (a ``suppressed`` column) or :func:`femstat.protect`
+        (also a ``suppression`` column saying which).
+
+    Returns
+    -------
+    numpy.ndarray of str
+        ``"secondary"`` where :func:`femstat.protect` hid the row to protect another,
+        ``"primary"`` where the row is otherwise withheld, ``""`` where it is published.
+    """
+    marked = (
+        table["suppressed"].fillna(False).to_numpy(dtype=bool)
+        if "suppressed" in table.columns
+        else np.zeros(len(table), dtype=bool)
+    )
+    if "count" in table.columns:
+        marked = marked | pd.isna(table["count"]).to_numpy(dtype=bool)
+    reasons = np.where(marked, "primary", "").astype(object)
+    if "suppression" in table.columns:
+        given = table["suppression"].astype("string").fillna("").to_numpy(dtype=object)
+        reasons[marked & (given == "secondary")] = "secondary"
+    return reasons
+
+
+def margin_complements(
+    values: npt.ArrayLike, hidden: npt.ArrayLike, min_count: int = 5
+) -> BoolArray:
+    """Secondary suppression of a one-way table whose total is published.
+
+    Parameters
+    ----------
+    values : array_like of float
+        The true counts of the cells (e.g. one item by year), all known to the caller.
+    hidden : array_like of bool
+        The cells withheld by primary suppression.
+    min_count : int, default 5
+        The threshold rule: a hidden cell must keep at least ``min_count`` possible values.
+
+    Returns
+    -------
+    numpy.ndarray of bool
+        ``hidden`` with the complements added.
+
+    Notes
+    -----
+    With the total published, the hidden cells add up to a known sum ``S``: one hidden
+    cell is ``S`` exactly; with two or more, each lies anywhere in ``0..S``, ``S + 1``
+    whole numbers. Complements are added, smallest sufficient first (the cheapest that
+    brings ``S`` to ``min_count - 1``; else the largest), until at least two cells are
+    hidden and ``S >= min_count - 1``, or no published non-zero cell is left. The
+    attacker's interval of a one-way table is exactly this, so the rule is optimal in the
+    number of cells for one table; used for tables that are linked to the others by
+    their total only (completeness items by year).
+    """
+    counts = np.asarray(values, dtype=np.float64)
+    mask = np.array(hidden, dtype=bool, copy=True)
+    if counts.shape != mask.shape:
+        raise DisclosureError(
+            f"values and hidden differ in shape ({counts.shape} and {mask.shape})"
+        )
+    while mask.any():
+        total = float(np.nansum(counts[mask]))
+        if int(mask.sum()) >= 2 and total >= min_count - 1:
+            break
+        candidates = np.flatnonzero(~mask & (counts > 0))
+        if candidates.size == 0:
+            break
+        need = min_count - 1 - total
+        enough = candidates[counts[candidates] >= need]
+        if enough.size:
+            pick = enough[np.argmin(counts[enough])]
+        else:
+            pick = candidates[np.argmax(counts[candidates])]
+        mask[pick] = True
+    return mask

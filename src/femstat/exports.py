@@ -24,10 +24,20 @@ SDMX-CSV   attribute columns on every row (``CONF_LEVEL``, ``CI_METHOD``,
 
 Published tables
 ----------------
-A table marked by :func:`femstat.suppress` (``attrs["suppression"]`` or a ``suppressed``
-column) is suppressed again, idempotently, before it is written: a hidden cell is never
-written as a value, whatever was done to the table in between, and SDMX-CSV marks it
-confidential.
+Every femstat table is published protected, by default: a count table by femicide type
+not protected yet is protected with :func:`femstat.protect` (primary suppression of counts
+from 1 to ``min_count - 1``, and the secondary cells that keep them from being worked out
+by subtraction), any other table (bounds, completeness, standardised rates, trend) is
+suppressed with :func:`femstat.suppress`, and a table suppressed before is suppressed
+again, idempotently: a hidden cell is never written as a value, whatever was done to the
+table in between. The threshold is the ``min_count`` argument, else the table's own, else
+5; ``min_count=1`` publishes every count and the metadata say so. A count table is then
+audited (:func:`femstat.audit_disclosure`) and refused (:class:`ExportError`) if an
+attacker could narrow a hidden cell; the audit goes into the metadata (``protection``).
+
+In CSV and Excel, the ``suppressed`` column says why a row is withheld: ``primary`` (a
+small count), ``secondary`` (withheld to protect another) or empty (published); SDMX-CSV
+marks them ``CONF_STATUS`` ``C`` and ``D``.
 
 Text cells: formula injection
 -----------------------------
@@ -77,7 +87,10 @@ Codes used:
   reliability (a share or rate from fewer than ``min_reliable`` events); ``Q`` missing
   value, suppressed (``OBS_VALUE`` empty); ``M`` missing value, cannot exist (a share
   with a zero denominator).
-- ``CONF_STATUS`` (CL_CONF_STATUS): ``F`` free, ``C`` confidential (suppressed).
+- ``CONF_STATUS`` (CL_CONF_STATUS): ``F`` free; ``C`` confidential, primary
+  suppression (a small count, or a value derived from one); ``D`` secondary
+  confidentiality, withheld so that a primary cell cannot be worked out
+  (:func:`femstat.protect`). Readers of the report see ``[c]`` for both.
 - ``LOWER_BOUND``, ``UPPER_BOUND``: the confidence interval at the first level
   (``CONF_LEVEL``); empty for counts, which are exact. Further levels stay in the CSV,
   Excel and Parquet exports.
@@ -255,6 +268,12 @@ def metadata(table: pd.DataFrame, extra: Mapping[str, Any] | None = None) -> dic
         meta["methods"] = methods
     if "suppression" in table.attrs:
         meta["suppression"] = dict(table.attrs["suppression"])
+        if meta["suppression"].get("min_count") == 1:
+            meta["suppression"]["note"] = (
+                "min_count 1: every count is published, without disclosure control"
+            )
+    if "protection" in table.attrs:
+        meta["protection"] = dict(table.attrs["protection"])
     if extra:
         meta.update(extra)
     result: dict[str, Any] = _json_safe(meta)
@@ -348,26 +367,63 @@ def _neutralised(table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _published(table: pd.DataFrame) -> pd.DataFrame:
-    """A suppressed table suppressed again, so that no hidden cell is written as a value.
+DEFAULT_MIN_COUNT = 5
+"""The threshold of a table written without one (``min_count=None``, never suppressed)."""
 
-    :func:`femstat.suppress` is idempotent: a table left as it made it comes back
-    unchanged. A table whose kind cannot be recognised (e.g. a selection of columns
-    without the counts) is written as it is.
+
+def _published(table: pd.DataFrame, min_count: int | None = None) -> pd.DataFrame:
+    """The table as it may be published: protected, and no hidden cell written as a value.
+
+    A count table by femicide type (from :func:`femstat.indicators` or
+    :func:`femstat.counts`) not protected yet is protected (:func:`femstat.protect`:
+    primary and secondary suppression); any other femstat table is suppressed
+    (:func:`femstat.suppress`, idempotent). The threshold is ``min_count``, else the one
+    the table was suppressed with, else :data:`DEFAULT_MIN_COUNT`; ``min_count=1``
+    publishes every count. The count tables are then audited
+    (:func:`femstat.audit_disclosure`): a table whose hidden cells an attacker can
+    narrow is refused. A table whose kind cannot be recognised (microdata, a selection
+    of columns without the counts) is written as it is.
     """
     from femstat.disclosure import DisclosureError, suppress, table_kind
 
-    marked = "suppressed" in table.columns or "suppression" in table.attrs
-    if not marked:
-        return table
     try:
-        table_kind(table)
+        kind = table_kind(table)
     except DisclosureError:
         return table
     before = table.attrs.get("suppression", {})
-    min_count = before.get("min_count", 1) if isinstance(before, Mapping) else 1
-    zero = bool(before.get("suppress_zero", False)) if isinstance(before, Mapping) else False
-    out = suppress(table, int(min_count), suppress_zero=zero)
+    before = before if isinstance(before, Mapping) else {}
+    given = min_count if min_count is not None else before.get("min_count", DEFAULT_MIN_COUNT)
+    threshold = max(int(given), int(before.get("min_count", 1)))
+    if kind in ("indicators", "counts") and "femicide_type" in table.columns:
+        from femstat.sdc import audit_disclosure, protect
+
+        protected = "suppression" in table.columns and "protection" in table.attrs
+        out = table if protected else protect({"table": table}, min_count=threshold)["table"]
+        out = suppress(out, threshold, suppress_zero=bool(before.get("suppress_zero", False)))
+        out.attrs = {**table.attrs, **out.attrs}
+        audit = audit_disclosure({"table": out}, min_count=threshold).attrs["audit"]
+        if not audit["passed"]:
+            raise ExportError(
+                f"refusing to write the table: {audit['n_exposed']} of its "
+                f"{audit['n_hidden']} hidden cells can be narrowed to fewer than {threshold} "
+                "possible values from what it publishes; protect it with femstat.protect "
+                "(or write it without a threshold: min_count=1)"
+            )
+        out.attrs["protection"] = {**out.attrs.get("protection", {}), "audit": audit}
+        return out
+    out = suppress(table, threshold, suppress_zero=bool(before.get("suppress_zero", False)))
+    out.attrs = {**table.attrs, **out.attrs}
+    return out
+
+
+def _with_reasons(table: pd.DataFrame) -> pd.DataFrame:
+    """The ``suppressed`` column as the reason of each hidden row (CSV and Excel)."""
+    from femstat.disclosure import suppression_reasons
+
+    if "suppressed" not in table.columns:
+        return table
+    out = table.drop(columns=["suppression"], errors="ignore")
+    out["suppressed"] = pd.array(suppression_reasons(table), dtype="string")
     out.attrs = dict(table.attrs)
     return out
 
@@ -388,6 +444,7 @@ def to_csv(
     path: str | os.PathLike[str],
     *,
     metadata: Mapping[str, Any] | None = None,
+    min_count: int | None = None,
 ) -> Path:
     """Write a table as CSV with a JSON metadata sidecar.
 
@@ -401,6 +458,9 @@ def to_csv(
         The CSV file; the sidecar is :func:`sidecar_path` of it.
     metadata : mapping, optional
         Added to :func:`femstat.exports.metadata` of the table.
+    min_count : int, optional
+        The threshold of the published table (see :func:`_published`): by default the
+        one it was suppressed with, else 5; ``1`` publishes every count.
 
     Returns
     -------
@@ -408,7 +468,7 @@ def to_csv(
         The CSV file written.
     """
     path = Path(path)
-    table = _published(table)
+    table = _with_reasons(_published(table, min_count))
     meta = _metadata_of(table, metadata, "csv")
     _plain(_neutralised(table)).to_csv(path, index=False, lineterminator=_CSV_LINE_END)
     sidecar_path(path).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
@@ -421,6 +481,7 @@ def to_excel(
     *,
     metadata: Mapping[str, Any] | None = None,
     sheet_name: str = "data",
+    min_count: int | None = None,
 ) -> Path:
     """Write a table to an Excel workbook, with a ``metadata`` sheet.
 
@@ -434,6 +495,9 @@ def to_excel(
         An ``.xlsx`` file (needs openpyxl, extra ``io``).
     metadata : mapping, optional
     sheet_name : str, default ``"data"``
+    min_count : int, optional
+        The threshold of the published table (see :func:`_published`): by default the
+        one it was suppressed with, else 5; ``1`` publishes every count.
 
     Returns
     -------
@@ -441,7 +505,7 @@ def to_excel(
     """
     require("openpyxl", "io")
     path = Path(path)
-    table = _published(table)
+    table = _with_reasons(_published(table, min_count))
     meta = _metadata_of(table, metadata, "excel")
     rows = [
         {"key": key, "value": json.dumps(value) if isinstance(value, list | dict) else value}
@@ -479,6 +543,7 @@ def to_parquet(
     path: str | os.PathLike[str],
     *,
     metadata: Mapping[str, Any] | None = None,
+    min_count: int | None = None,
 ) -> Path:
     """Write a table to Parquet, with the metadata in the schema under the key ``femstat``.
 
@@ -487,6 +552,9 @@ def to_parquet(
     table : pandas.DataFrame
     path : str or path
     metadata : mapping, optional
+    min_count : int, optional
+        The threshold of the published table (see :func:`_published`): by default the
+        one it was suppressed with, else 5; ``1`` publishes every count.
 
     Returns
     -------
@@ -497,7 +565,7 @@ def to_parquet(
     import pyarrow.parquet as pq
 
     path = Path(path)
-    table = _published(table)
+    table = _published(table, min_count)
     meta = _metadata_of(table, metadata, "parquet")
     plain = table.copy()
     plain.attrs = {}
@@ -541,6 +609,7 @@ def sdmx_frame(
     time_period: str | None = None,
     structure_id: str = "FEMSTAT:DF_FEMICIDE(1.0)",
     type_column: str = "femicide_type",
+    min_count: int | None = None,
 ) -> pd.DataFrame:
     """An indicator table as SDMX-CSV rows, one observation per row.
 
@@ -555,6 +624,9 @@ def sdmx_frame(
     structure_id : str, default ``"FEMSTAT:DF_FEMICIDE(1.0)"``
         The dataflow, as ``AGENCY:ID(VERSION)``.
     type_column : str
+    min_count : int, optional
+        The threshold of the published table (see :func:`_published`): by default the
+        one it was suppressed with, else 5; ``1`` publishes every count.
 
     Returns
     -------
@@ -587,12 +659,31 @@ def sdmx_frame(
     rule_set = str(meta.get("rule_set", ""))
     share_ci = _SDMX_CI_METHOD.get(str(meta.get("share_method", "wilson")), "")
     rate_ci = _SDMX_CI_METHOD.get(str(meta.get("rate_method", "exact")), "")
-    table = _published(table)
+    from femstat.disclosure import suppression_reasons
+
+    table = _published(table, min_count)
     # A missing count is a hidden one (femstat's counts are never missing otherwise):
-    # confidential even where a mark was lost.
-    suppressed = np.array(pd.isna(table["count"]), dtype=bool)
-    if "suppressed" in table.columns:
-        suppressed |= table["suppressed"].fillna(False).to_numpy(dtype=bool)
+    # confidential even where a mark was lost. Primary: C, secondary: D (CL_CONF_STATUS).
+    reasons = suppression_reasons(table)
+    suppressed = reasons != ""
+    conf = np.where(reasons == "secondary", "D", np.where(suppressed, "C", "F"))
+    # A share whose denominator is withheld is withheld for the denominator's reason.
+    keys = list(table.columns[: list(table.columns).index(type_column)])
+    groups = (
+        list(zip(*(table[k].astype(str) for k in keys), strict=True)) if keys else [()] * len(table)
+    )
+    kinds = table[type_column].astype(str).to_numpy(dtype=object)
+    total_conf = {
+        (g, k): c
+        for g, k, c in zip(groups, kinds, conf, strict=True)
+        if k in ("female_homicide", "male_homicide")
+    }
+    denominator_conf = [
+        total_conf.get(
+            (g, "male_homicide" if k == "male_partner_or_family" else "female_homicide"), "C"
+        )
+        for g, k in zip(groups, kinds, strict=True)
+    ]
     reliable = (
         table["reliable"].fillna(False).to_numpy(dtype=bool)  # missing where hidden
         if "reliable" in table.columns
@@ -604,6 +695,7 @@ def sdmx_frame(
         "share_denominator",
         "reliable",
         "suppressed",
+        "suppression",
         "population",
     }
     extra_dims = [
@@ -645,7 +737,7 @@ def sdmx_frame(
                 "OBS_STATUS": "Q" if suppressed[i] else "A",
                 "LOWER_BOUND": np.nan,
                 "UPPER_BOUND": np.nan,
-                "CONF_STATUS": "C" if suppressed[i] else "F",
+                "CONF_STATUS": conf[i],
                 "CONF_LEVEL": np.nan,
                 "CI_METHOD": "",
                 **attributes,
@@ -669,7 +761,9 @@ def sdmx_frame(
                     "OBS_STATUS": status,
                     "LOWER_BOUND": value(row, "share_lower") * 100,
                     "UPPER_BOUND": value(row, "share_upper") * 100,
-                    "CONF_STATUS": "C" if share_hidden else "F",
+                    "CONF_STATUS": (conf[i] if suppressed[i] else denominator_conf[i])
+                    if share_hidden
+                    else "F",
                     "CONF_LEVEL": level,
                     "CI_METHOD": share_ci,
                     **attributes,
@@ -686,7 +780,7 @@ def sdmx_frame(
                     "OBS_STATUS": "Q" if hidden else ("A" if reliable[i] else "U"),
                     "LOWER_BOUND": value(row, "rate_lower"),
                     "UPPER_BOUND": value(row, "rate_upper"),
-                    "CONF_STATUS": "C" if hidden else "F",
+                    "CONF_STATUS": conf[i] if hidden else "F",
                     "CONF_LEVEL": level,
                     "CI_METHOD": rate_ci,
                     **attributes,
@@ -714,6 +808,7 @@ def to_sdmx_csv(
     ref_area: str | None = None,
     time_period: str | None = None,
     structure_id: str = "FEMSTAT:DF_FEMICIDE(1.0)",
+    min_count: int | None = None,
 ) -> Path:
     """Write an indicator table as SDMX-CSV (see :func:`sdmx_frame` for the columns).
 
@@ -722,7 +817,7 @@ def to_sdmx_csv(
     table : pandas.DataFrame
         An indicator table from :func:`femstat.indicators`, suppressed or not.
     path : str or path
-    ref_area, time_period, structure_id :
+    ref_area, time_period, structure_id, min_count :
         As for :func:`sdmx_frame`.
 
     Returns
@@ -730,7 +825,13 @@ def to_sdmx_csv(
     pathlib.Path
     """
     path = Path(path)
-    frame = sdmx_frame(table, ref_area=ref_area, time_period=time_period, structure_id=structure_id)
+    frame = sdmx_frame(
+        table,
+        ref_area=ref_area,
+        time_period=time_period,
+        structure_id=structure_id,
+        min_count=min_count,
+    )
     _neutralised(frame).to_csv(path, index=False, lineterminator=_CSV_LINE_END)
     return path
 
@@ -771,6 +872,7 @@ def export(
     format: ExportFormat | None = None,
     *,
     metadata: Mapping[str, Any] | None = None,
+    min_count: int | None = None,
     **kwargs: Any,
 ) -> Path:
     """Write a table in the format its file name says, with its metadata.
@@ -785,6 +887,9 @@ def export(
         Overrides the name.
     metadata : mapping, optional
         Added to the table's metadata (not used by SDMX-CSV, whose attributes are fixed).
+    min_count : int, optional
+        The threshold of the published table (see :func:`_published`): by default the
+        one it was suppressed with, else 5; ``1`` publishes every count.
     **kwargs
         Passed to :func:`to_sdmx_csv` (``ref_area``, ``time_period``, ``structure_id``).
 
@@ -795,14 +900,14 @@ def export(
     """
     fmt = format_of(path, format)
     if fmt == "sdmx":
-        return to_sdmx_csv(table, path, **kwargs)
+        return to_sdmx_csv(table, path, min_count=min_count, **kwargs)
     if kwargs:
         raise TypeError(f"options {sorted(kwargs)} only apply to SDMX-CSV")
     if fmt == "csv":
-        return to_csv(table, path, metadata=metadata)
+        return to_csv(table, path, metadata=metadata, min_count=min_count)
     if fmt == "excel":
-        return to_excel(table, path, metadata=metadata)
-    return to_parquet(table, path, metadata=metadata)
+        return to_excel(table, path, metadata=metadata, min_count=min_count)
+    return to_parquet(table, path, metadata=metadata, min_count=min_count)
 
 
 def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:

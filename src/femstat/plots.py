@@ -528,7 +528,9 @@ def breakdown_chart(
     Notes
     -----
     A suppressed segment is left out of its bar, and the category is marked ``[c]``; the
-    label at the end of each bar is the category's number of female homicide victims.
+    label at the end of each bar is the category's number of female homicide victims,
+    or ``[c]`` when a segment of the bar is withheld (with the total, the drawn segments
+    would give the withheld one back).
     """
     categories = list(dict.fromkeys(table[column].astype(str)))
     wide: dict[str, np.ndarray] = {}
@@ -558,8 +560,11 @@ def breakdown_chart(
             )
             left += wide[name]
         top = float(np.nanmax(left)) if len(left) and np.nanmax(left) > 0 else 1.0
-        for yi, end, total in zip(y, left, totals, strict=True):
-            text = f"n = {_thousands(total)}" if np.isfinite(total) else f"n = {_SUPPRESSED}"
+        for yi, end, total, gap in zip(y, left, totals, hidden, strict=True):
+            # Beside a bar with a withheld segment, the total minus the drawn segments
+            # would show what the tables withhold: the total is not written there.
+            shown = np.isfinite(total) and not gap
+            text = f"n = {_thousands(total)}" if shown else f"n = {_SUPPRESSED}"
             ax.text(end + top * 0.01, yi, text, va="center", fontsize=10)
         ticks = [
             _literal(label(c)) + (f" {_SUPPRESSED}" if h else "")
@@ -584,7 +589,8 @@ def breakdown_chart(
             fig.text(
                 0.01,
                 0.0,
-                f"{_SUPPRESSED}: the category has a suppressed cell (small count), not drawn.",
+                f"{_SUPPRESSED}: the category has a withheld cell, not drawn, and its total "
+                "is not written.",
                 fontsize=9,
                 ha="left",
                 va="bottom",

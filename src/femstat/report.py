@@ -58,6 +58,7 @@ __all__ = [
 REPORT_STEPS: tuple[str, ...] = (
     "validating",
     "classifying",
+    "protecting",
     "completeness",
     "counts by type",
     "rates",
@@ -302,16 +303,24 @@ class _Context:
     out_dir: Path
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
+    # The count tables of the release, protected together (fs.protect), by name.
+    release: dict[str, pd.DataFrame] = field(default_factory=dict)
+    # (sorted (key, value) pairs, femicide type) of every cell the release withholds.
+    withheld: set[tuple[tuple[tuple[str, str], ...], str]] = field(default_factory=set)
+    protection: dict[str, Any] = field(default_factory=dict)
 
     @property
     def level(self) -> float:
         return self.levels[0]
 
-    def indicators(self, by: Sequence[str], population: pd.DataFrame | None) -> pd.DataFrame:
+    def indicators(
+        self, by: Sequence[str], population: pd.DataFrame | None, frame: pd.DataFrame | None = None
+    ) -> pd.DataFrame:
+        """An indicator table of the release, before protection."""
         import femstat as fs
 
-        table = fs.indicators(
-            self.typed,
+        return fs.indicators(
+            self.typed if frame is None else frame,
             by=list(by),
             population=population,
             level=self.levels,
@@ -320,7 +329,6 @@ class _Context:
             min_reliable=self.min_reliable,
             rules=self.rules,
         )
-        return self.suppress(table)
 
     def suppress(self, table: pd.DataFrame) -> pd.DataFrame:
         import femstat as fs
@@ -338,6 +346,104 @@ class _Context:
             return True
         return 0 < float(value) < self.min_count
 
+    def withholds(self, kind: str, **group: Any) -> bool:
+        """Whether the release withholds the count of ``kind`` in ``group`` (key=value)."""
+        key = tuple(sorted((k, str(v)) for k, v in group.items()))
+        return (key, kind) in self.withheld
+
+
+def _protect_release(ctx: _Context, tables: dict[str, pd.DataFrame]) -> None:
+    """Protect the release's count tables together and record what they withhold.
+
+    Every count table of the report adds up to the others (margins) and to its own
+    typology sums, so a small count hidden in one table could be worked out from the
+    others: :func:`femstat.protect` adds the complementary cells, and the derived
+    tables (bounds, completeness, standardised rates, trend) withhold what derives from
+    a withheld cell (:func:`_derived`).
+    """
+    import femstat as fs
+
+    protected = fs.protect(tables, min_count=ctx.min_count)
+    ctx.release = protected
+    for table in protected.values():
+        keys = [str(c) for c in table.columns[: list(table.columns).index("femicide_type")]]
+        hidden = table["count"].isna().to_numpy(dtype=bool)
+        rows = table.loc[hidden, [*keys, "femicide_type"]].astype(str).to_numpy(dtype=object)
+        for row in rows:
+            group = tuple(sorted(zip(keys, (str(v) for v in row[:-1]), strict=True)))
+            ctx.withheld.add((group, str(row[-1])))
+    summary = next(iter(protected.values())).attrs.get("protection", {}) if protected else {}
+    ctx.protection = dict(summary)
+
+
+def _release(ctx: _Context) -> None:
+    """Every count table the report publishes, computed first and protected together."""
+    tables: dict[str, pd.DataFrame] = {"indicators_overall": ctx.indicators([], None)}
+    by_year: pd.DataFrame | None = None
+    pop_year = ctx.pop(["year"])
+    if ctx.population is not None and pop_year is None:
+        ctx.notes["rates_by_year"] = "The population table has no year column: no rates by year."
+    elif pop_year is not None:
+        try:
+            by_year = ctx.indicators(["year"], pop_year)
+        except PopulationError as exc:
+            ctx.notes["rates_by_year"] = f"Rates by year not computed: {_first_line(exc)}"
+    tables["indicators_by_year"] = (
+        by_year if by_year is not None else ctx.indicators(["year"], None)
+    )
+    pop_area = ctx.pop(["area"]) if "area" in ctx.typed.columns else None
+    if pop_area is not None:
+        try:
+            tables["indicators_by_area"] = ctx.indicators(["area"], pop_area)
+        except (PopulationError, BreakdownError) as exc:  # no population, or records no area
+            ctx.notes["rates_by_area"] = f"Rates by area not computed: {_first_line(exc)}"
+    age: pd.DataFrame | None = None
+    pop_age = ctx.pop(["age_group"])
+    if pop_age is not None:
+        # The unknown age group has no population; a placeholder denominator keeps
+        # fs.indicators from refusing the table, and its rates are blanked here.
+        placeholder = pd.DataFrame({"age_group": ["unknown"], "population": [1.0]})
+        if "sex" in pop_age.columns:
+            placeholder["sex"] = "female"
+        try:
+            age = ctx.indicators(
+                ["age_group"], pd.concat([pop_age, placeholder], ignore_index=True)
+            )
+        except PopulationError as exc:
+            ctx.notes["rates_by_age_group"] = f"Rates by age group not computed: {_first_line(exc)}"
+        else:
+            unknown = age["age_group"].astype(str) == "unknown"
+            rate_cols = [c for c in age.columns if str(c).startswith(("rate", "population"))]
+            age.loc[unknown, rate_cols] = np.nan
+    tables["indicators_by_age_group"] = (
+        age if age is not None else ctx.indicators(["age_group"], None)
+    )
+    place = ctx.typed.assign(place_group=_place_group(ctx.typed))
+    for column, frame in (
+        ("mechanism", ctx.typed),
+        ("place_group", place),
+        ("relationship_group", ctx.typed),
+    ):
+        tables[f"indicators_by_{column}"] = ctx.indicators([column], None, frame)
+    _protect_release(ctx, tables)
+
+
+def _withhold(table: pd.DataFrame, masks: dict[str, Any]) -> pd.DataFrame:
+    """``table`` with the cells of ``masks`` (column -> rows) withheld and their rows marked."""
+    out = table.copy()
+    marked = (
+        np.array(out["suppressed"].fillna(False), dtype=bool)
+        if "suppressed" in out.columns
+        else np.zeros(len(out), dtype=bool)
+    )
+    for column, mask in masks.items():
+        rows = np.asarray(mask, dtype=bool)
+        if column in out.columns and rows.any():
+            out[column] = out[column].astype("Float64").mask(rows)
+            marked |= rows
+    out["suppressed"] = marked
+    return out
+
 
 # --------------------------------------------------------------------------- sections
 
@@ -354,8 +460,8 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     n_in = n_records - n_out
     # A share of a small group, or of a small number of records, is withheld: the
     # number of records with an item unknown is a count too.
-    overall = ctx.suppress(fs.completeness(typed, rules=ctx.rules))
-    by_year = ctx.suppress(fs.completeness(typed, by="year", rules=ctx.rules))
+    overall = _protected_completeness(ctx, fs.completeness(typed, rules=ctx.rules))
+    by_year = _protected_completeness(ctx, fs.completeness(typed, by="year", rules=ctx.rules))
     share_columns = [
         c for c in overall.columns if str(c).endswith("_unknown") or c == "undetermined"
     ]
@@ -453,6 +559,50 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     return section
 
 
+# Items of completeness that are cells of a release table: (kind, key, value).
+_COMPLETENESS_CELLS: dict[str, tuple[str, str | None, str | None]] = {
+    "undetermined": ("undetermined", None, None),
+    "relationship_unknown": ("female_homicide", "relationship_group", "unknown"),
+    "age_unknown": ("female_homicide", "age_group", "unknown"),
+}
+
+
+def _protected_completeness(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
+    """A completeness table that withholds what the release withholds, and its complements.
+
+    ``female_homicide`` and each share whose number of records is a cell of the release
+    (undetermined, relationship unknown overall, age unknown overall) are withheld with
+    that cell. The other items by year add up to the all-years figure, published too: a
+    one-way table whose complements :func:`femstat.disclosure.margin_complements` adds.
+    """
+    from femstat.disclosure import margin_complements
+
+    by_year = "year" in table.columns
+    groups = [{"year": y} for y in table["year"]] if by_year else [{}]
+    masks: dict[str, Any] = {
+        "female_homicide": [ctx.withholds("female_homicide", **g) for g in groups]
+    }
+    for column, (kind, key, value) in _COMPLETENESS_CELLS.items():
+        if key is None:
+            masks[column] = [ctx.withholds(kind, **g) for g in groups]
+        elif not by_year:
+            masks[column] = [ctx.withholds(kind, **{key: value})]
+    primary = ctx.suppress(_withhold(table, masks))
+    if not by_year:
+        return primary
+    female = pd.to_numeric(table["female_homicide"], errors="coerce").to_numpy(dtype=np.float64)
+    extra: dict[str, Any] = {}
+    for column in table.columns:
+        name = str(column)
+        if not (name.endswith("_unknown") or name == "undetermined") or name in masks:
+            continue
+        share = pd.to_numeric(table[column], errors="coerce").to_numpy(dtype=np.float64)
+        records = np.round(np.nan_to_num(share) * female)
+        hidden = primary[column].isna().to_numpy(dtype=bool) & (female > 0)
+        extra[name] = margin_complements(records, hidden, ctx.min_count) & ~hidden
+    return ctx.suppress(_withhold(primary, extra))
+
+
 def _share_hidden(row: pd.Series, column: str) -> bool:
     """Whether a completeness share was withheld (it is missing by nature only when empty)."""
     total = row["female_homicide"]
@@ -480,7 +630,7 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     from femstat.plots import typology_chart
 
     section = _Section("counts", "Counts by femicide type")
-    overall = ctx.indicators([], None)
+    overall = ctx.release["indicators_overall"]
     ctx.tables["indicators_overall"] = overall
     rows = {str(r["femicide_type"]): r for _, r in overall.iterrows()}
     body: list[list[_Cell]] = []
@@ -532,7 +682,8 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
             _png(typology_chart(overall)),
         )
     )
-    by_year = ctx.indicators(["year"], None)
+    by_year = ctx.release["indicators_by_year"]
+    ctx.tables["indicators_by_year"] = by_year
     wide = {k: _rows_by(by_year, "year", k) for k in _BY_YEAR_TYPES}
     years = list(wide["femicide"].index)
     section.blocks.append(
@@ -556,16 +707,10 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
             "the trend."
         )
         return section, None
-    pop_year = ctx.pop(["year"])
-    if pop_year is None:
-        section.blocks.append("The population table has no year column: no rates by year.")
+    if "rates_by_year" in ctx.notes:
+        section.blocks.append(ctx.notes["rates_by_year"])
         return section, None
-    try:
-        by_year = ctx.indicators(["year"], pop_year)
-    except PopulationError as exc:
-        section.blocks.append(f"Rates by year not computed: {_first_line(exc)}")
-        return section, None
-    ctx.tables["indicators_by_year"] = by_year
+    by_year = ctx.release["indicators_by_year"]
     section.blocks.append(
         "Rates are victims per 100,000 female population per year, with "
         f"{', '.join(_level_text(x) for x in ctx.levels)} confidence intervals "
@@ -601,48 +746,45 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
         body.append(cells)
     section.blocks.append(_Table("Rates by year (per 100,000 women)", header, body))
 
-    pop_area = ctx.pop(["area"]) if "area" in ctx.typed.columns else None
-    if pop_area is not None:
-        try:
-            by_area = ctx.indicators(["area"], pop_area)
-        except (PopulationError, BreakdownError) as exc:  # no population, or records no area
-            section.blocks.append(f"Rates by area not computed: {_first_line(exc)}")
-        else:
-            ctx.tables["indicators_by_area"] = by_area
-            fem = _rows_by(by_area, "area", "femicide")
-            tot = _rows_by(by_area, "area", "female_homicide")
-            und = _rows_by(by_area, "area", "undetermined")
-            rows = []
-            for area in fem.index:
-                f = fem.loc[area]
-                rows.append(
-                    [
-                        _Cell(str(area)),
-                        _n(tot.loc[area, "count"]),
-                        _n(f["count"]),
-                        _rate_cell(f),
-                        _interval(f["rate_lower"], f["rate_upper"], hidden=bool(f["suppressed"])),
-                        _pct(
-                            und.loc[area, "share"],
-                            hidden=bool(und.loc[area, "suppressed"])
-                            or _missing(und.loc[area, "share_denominator"]),
-                        ),
-                    ]
-                )
-            section.blocks.append(
-                _Table(
-                    "Femicide by area, all years pooled (average annual rate per 100,000 women)",
-                    [
-                        "Area",
-                        "Female homicide victims",
-                        "Femicides",
-                        "Femicide rate",
-                        f"{_level_text(ctx.level)} CI",
-                        "Undetermined (%)",
-                    ],
-                    rows,
-                )
+    if "rates_by_area" in ctx.notes:
+        section.blocks.append(ctx.notes["rates_by_area"])
+    elif "indicators_by_area" in ctx.release:
+        by_area = ctx.release["indicators_by_area"]
+        ctx.tables["indicators_by_area"] = by_area
+        fem = _rows_by(by_area, "area", "femicide")
+        tot = _rows_by(by_area, "area", "female_homicide")
+        und = _rows_by(by_area, "area", "undetermined")
+        rows = []
+        for area in fem.index:
+            f = fem.loc[area]
+            rows.append(
+                [
+                    _Cell(str(area)),
+                    _n(tot.loc[area, "count"]),
+                    _n(f["count"]),
+                    _rate_cell(f),
+                    _interval(f["rate_lower"], f["rate_upper"], hidden=bool(f["suppressed"])),
+                    _pct(
+                        und.loc[area, "share"],
+                        hidden=bool(und.loc[area, "suppressed"])
+                        or _missing(und.loc[area, "share_denominator"]),
+                    ),
+                ]
             )
+        section.blocks.append(
+            _Table(
+                "Femicide by area, all years pooled (average annual rate per 100,000 women)",
+                [
+                    "Area",
+                    "Female homicide victims",
+                    "Femicides",
+                    "Femicide rate",
+                    f"{_level_text(ctx.level)} CI",
+                    "Undetermined (%)",
+                ],
+                rows,
+            )
+        )
     section.blocks.append(_Heading("Age-standardised rates"))
     section.blocks.append(_standardised(ctx, fs))
     return section, by_year
@@ -676,7 +818,7 @@ def _standardised(ctx: _Context, fs: Any) -> _Block:
         )
     except (PopulationError, ValueError) as exc:
         return f"Not computed: {_first_line(exc)}"
-    table = ctx.suppress(table)
+    table = _protected_standardised(ctx, table)
     ctx.tables["standardised_by_year"] = table
     rows = [
         [
@@ -693,6 +835,26 @@ def _standardised(ctx: _Context, fs: Any) -> _Block:
         ["Year", "Femicides (known age)", "Crude rate", "Standardised rate", "CI"],
         rows,
     )
+
+
+def _protected_standardised(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
+    """Standardised rates by year that withhold what the release withholds.
+
+    A year whose femicide count is withheld has its standardised rate withheld. The
+    known-age and unknown-age counts of a year add up to its femicide count, and the
+    unknown-age counts of all years to the femicides of unknown age of the age table:
+    the unknown-age counts get the complements of a one-way table, and a withheld one
+    withholds the year's known-age count (and rates) with it.
+    """
+    from femstat.disclosure import margin_complements
+
+    years = table["year"].tolist()
+    masks = {"count": [ctx.withholds("femicide", year=y) for y in years]}
+    primary = ctx.suppress(_withhold(table, masks))
+    unknown = pd.to_numeric(table["count_unknown_age"], errors="coerce").to_numpy(dtype=np.float64)
+    hidden = primary["count_unknown_age"].isna().to_numpy(dtype=bool)
+    hidden = margin_complements(unknown, hidden, ctx.min_count)
+    return ctx.suppress(_withhold(primary, {"count": hidden, "count_unknown_age": hidden}))
 
 
 def _rate_cell(row: pd.Series) -> _Cell:
@@ -717,6 +879,23 @@ def _bounds_cells(label: str, r: pd.Series) -> list[_Cell]:
     ]
 
 
+def _protected_bounds(
+    ctx: _Context, table: pd.DataFrame, groups: list[dict[str, Any]]
+) -> pd.DataFrame:
+    """Bounds that withhold what the release withholds: they are sums of its cells.
+
+    The lower bound is the femicide count; the upper bound adds the undetermined count.
+    """
+    femicide = np.array([ctx.withholds("femicide", **g) for g in groups], dtype=bool)
+    undetermined = np.array([ctx.withholds("undetermined", **g) for g in groups], dtype=bool)
+    masks = {
+        "female_homicide": [ctx.withholds("female_homicide", **g) for g in groups],
+        "lower": femicide,
+        "upper": femicide | undetermined,
+    }
+    return ctx.suppress(_withhold(table, masks))
+
+
 def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     import femstat as fs
 
@@ -727,8 +906,8 @@ def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     except PopulationError:
         table = fs.bounds(ctx.typed, by="year", rules=ctx.rules)
     total = fs.bounds(ctx.typed, rules=ctx.rules)
-    table = ctx.suppress(table)
-    total = ctx.suppress(total)
+    table = _protected_bounds(ctx, table, [{"year": y} for y in table["year"]])
+    total = _protected_bounds(ctx, total, [{}])
     ctx.tables["bounds_by_year"] = table
     section.blocks.append(
         "The lower bound counts the femicides identified as such; the upper bound adds the "
@@ -773,7 +952,7 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
 
     section = _Section("trend", "Trend")
     if by_year is None:
-        table = ctx.indicators(["year"], None)
+        table = ctx.release["indicators_by_year"].copy()
         femicide = table["femicide_type"].astype(str) == "femicide"
         counts = table["count"].to_numpy(dtype=np.float64, na_value=np.nan)
         known = ~np.isnan(counts)
@@ -813,9 +992,12 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
         except (ValueError, FemstatError) as exc:
             notes.append(f"{_label(of)}: not computed ({_first_line(exc)}).")
             continue
-        t = ctx.suppress(t)
+        # A trend is fitted to every year of the series: with the other years published,
+        # it would give a withheld year back. The APC of a series with a withheld year
+        # (or a withheld total) is withheld.
+        gap = any(ctx.withholds(of, year=y) for y in by_year["year"].unique())
+        t = ctx.suppress(_withhold(t, {"apc": [gap] * len(t)}))
         r = t.iloc[0]
-        # The APC of a series whose total is withheld is withheld with it.
         apcs[of] = (
             (np.nan, np.nan, np.nan)
             if bool(r["suppressed"])
@@ -878,31 +1060,12 @@ def _breakdowns(ctx: _Context) -> _Section:
     from femstat.plots import age_chart, breakdown_chart
 
     section = _Section("breakdowns", "Breakdowns")
-    typed = ctx.typed
     # Age group.
     section.blocks.append(_Heading("By age group"))
-    pop_age = ctx.pop(["age_group"])
-    age_table: pd.DataFrame
-    with_rates = False
-    if pop_age is not None:
-        # The unknown age group has no population; a placeholder denominator keeps
-        # fs.indicators from refusing the table, and its rates are blanked below.
-        placeholder = pd.DataFrame({"age_group": ["unknown"], "population": [1.0]})
-        if "sex" in pop_age.columns:
-            placeholder["sex"] = "female"
-        try:
-            age_table = ctx.indicators(
-                ["age_group"], pd.concat([pop_age, placeholder], ignore_index=True)
-            )
-            unknown = age_table["age_group"].astype(str) == "unknown"
-            rate_cols = [c for c in age_table.columns if c.startswith(("rate", "population"))]
-            age_table.loc[unknown, rate_cols] = np.nan
-            with_rates = True
-        except PopulationError as exc:
-            section.blocks.append(f"Rates by age group not computed: {_first_line(exc)}")
-            age_table = ctx.indicators(["age_group"], None)
-    else:
-        age_table = ctx.indicators(["age_group"], None)
+    if "rates_by_age_group" in ctx.notes:
+        section.blocks.append(ctx.notes["rates_by_age_group"])
+    age_table = ctx.release["indicators_by_age_group"]
+    with_rates = "rate" in age_table.columns
     ctx.tables["indicators_by_age_group"] = age_table
     value = "rate" if with_rates else "count"
     section.blocks.append(
@@ -955,31 +1118,14 @@ def _breakdowns(ctx: _Context) -> _Section:
         )
     )
     # Mechanism, place, relationship.
-    place = typed.assign(place_group=_place_group(typed))
     specs = [
-        ("mechanism", "mechanism", typed, "Mechanism (weapon or means) of the killing"),
-        ("place", "place_group", place, "Place of the killing"),
-        (
-            "relationship",
-            "relationship_group",
-            typed,
-            "Relationship of the perpetrator to the victim",
-        ),
+        ("mechanism", "mechanism", "Mechanism (weapon or means) of the killing"),
+        ("place", "place_group", "Place of the killing"),
+        ("relationship", "relationship_group", "Relationship of the perpetrator to the victim"),
     ]
-    for name, column, frame, title in specs:
-        import femstat as fs
-
+    for name, column, title in specs:
         section.blocks.append(_Heading(f"By {name}"))
-        table = ctx.suppress(
-            fs.indicators(
-                frame,
-                by=column,
-                level=ctx.levels,
-                share_method=ctx.share_method,
-                min_reliable=ctx.min_reliable,
-                rules=ctx.rules,
-            )
-        )
+        table = ctx.release[f"indicators_by_{column}"]
         ctx.tables[f"indicators_by_{column}"] = table
         section.blocks.append(
             _Figure(
@@ -1028,6 +1174,31 @@ def _breakdowns(ctx: _Context) -> _Section:
     return section
 
 
+def _suppression_text(ctx: _Context) -> str:
+    if ctx.min_count == 1:
+        return (
+            "Disclosure control: none. The report was made with a threshold of 1 "
+            "(min_count 1): every count is published, however small."
+        )
+    n_secondary = int(ctx.protection.get("n_secondary", 0))
+    return (
+        f"Disclosure control: every count from 1 to {ctx.min_count - 1} (fewer than "
+        f"{ctx.min_count}) is withheld (primary suppression). Because the tables add up "
+        "(the typology sums, and the margins between the overall, by-year, by-area, by-age "
+        "and other tables), a withheld count could be worked out by subtraction: "
+        f"{n_secondary} further cell(s) are withheld so that it cannot (secondary "
+        "suppression, femstat.protect), checked by an attacker's audit that computes the "
+        "narrowest interval the published figures allow for every withheld cell (linear "
+        f"programming; each must keep at least {ctx.min_count} possible values). Both are "
+        f"marked {_SUPPRESSED}; the published tables say which (column suppressed: "
+        "primary or secondary; SDMX CONF_STATUS C or D). The shares, rates, intervals, "
+        "bounds, completeness shares, standardised rates and trends derived from a "
+        "withheld cell are withheld with it, and charts do not draw them. Zero counts are "
+        "shown. Not protected: what a reader could learn by comparing this release with "
+        "another made from overlapping data (another period, a revised file)."
+    )
+
+
 def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
     from femstat import __version__
     from femstat.exports import describe_methods
@@ -1057,14 +1228,7 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
         "Bounds: lower = identified femicides; upper = identified femicides + undetermined.",
         f"Reliability: a share or rate from fewer than {ctx.min_reliable} victims is marked "
         f"{_UNRELIABLE}.",
-        f"Suppression: every published count from 1 to {ctx.min_count - 1} (fewer than "
-        f"{ctx.min_count}) is withheld and marked {_SUPPRESSED}, with the shares and rates "
-        "derived from it; a share whose denominator is withheld is withheld too. In the "
-        "bounds, a withheld bound withholds the other, and the upper bound is withheld when "
-        "the undetermined or not-femicide count it implies is small; a completeness share "
-        f"of fewer than {ctx.min_count} records, and the annual percent change of a "
-        "withheld series, are withheld too. Zero counts are shown. Primary suppression "
-        "only. Charts do not draw withheld cells.",
+        _suppression_text(ctx),
         f"Data source: {ctx.source}. Population: "
         + (
             "none given, so no rates."
@@ -1113,6 +1277,9 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
                 "Clegg, L. X., Hankey, B. F., Tiwari, R., Feuer, E. J., & Edwards, B. K. "
                 "(2009). Estimating average annual per cent change in trend analysis. "
                 "Statistics in Medicine, 28(29), 3670-3682.",
+                "Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. "
+                "S., Spicer, K., & de Wolf, P.-P. (2012). Statistical Disclosure Control. "
+                "Wiley (ch. 5: frequency tables, secondary suppression and its audit).",
                 "Okabe, M., & Ito, K. (2008). Color Universal Design (CUD): how to make "
                 "figures and presentations that are friendly to colorblind people "
                 "(the charts' palette).",
@@ -1193,7 +1360,7 @@ def _html_table(table: _Table) -> str:
                 continue
             attrs = f' class="{cell.kind}"' if cell.kind else ""
             if cell.kind == "c":
-                attrs += ' title="suppressed: small count"'
+                attrs += ' title="withheld for confidentiality"'
             out.append(f"<td{attrs}>{_e(cell.text)}</td>")
         out.append("</tr>")
     out.append("</tbody></table>")
@@ -1253,7 +1420,8 @@ def _render_html(title: str, meta: list[str], keys: list[str], sections: list[_S
     parts += [
         "<footer><p>"
         + _e(
-            f"Notation: {_SUPPRESSED} suppressed (small count, withheld for confidentiality); "
+            f"Notation: {_SUPPRESSED} withheld for confidentiality (a small count, or a "
+            "cell that would reveal one); "
             f"{_UNRELIABLE} unreliable (fewer than the reliability threshold); "
             f"{_DASH} not applicable."
         )
@@ -1341,7 +1509,8 @@ def _render_markdown(title: str, meta: list[str], keys: list[str], sections: lis
         "---",
         "",
         _md(
-            f"Notation: {_SUPPRESSED} suppressed (small count, withheld for confidentiality); "
+            f"Notation: {_SUPPRESSED} withheld for confidentiality (a small count, or a "
+            "cell that would reveal one); "
             f"{_UNRELIABLE} unreliable (fewer than the reliability threshold); "
             f"{_DASH} not applicable."
         ),
@@ -1389,19 +1558,70 @@ def _write_tables(ctx: _Context) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     extra = {
         "source": ctx.source,
-        "suppression": {"min_count": ctx.min_count, "primary_only": True},
+        "disclosure_control": _disclosure_metadata(ctx),
         "confidence_levels": ctx.levels,
         "rule_set": ctx.rules.name,
     }
     written: list[Path] = []
     for name, table in ctx.tables.items():
-        path = to_csv(table, folder / f"{name}.csv", metadata=extra)
+        path = to_csv(table, folder / f"{name}.csv", metadata=extra, min_count=ctx.min_count)
         written += [path, sidecar_path(path)]
     if "indicators_by_year" in ctx.tables:
         written.append(
-            to_sdmx_csv(ctx.tables["indicators_by_year"], folder / "indicators_by_year.sdmx.csv")
+            to_sdmx_csv(
+                ctx.tables["indicators_by_year"],
+                folder / "indicators_by_year.sdmx.csv",
+                min_count=ctx.min_count,
+            )
         )
     return written
+
+
+def _disclosure_metadata(ctx: _Context) -> dict[str, Any]:
+    """How the release was protected, and the attacker's audit of what it publishes."""
+    if ctx.min_count == 1:
+        return {
+            "min_count": 1,
+            "method": "none: min_count 1 publishes every count, without disclosure control",
+        }
+    return {
+        "min_count": ctx.min_count,
+        "method": (
+            "threshold rule (counts from 1 to min_count - 1 withheld) with secondary "
+            "suppression across the linked tables of the release (femstat.protect); "
+            "values derived from a withheld cell withheld with it"
+        ),
+        "protected_tables": sorted(ctx.release),
+        "n_secondary": ctx.protection.get("n_secondary", 0),
+        "secondary_total": ctx.protection.get("secondary_total", 0.0),
+        "audit": ctx.protection.get("audit", {}),
+    }
+
+
+def _audit_release(ctx: _Context) -> None:
+    """Refuse a release whose hidden cells an attacker could narrow (the last check).
+
+    The count tables as they will be written are audited together
+    (:func:`femstat.audit_disclosure`): any later change that published too much would be
+    caught here rather than in the reader's hands.
+    """
+    import femstat as fs
+
+    counts = {
+        name: table
+        for name, table in ctx.tables.items()
+        if name in ctx.release and "femicide_type" in table.columns
+    }
+    audit = fs.audit_disclosure(counts, min_count=ctx.min_count)
+    summary = audit.attrs["audit"]
+    if not summary["passed"]:
+        raise ReportError(
+            f"refusing to write the report: {summary['n_exposed']} of the "
+            f"{summary['n_hidden']} withheld counts could be worked out to fewer than "
+            f"{ctx.min_count} possible values from the published tables; this is a femstat "
+            "defect, please report it"
+        )
+    ctx.protection["audit"] = summary
 
 
 def build_report(
@@ -1524,6 +1744,8 @@ def build_report(
         population_source=population_source,
         out_dir=out,
     )
+    step("protecting")
+    _release(ctx)
     step("completeness")
     sections = [_completeness(ctx, validation)]
     step("counts by type")
@@ -1541,12 +1763,19 @@ def build_report(
     sections.append(_breakdowns(ctx))
 
     step("writing")
+    _audit_release(ctx)
     written_tables = _write_tables(ctx) if tables else []
     sections.append(_methods(ctx, written_tables))
     meta = [
         f"Data: {source}." + (f" Population: {population_source}." if population_source else ""),
         f"Rule set {rules.name}; confidence level {', '.join(_level_text(x) for x in levels)}; "
-        f"counts below {min_count} suppressed ({_SUPPRESSED}); femstat {fs.__version__}.",
+        + (
+            "every count published (min_count 1, no disclosure control)"
+            if min_count == 1
+            else f"counts below {min_count} and the cells that would reveal them withheld "
+            f"({_SUPPRESSED})"
+        )
+        + f"; femstat {fs.__version__}.",
     ]
     keys = _key_figures(ctx, overall, by_year)
     _number(sections)
