@@ -322,6 +322,30 @@ def test_consistent_partner_codes_do_not_warn() -> None:
     assert len(df) == 3
 
 
+def test_a_known_relationship_to_an_unknown_offender_is_a_contradiction() -> None:
+    # Situations B and F: single or multiple victims, offender(s) unknown.
+    with pytest.warns(DataQualityWarning, match="offender unknown"):
+        df, report = read(
+            record([V(sex="F")], [O(relationship="WI")], situation="B", incident=1),
+            record([V(sex="F"), V(sex="M")], [O(relationship="DA")], situation="F", incident=2),
+            record([V(sex="F")], [O(relationship="WI")], situation="A", incident=3),
+            record([V(sex="F")], [O(relationship="UN")], situation="B", incident=4),
+            return_report=True,
+        )
+    flagged = report[report["issue"] == "known_relationship_with_unknown_offender"]
+    assert flagged.set_index("code")["count"].to_dict() == {
+        "intimate_partner": 1,
+        "family_member": 1,
+    }
+    assert flagged.set_index("code")["lines"].to_dict() == {
+        "intimate_partner": [1],
+        "family_member": [2],
+    }
+    assert "used as given" in flagged["detail"].iloc[0]
+    # Reported, not changed: the code still decides the relationship.
+    assert group(df.loc[0, "relationship"]) == "intimate_partner"
+
+
 def test_duplicate_incident_keys_get_distinct_event_ids() -> None:
     line = record()
     with pytest.warns(DataQualityWarning, match="incident key"):

@@ -146,3 +146,6 @@ def test_result_validates_and_classifies(shr: tuple[pd.DataFrame, pd.DataFrame])
     assert counts.drop("out_of_scope").sum() == female_in_scope
     assert counts["intimate_partner"] > 0 and counts["family_member"] > 0
     assert "partner_code_contradicts_victim_sex" in set(report["issue"])
+    # Female victims of situation B coded WI or CW, among others: flagged, not dropped.
+    contradictions = report[report["issue"] == "known_relationship_with_unknown_offender"]
+    assert contradictions.set_index("code").loc["intimate_partner", "count"] >= 4

@@ -980,6 +980,8 @@ def _decode(
     notes = _quality_notes(
         victim_sex=v_sex.at(rows, 0),
         raw_relationship=raw_relationship,
+        relationship=o_relationship.at(rows, 0),
+        situation=situation.at(rows, 0),
         partner_sex=_dictionary(spec_map, "partner_code_victim_sex"),
         matrix=matrix,
         extra_victims=extra_victims,
@@ -1126,10 +1128,29 @@ def _report_short(
         )
 
 
+_UNKNOWN_OFFENDER_SITUATIONS = frozenset({"B", "F"})
+"""SHR situations whose offender is unknown: single (B) or multiple (F) victims."""
+
+_KNOWN_RELATIONSHIP_GROUPS: dict[str, str] = {
+    "intimate_partner": "an intimate partner",
+    "family_member": "a family member",
+    "other_known": "another known person",
+    "stranger": "a stranger",
+}
+_USED_AS: dict[str, str] = {
+    "intimate_partner": "classified as killed by an intimate partner",
+    "family_member": "classified as killed by a family member",
+    "other_known": "the relationship group is other known",
+    "stranger": "the relationship group is stranger",
+}
+
+
 def _quality_notes(
     *,
     victim_sex: np.ndarray,
     raw_relationship: _Coded,
+    relationship: np.ndarray,
+    situation: np.ndarray,
     partner_sex: dict[str, str],
     matrix: np.ndarray,
     extra_victims: np.ndarray,
@@ -1163,6 +1184,24 @@ def _quality_notes(
             coded & recorded,
             f"{'female' if implied == 'male' else 'male'} victims coded {code} (the victim was "
             f"the offender's {partner}); still classified as killed by an intimate partner",
+        )
+    # Situations B and F say the offender is unknown; a known relationship to that
+    # offender contradicts them, and the relationship decides the femicide type.
+    unknown_offender = np.isin(situation.astype(object), list(_UNKNOWN_OFFENDER_SITUATIONS))
+    groups = np.array(
+        [
+            C.RELATIONSHIP_GROUP_OF.get(str(r), "unknown") if r is not None else "unknown"
+            for r in relationship
+        ],
+        dtype=object,
+    )
+    for group, what in _KNOWN_RELATIONSHIP_GROUPS.items():
+        note(
+            "known_relationship_with_unknown_offender",
+            group,
+            unknown_offender & (groups == group),
+            f"records of situation B or F (offender unknown) whose first offender is coded "
+            f"as {what}; the code is used as given ({_USED_AS[group]}): check the source",
         )
     slot = np.arange(1, _SLOTS)
     for person, span, width, n_slots in (
