@@ -10,9 +10,16 @@ import pandas as pd
 from femstat.classify import UN_2022, RuleSet
 from femstat.counts import check_breakdown
 from femstat.indicators import indicators
-from femstat.stats import annual_percent_change
+from femstat.stats import TREND_INTERVALS, TREND_METHODS, fit_trend
+from femstat.stats.intervals import _check_method
 
 __all__ = ["trend"]
+
+_MODELS = {
+    "quasipoisson": "quasi-Poisson GLM, log link, dispersion from Pearson chi2/df",
+    "poisson": "Poisson GLM, log link",
+    "negbin": "negative binomial GLM, log link, theta by maximum likelihood",
+}
 
 
 def trend(
@@ -22,6 +29,8 @@ def trend(
     population: pd.DataFrame,
     of: str = "femicide",
     level: float = 0.95,
+    method: str = "quasipoisson",
+    interval: str = "wald",
     rules: RuleSet = UN_2022,
 ) -> pd.DataFrame:
     """Annual percent change (APC) of the rate of ``of`` over ``year``, per group.
@@ -39,23 +48,35 @@ def trend(
     of : str, default ``"femicide"``
         A row of :data:`femstat.indicators.INDICATOR_ROWS` other than ``out_of_scope``.
     level : float, default 0.95
+    method : {"quasipoisson", "poisson", "negbin"}, default "quasipoisson"
+        The count model. The default estimates the dispersion from the data, so that the
+        interval keeps its level when counts vary more than Poisson from year to year, as
+        counts of killings do; ``"poisson"`` is the model of femstat before 0.2.
+    interval : {"wald", "profile"}, default "wald"
+        Wald or profile-likelihood interval.
 
     Returns
     -------
     pandas.DataFrame
         One row per group: ``first_year``, ``last_year``, ``count`` (all years), ``apc``,
-        ``apc_lower`` and ``apc_upper`` (per cent per year).
+        ``apc_lower`` and ``apc_upper`` (per cent per year), ``dispersion`` (the estimated
+        variance over the Poisson variance; 1 for ``"poisson"``), ``theta`` (the negative
+        binomial shape, NaN for the other models) and ``df`` (observations minus two). The
+        ``attrs["femstat"]`` record the model, interval and level.
 
     Notes
     -----
-    A log-linear Poisson model, ``log E[count] = a + b * year + log(population)``, is
-    fitted by statsmodels' GLM for each group; APC = 100 (exp(b) - 1), with the Wald
-    interval of b transformed the same way (Clegg et al. 2009). One model per group is
-    inherent to the method; the counts and denominators come from one vectorised
+    A log-linear model, ``log E[count] = a + b * year + log(population)``, is fitted for
+    each group; APC = 100 (exp(b) - 1), with the interval of b transformed the same way
+    (Clegg et al. 2009). See :func:`femstat.stats.annual_percent_change` for the models and
+    intervals, and the methods page for the simulations behind the default. One model per
+    group is inherent to the method; the counts and denominators come from one vectorised
     :func:`femstat.indicators` call.
     """
     by = [by] if isinstance(by, str) else list(by)
     check_breakdown(by)
+    _check_method(method, TREND_METHODS, "trend")
+    _check_method(interval, TREND_INTERVALS, "trend")
     if "year" in by:
         raise ValueError("year is the trend's axis; leave it out of by")
     table = indicators(data, [*by, "year"], population=population, rules=rules)
@@ -66,8 +87,13 @@ def trend(
     groups = rows.groupby(by, observed=True, sort=False) if by else [((), rows)]
     for key, series in groups:
         years = series["year"].to_numpy(dtype=np.float64)
-        apc, lower, upper = annual_percent_change(
-            years, series["count"].to_numpy(), series["population"].to_numpy(), level=level
+        fit = fit_trend(
+            years,
+            series["count"].to_numpy(),
+            series["population"].to_numpy(),
+            level=level,
+            method=method,
+            interval=interval,
         )
         key_values = key if isinstance(key, tuple) else (key,)
         results.append(
@@ -76,16 +102,21 @@ def trend(
                 "first_year": int(years.min()),
                 "last_year": int(years.max()),
                 "count": int(series["count"].sum()),
-                "apc": apc,
-                "apc_lower": lower,
-                "apc_upper": upper,
+                "apc": fit.apc,
+                "apc_lower": fit.lower,
+                "apc_upper": fit.upper,
+                "dispersion": fit.dispersion,
+                "theta": fit.theta,
+                "df": fit.df,
             }
         )
     out = pd.DataFrame(results)
     out.attrs["femstat"] = {
         "of": of,
         "level": level,
-        "model": "Poisson GLM, log link",
+        "model": _MODELS[method],
+        "method": method,
+        "interval": interval,
         "rule_set": rules.name,
     }
     return out

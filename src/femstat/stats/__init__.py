@@ -17,18 +17,28 @@ from femstat.stats.standard_populations import (
     standard_population,
 )
 from femstat.stats.standardise import DSR_METHODS, StandardisedRate, direct_standardised_rate
-from femstat.stats.trend import annual_percent_change
+from femstat.stats.trend import (
+    TREND_INTERVALS,
+    TREND_METHODS,
+    TrendFit,
+    annual_percent_change,
+    fit_trend,
+)
 
 __all__ = [
     "BINOMIAL_METHODS",
     "DSR_METHODS",
     "POISSON_METHODS",
     "STANDARD_POPULATIONS",
+    "TREND_INTERVALS",
+    "TREND_METHODS",
     "StandardPopulation",
     "StandardisedRate",
+    "TrendFit",
     "annual_percent_change",
     "binomial_interval",
     "direct_standardised_rate",
+    "fit_trend",
     "poisson_interval",
     "standard_population",
 ]
