@@ -12,7 +12,6 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from femstat.errors import PopulationError
 from femstat.stats.intervals import (
@@ -20,6 +19,7 @@ from femstat.stats.intervals import (
     _check_counts,
     _check_level,
     _check_method,
+    _gamma_quantile_unit,
     poisson_interval,
 )
 from femstat.stats.standard_populations import StandardPopulation
@@ -115,9 +115,11 @@ def _cells(mask: npt.NDArray[np.bool_]) -> str:
 
 def _gamma_quantile(q: float, mean: FloatArray, variance: FloatArray) -> FloatArray:
     """Quantile ``q`` of the gamma distribution with the given mean and variance."""
-    # gamma with shape mean^2/var and scale var/mean: gammaincinv is its quantile at scale 1.
+    # gamma with shape mean^2/var and scale var/mean, from the quantile at scale 1 (refined
+    # where scipy's is inaccurate: large shapes far in the lower tail).
+    shape = mean * mean / variance
     return np.asarray(
-        special.gammaincinv(mean * mean / variance, q) * (variance / mean), dtype=np.float64
+        _gamma_quantile_unit(shape, np.full(shape.shape, q)) * (variance / mean), dtype=np.float64
     )
 
 
