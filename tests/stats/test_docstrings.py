@@ -7,10 +7,10 @@ from types import ModuleType
 
 import pytest
 
-from femstat.stats import intervals, standard_populations, standardise, trend
+from femstat.stats import compare, intervals, standard_populations, standardise, trend
 
 
-@pytest.mark.parametrize("module", [intervals, standard_populations, standardise, trend])
+@pytest.mark.parametrize("module", [compare, intervals, standard_populations, standardise, trend])
 def test_docstring_examples(module: ModuleType) -> None:
     result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted > 0, f"{module.__name__} has no examples"

@@ -5,6 +5,13 @@ Array in, array out: these functions take numbers or numpy arrays and return num
 are built on top of them.
 """
 
+from femstat.stats.compare import (
+    RATIO_METHODS,
+    Comparison,
+    rate_ratio,
+    share_difference,
+    standardised_rate_ratio,
+)
 from femstat.stats.intervals import (
     BINOMIAL_METHODS,
     POISSON_METHODS,
@@ -29,9 +36,11 @@ __all__ = [
     "BINOMIAL_METHODS",
     "DSR_METHODS",
     "POISSON_METHODS",
+    "RATIO_METHODS",
     "STANDARD_POPULATIONS",
     "TREND_INTERVALS",
     "TREND_METHODS",
+    "Comparison",
     "StandardPopulation",
     "StandardisedRate",
     "TrendFit",
@@ -40,5 +49,8 @@ __all__ = [
     "direct_standardised_rate",
     "fit_trend",
     "poisson_interval",
+    "rate_ratio",
+    "share_difference",
     "standard_population",
+    "standardised_rate_ratio",
 ]
