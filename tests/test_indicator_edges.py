@@ -94,7 +94,9 @@ def test_per_in_bounds_and_standardised_rates(typed: pd.DataFrame, per: float) -
     )
     for column in ("crude_rate", "rate", "rate_lower", "rate_upper"):
         np.testing.assert_allclose(scaled[column], one[column] * per, rtol=1e-10)
-    np.testing.assert_allclose(one["crude_rate"], one["count"] / one["population"], rtol=1e-12)
+    np.testing.assert_allclose(
+        one["crude_rate"], (one["count"] + one["count_unknown_age"]) / one["population"], rtol=1e-12
+    )
 
 
 # --------------------------------------------------------------------------------------

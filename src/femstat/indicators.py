@@ -617,6 +617,7 @@ def age_standardised_rates(
     level: float | Sequence[float] = 0.95,
     method: str = "fay-feuer",
     per: float = 100_000,
+    unknown_age: str = "drop",
     type_column: str = "femicide_type",
     rules: RuleSet = UN_2022,
 ) -> pd.DataFrame:
@@ -639,20 +640,37 @@ def age_standardised_rates(
         ``"partner_or_family"``.
     level, method, per :
         Confidence level(s); ``"fay-feuer"`` (default), ``"tiwari"`` or ``"dobson"``.
+    unknown_age : {"drop", "redistribute"}, default "drop"
+        What the standardised rate does with records of unknown age. ``"drop"`` leaves them
+        out (the rate then counts only records with a known age, an underestimate when ages
+        are missing); ``"redistribute"`` shares them among the age bands of their group in
+        proportion to the records of known age (see Notes). Either way ``count_unknown_age``
+        shows how many there are.
 
     Returns
     -------
     pandas.DataFrame
         One row per group: ``count`` (records with a known age), ``count_unknown_age``
-        (left out of the standardisation, shown so that nothing disappears unseen),
-        ``population``, ``crude_rate``, ``rate`` (standardised), ``rate_lower`` and
-        ``rate_upper`` (plus suffixed columns for further levels).
+        (shown so that nothing disappears unseen), ``population``, ``crude_rate`` (all
+        records over the population, the ``rate`` of :func:`indicators` for the same group),
+        ``rate`` (standardised), ``rate_lower`` and ``rate_upper`` (plus suffixed columns for
+        further levels). ``attrs["femstat"]`` records ``unknown_age``.
 
     Notes
     -----
     Direct standardisation with gamma intervals (Fay and Feuer 1997), Tiwari et al.'s
     modification (2006) or Dobson et al.'s method (1991); see
     :func:`femstat.stats.direct_standardised_rate`.
+
+    **Redistributing unknown ages** assumes that, within a group, the victims whose age is
+    unknown have the age distribution of those whose age is known (missing at random given
+    the group). The standardised rate is then the rate on known ages multiplied by
+    (known + unknown) / known, and its interval treats all records as Poisson events; it
+    does not include the uncertainty of the allocation itself. A group whose records all
+    lack an age has them shared in proportion to its population (the same rate in every
+    band). When ages are missing more often for some ages than others (e.g. for older
+    victims found long after death) neither choice is unbiased: report
+    ``count_unknown_age`` beside the rate.
     """
     by = [by] if isinstance(by, str) else list(by)
     check_breakdown(by)
@@ -660,6 +678,12 @@ def age_standardised_rates(
         raise IndicatorError("age_group is the standardisation axis; leave it out of by")
     if of not in _OF:
         raise IndicatorError(f"of={of!r} is not one of {sorted(_OF)}")
+    if unknown_age not in ("drop", "redistribute"):
+        raise IndicatorError(
+            f"unknown_age={unknown_age!r} is not one of 'drop', 'redistribute'. Use 'drop' to "
+            "leave records of unknown age out of the standardised rate, 'redistribute' to "
+            "share them among the age bands."
+        )
     std = standard_population(standard) if isinstance(standard, str) else standard
     scheme = age_scheme(list(std.lower_ages))
     bands = list(std.labels)
@@ -711,7 +735,7 @@ def age_standardised_rates(
     n_groups = len(group_keys)
     matrix = np.zeros((n_groups, n_bands))
     np.add.at(matrix, (group_id[known], band_code[known]), selected[known])
-    unknown_age = np.bincount(group_id[~known], weights=selected[~known], minlength=n_groups)
+    unknown_age_count = np.bincount(group_id[~known], weights=selected[~known], minlength=n_groups)
     # Population for every group and band, in the matrix's order.
     grid = group_keys.loc[np.repeat(np.arange(n_groups), n_bands)].reset_index(drop=True)
     grid["age_group"] = np.tile(bands, n_groups)
@@ -721,19 +745,28 @@ def age_standardised_rates(
     levels = _levels(level)
     out = group_keys.copy()
     out["count"] = matrix.sum(axis=1).astype(np.int64)
-    out["count_unknown_age"] = unknown_age.astype(np.int64)
+    out["count_unknown_age"] = unknown_age_count.astype(np.int64)
     out["population"] = pop_matrix.sum(axis=1)
+    # The crude rate counts every record, whatever its age, over the whole population: the
+    # rate of fs.indicators for the same group and denominator.
+    out["crude_rate"] = (matrix.sum(axis=1) + unknown_age_count) / pop_matrix.sum(axis=1) * per
+    shared = unknown_age_count if unknown_age == "redistribute" else None
     for i, lvl in enumerate(levels):
         result = direct_standardised_rate(
-            matrix, pop_matrix, std, level=lvl, method=method, per=per
+            matrix, pop_matrix, std, level=lvl, method=method, per=per, unknown=shared
         )
         if i == 0:
-            out["crude_rate"] = result.crude_rate
             out["rate"] = result.rate
         suffix = "" if i == 0 else f"_{level_suffix(lvl)}"
         out[f"rate_lower{suffix}"] = result.lower
         out[f"rate_upper{suffix}"] = result.upper
     out.attrs["femstat"] = _metadata(
-        levels=levels, method=method, standard=std.name, of=of, per=per, rules=rules
+        levels=levels,
+        method=method,
+        standard=std.name,
+        of=of,
+        per=per,
+        unknown_age=unknown_age,
+        rules=rules,
     )
     return out

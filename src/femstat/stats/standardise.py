@@ -20,7 +20,6 @@ from femstat.stats.intervals import (
     _check_level,
     _check_method,
     _gamma_quantile_unit,
-    poisson_interval,
 )
 from femstat.stats.standard_populations import StandardPopulation
 
@@ -130,6 +129,7 @@ def direct_standardised_rate(
     level: float = 0.95,
     method: str = "fay-feuer",
     per: float = 100_000,
+    unknown: npt.ArrayLike | None = None,
 ) -> StandardisedRate:
     r"""Directly age-standardised rates and their confidence intervals, for many groups at once.
 
@@ -149,6 +149,9 @@ def direct_standardised_rate(
         Confidence interval method; see Notes.
     per : float, default 100_000
         Express rates per this many persons.
+    unknown : array_like, shape (n_groups,) or scalar, optional
+        Events of unknown age in each group, redistributed over the bands in proportion to
+        the events of known age (see Notes). By default there are none.
 
     Returns
     -------
@@ -291,6 +294,22 @@ def direct_standardised_rate(
     x2 = np.atleast_2d(x)
     n2 = np.atleast_2d(n)
     omega = s / s.sum()
+    if unknown is not None:
+        u = _check_counts(unknown, "unknown")
+        try:
+            u = np.broadcast_to(u, x2.shape[:1])
+        except ValueError as exc:
+            raise ValueError(
+                f"unknown has shape {u.shape}; pass one number of events of unknown age per "
+                f"group, shape ({x2.shape[0]},)."
+            ) from exc
+        known = x2.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Proportional to the known ages; with none known, to the population.
+            share = np.where(
+                known[:, None] > 0, x2 / known[:, None], n2 / n2.sum(axis=1, keepdims=True)
+            )
+        x2 = x2 + u[:, None] * np.nan_to_num(share)
 
     empty = n2 == 0
     events_without_people = empty & (x2 > 0)
@@ -337,7 +356,12 @@ def direct_standardised_rate(
     else:
         # Y counts the events that enter the weighted sum, so not those in bands of weight 0.
         events = np.where(omega > 0, x2, 0.0).sum(axis=1)
-        events_lower, events_upper = poisson_interval(events, level=level, method="exact")
+        # Garwood's limits for the total, as poisson_interval's exact method; written with
+        # the gamma quantile so that a total made fractional by shared-out unknown ages works.
+        events_lower = np.zeros_like(events)
+        some = events > 0
+        events_lower[some] = _gamma_quantile_unit(events[some], np.full(int(some.sum()), tail))
+        events_upper = _gamma_quantile_unit(events + 1.0, np.full(events.shape, 1.0 - tail))
         with np.errstate(divide="ignore", invalid="ignore"):
             spread = np.sqrt(v / events)
             lower = np.where(events > 0, np.maximum(y + spread * (events_lower - events), 0.0), 0.0)
