@@ -607,6 +607,88 @@ _OF = {
 }
 
 
+@dataclass(frozen=True)
+class _AgeInputs:
+    """The inputs of a standardisation: one row per group, one column per age band."""
+
+    keys: pd.DataFrame
+    counts: np.ndarray
+    unknown: np.ndarray
+    population: np.ndarray
+    standard: StandardPopulation
+
+
+def _standardisation_inputs(
+    data: pd.DataFrame,
+    by: list[str],
+    population: pd.DataFrame,
+    standard: str | StandardPopulation,
+    of: str,
+    type_column: str,
+    rules: RuleSet,
+) -> _AgeInputs:
+    """Counts and populations by group and age band of ``standard``, and unknown ages."""
+    std = standard_population(standard) if isinstance(standard, str) else standard
+    scheme = age_scheme(list(std.lower_ages))
+    bands = list(std.labels)
+    if list(scheme.known_labels) != bands:
+        raise IndicatorError(f"standard {std.name!r} has bands that femstat cannot name: {bands}")
+    if "age_group" not in population.columns:
+        raise PopulationError(
+            "age-standardised rates need a population with an 'age_group' column in the "
+            f"standard's bands: {bands}"
+        )
+    pop_bands = set(population["age_group"].astype(str))
+    if pop_bands != set(bands):
+        raise PopulationError(
+            f"the population's age groups do not match the {std.name} standard: missing "
+            f"{[b for b in bands if b not in pop_bands]}, not in the standard "
+            f"{sorted(pop_bands - set(bands))}. Regroup the population into the standard's "
+            "bands; femstat never drops or merges a band silently."
+        )
+    if "count" in data.columns:
+        if "age_group" not in data.columns:
+            raise IndicatorError("the cube has no age_group column; count by age_group")
+        cube_bands = set(data["age_group"].astype(str)) - {"unknown"}
+        if not cube_bands <= set(bands):
+            raise IndicatorError(
+                f"the cube's age groups {sorted(cube_bands - set(bands))} are not bands of "
+                f"the {std.name} standard; count with age_groups matching the standard"
+            )
+        cube = _as_cube(
+            data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
+        )
+    else:
+        cube = counts(
+            data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
+        )
+    cube = _with_population_groups(cube, [*by, "age_group"], population, type_column)
+    wide = _widen(cube, [*by, "age_group"], type_column)
+    selected = _total(wide.classes, _OF[of]).astype(np.float64)
+    n_bands = len(bands)
+    keys = wide.keys
+    band = pd.Categorical(keys["age_group"].astype(str), categories=[*bands, "unknown"])
+    band_code = np.asarray(band.codes)
+    known = (band_code >= 0) & (band_code < n_bands)
+    if by:
+        group_id = keys.groupby(by, sort=False, observed=True).ngroup().to_numpy()
+        group_keys = keys[by].drop_duplicates().reset_index(drop=True)
+    else:
+        group_id = np.zeros(len(keys), dtype=np.int64)
+        group_keys = pd.DataFrame(index=range(1))
+    n_groups = len(group_keys)
+    matrix = np.zeros((n_groups, n_bands))
+    np.add.at(matrix, (group_id[known], band_code[known]), selected[known])
+    unknown_age_count = np.bincount(group_id[~known], weights=selected[~known], minlength=n_groups)
+    # Population for every group and band, in the matrix's order.
+    grid = group_keys.loc[np.repeat(np.arange(n_groups), n_bands)].reset_index(drop=True)
+    grid["age_group"] = np.tile(bands, n_groups)
+    pop_values = _population_for(grid, population, "female", [*by, "age_group"])
+    assert pop_values is not None
+    pop_matrix = pop_values.reshape(n_groups, n_bands)
+    return _AgeInputs(group_keys, matrix, unknown_age_count, pop_matrix, std)
+
+
 def age_standardised_rates(
     data: pd.DataFrame,
     by: Sequence[str] | str = (),
@@ -684,64 +766,14 @@ def age_standardised_rates(
             "leave records of unknown age out of the standardised rate, 'redistribute' to "
             "share them among the age bands."
         )
-    std = standard_population(standard) if isinstance(standard, str) else standard
-    scheme = age_scheme(list(std.lower_ages))
-    bands = list(std.labels)
-    if list(scheme.known_labels) != bands:
-        raise IndicatorError(f"standard {std.name!r} has bands that femstat cannot name: {bands}")
-    if "age_group" not in population.columns:
-        raise PopulationError(
-            "age-standardised rates need a population with an 'age_group' column in the "
-            f"standard's bands: {bands}"
-        )
-    pop_bands = set(population["age_group"].astype(str))
-    if pop_bands != set(bands):
-        raise PopulationError(
-            f"the population's age groups do not match the {std.name} standard: missing "
-            f"{[b for b in bands if b not in pop_bands]}, not in the standard "
-            f"{sorted(pop_bands - set(bands))}. Regroup the population into the standard's "
-            "bands; femstat never drops or merges a band silently."
-        )
-    if "count" in data.columns:
-        if "age_group" not in data.columns:
-            raise IndicatorError("the cube has no age_group column; count by age_group")
-        cube_bands = set(data["age_group"].astype(str)) - {"unknown"}
-        if not cube_bands <= set(bands):
-            raise IndicatorError(
-                f"the cube's age groups {sorted(cube_bands - set(bands))} are not bands of "
-                f"the {std.name} standard; count with age_groups matching the standard"
-            )
-        cube = _as_cube(
-            data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
-        )
-    else:
-        cube = counts(
-            data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
-        )
-    cube = _with_population_groups(cube, [*by, "age_group"], population, type_column)
-    wide = _widen(cube, [*by, "age_group"], type_column)
-    selected = _total(wide.classes, _OF[of]).astype(np.float64)
-    n_bands = len(bands)
-    keys = wide.keys
-    band = pd.Categorical(keys["age_group"].astype(str), categories=[*bands, "unknown"])
-    band_code = np.asarray(band.codes)
-    known = (band_code >= 0) & (band_code < n_bands)
-    if by:
-        group_id = keys.groupby(by, sort=False, observed=True).ngroup().to_numpy()
-        group_keys = keys[by].drop_duplicates().reset_index(drop=True)
-    else:
-        group_id = np.zeros(len(keys), dtype=np.int64)
-        group_keys = pd.DataFrame(index=range(1))
-    n_groups = len(group_keys)
-    matrix = np.zeros((n_groups, n_bands))
-    np.add.at(matrix, (group_id[known], band_code[known]), selected[known])
-    unknown_age_count = np.bincount(group_id[~known], weights=selected[~known], minlength=n_groups)
-    # Population for every group and band, in the matrix's order.
-    grid = group_keys.loc[np.repeat(np.arange(n_groups), n_bands)].reset_index(drop=True)
-    grid["age_group"] = np.tile(bands, n_groups)
-    pop_values = _population_for(grid, population, "female", [*by, "age_group"])
-    assert pop_values is not None
-    pop_matrix = pop_values.reshape(n_groups, n_bands)
+    inputs = _standardisation_inputs(data, by, population, standard, of, type_column, rules)
+    group_keys, matrix, pop_matrix, std = (
+        inputs.keys,
+        inputs.counts,
+        inputs.population,
+        inputs.standard,
+    )
+    unknown_age_count = inputs.unknown
     levels = _levels(level)
     out = group_keys.copy()
     out["count"] = matrix.sum(axis=1).astype(np.int64)
