@@ -18,6 +18,12 @@ from femstat.stats.intervals import (
     binomial_interval,
     poisson_interval,
 )
+from femstat.stats.joinpoint import (
+    JoinpointFit,
+    Segment,
+    joinpoint,
+    joinpoint_rates,
+)
 from femstat.stats.standard_populations import (
     STANDARD_POPULATIONS,
     StandardPopulation,
@@ -41,6 +47,8 @@ __all__ = [
     "TREND_INTERVALS",
     "TREND_METHODS",
     "Comparison",
+    "JoinpointFit",
+    "Segment",
     "StandardPopulation",
     "StandardisedRate",
     "TrendFit",
@@ -48,6 +56,8 @@ __all__ = [
     "binomial_interval",
     "direct_standardised_rate",
     "fit_trend",
+    "joinpoint",
+    "joinpoint_rates",
     "poisson_interval",
     "rate_ratio",
     "share_difference",
