@@ -9,11 +9,18 @@ import pandas as pd
 
 from femstat.classify import UN_2022, RuleSet
 from femstat.counts import check_breakdown
+from femstat.errors import FemstatError
 from femstat.indicators import indicators
-from femstat.stats import TREND_INTERVALS, TREND_METHODS, fit_trend
+from femstat.stats import TREND_INTERVALS, TREND_METHODS, fit_trend, joinpoint_rates
 from femstat.stats.intervals import _check_method
+from femstat.stats.joinpoint import JoinpointError
 
-__all__ = ["trend"]
+__all__ = ["TrendError", "trend"]
+
+
+class TrendError(FemstatError, ValueError):
+    """A trend that cannot be computed as asked."""
+
 
 _MODELS = {
     "quasipoisson": "quasi-Poisson GLM, log link, dispersion from Pearson chi2/df",
@@ -31,6 +38,8 @@ def trend(
     level: float = 0.95,
     method: str = "quasipoisson",
     interval: str = "wald",
+    joinpoints: int | str | None = None,
+    seed: int | None = 20000335,
     rules: RuleSet = UN_2022,
 ) -> pd.DataFrame:
     """Annual percent change (APC) of the rate of ``of`` over ``year``, per group.
@@ -54,6 +63,12 @@ def trend(
         counts of killings do; ``"poisson"`` is the model of femstat before 0.2.
     interval : {"wald", "profile"}, default "wald"
         Wald or profile-likelihood interval.
+    joinpoints : int, "auto" or None, default None
+        Also fit a joinpoint regression to each series and report its average annual percent
+        change (AAPC): ``"auto"`` chooses the number of joinpoints by permutation tests (as
+        NCI's Joinpoint program), an integer fits exactly that many. None fits none.
+    seed : int or None
+        Seed of the permutation tests (``joinpoints="auto"``), for reproducible tables.
 
     Returns
     -------
@@ -62,7 +77,10 @@ def trend(
         ``apc_lower`` and ``apc_upper`` (per cent per year), ``dispersion`` (the estimated
         variance over the Poisson variance; 1 for ``"poisson"``), ``theta`` (the negative
         binomial shape, NaN for the other models) and ``df`` (observations minus two). The
-        ``attrs["femstat"]`` record the model, interval and level.
+        ``attrs["femstat"]`` record the model, interval and level. With ``joinpoints``:
+        ``joinpoints`` (how many), ``joinpoint_years`` (e.g. ``"2012 2017"``), ``aapc``,
+        ``aapc_lower``, ``aapc_upper``, and ``joinpoint_note``, which says why a series has
+        no joinpoint fit (a year without events: the model is of the log rate), else empty.
 
     Notes
     -----
@@ -72,11 +90,24 @@ def trend(
     intervals, and the methods page for the simulations behind the default. One model per
     group is inherent to the method; the counts and denominators come from one vectorised
     :func:`femstat.indicators` call.
+
+    The joinpoint fit is :func:`femstat.stats.joinpoint_rates`: weighted least squares on
+    the log crude rate with the counts as weights (the program's Poisson variance), the
+    AAPC of Clegg et al. (2009) over the whole series. It is a different estimator from the
+    count model of ``apc``, so with no joinpoint the AAPC is close to, not equal to, the
+    APC. Per-segment APCs of one series: :func:`femstat.stats.joinpoint_rates`.
     """
     by = [by] if isinstance(by, str) else list(by)
     check_breakdown(by)
     _check_method(method, TREND_METHODS, "trend")
     _check_method(interval, TREND_INTERVALS, "trend")
+    if joinpoints is not None and not (
+        joinpoints == "auto" or (isinstance(joinpoints, int) and joinpoints >= 0)
+    ):
+        raise TrendError(
+            f"joinpoints must be 'auto', a number of joinpoints (0, 1, 2, ...) or None, got "
+            f"{joinpoints!r}. Pass joinpoints='auto' to let permutation tests choose."
+        )
     if "year" in by:
         raise ValueError("year is the trend's axis; leave it out of by")
     table = indicators(data, [*by, "year"], population=population, rules=rules)
@@ -96,6 +127,7 @@ def trend(
             interval=interval,
         )
         key_values = key if isinstance(key, tuple) else (key,)
+        extra = {} if joinpoints is None else _joinpoint_columns(series, joinpoints, level, seed)
         results.append(
             {
                 **dict(zip(by, key_values, strict=True)),
@@ -108,6 +140,7 @@ def trend(
                 "dispersion": fit.dispersion,
                 "theta": fit.theta,
                 "df": fit.df,
+                **extra,
             }
         )
     out = pd.DataFrame(results)
@@ -117,6 +150,38 @@ def trend(
         "model": _MODELS[method],
         "method": method,
         "interval": interval,
+        "joinpoints": joinpoints,
         "rule_set": rules.name,
     }
     return out
+
+
+def _joinpoint_columns(
+    series: pd.DataFrame, joinpoints: int | str, level: float, seed: int | None
+) -> dict[str, object]:
+    """AAPC columns of one series' joinpoint fit, or NaN and the reason it has none."""
+    order = np.argsort(series["year"].to_numpy(dtype=np.float64))
+    years = series["year"].to_numpy(dtype=np.float64)[order]
+    counts = series["count"].to_numpy(dtype=np.float64)[order]
+    pop = series["population"].to_numpy(dtype=np.float64)[order]
+    number = None if joinpoints == "auto" else int(joinpoints)
+    try:
+        fit = joinpoint_rates(years, counts, pop, joinpoints=number, level=level, seed=seed)
+    except JoinpointError as exc:
+        note = "a year without events" if np.any(counts == 0) else str(exc).split(":")[0]
+        return {
+            "joinpoints": np.nan,
+            "joinpoint_years": "",
+            "aapc": np.nan,
+            "aapc_lower": np.nan,
+            "aapc_upper": np.nan,
+            "joinpoint_note": note,
+        }
+    return {
+        "joinpoints": len(fit.joinpoints),
+        "joinpoint_years": " ".join(str(int(y)) for y in fit.joinpoints),
+        "aapc": fit.aapc,
+        "aapc_lower": fit.aapc_lower,
+        "aapc_upper": fit.aapc_upper,
+        "joinpoint_note": "",
+    }
