@@ -47,8 +47,8 @@ def test_grid_search_finds_the_published_joinpoints_and_apcs(golden: Golden) -> 
 def test_permutation_tests_choose_the_published_number(golden: Golden) -> None:
     # Two series are chosen differently: in both the decisive test's p-value (0.025 for
     # breast, 0.053 for oesophagus in men, with femstat's seed) lies near or above the level
-    # of each test under Kim et al.'s Bonferroni rule (0.05 / 3), and the program (version
-    # 4.x) adjusts its levels in its own way; the fits with the published number match above.
+    # of each test under Kim et al.'s Bonferroni rule (0.05 / 3), and the published run kept
+    # more joinpoints than that rule does; the fits with the published number match above.
     differ = {"England Breast Women", "England Oesophageal Men"}
     agree = 0
     for case, (years, rates, joins, _) in _published(golden).items():

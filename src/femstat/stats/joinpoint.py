@@ -218,9 +218,9 @@ def joinpoint(
     femstat's tests reproduce a published run of the program (twelve series of UK cancer
     mortality, constant variance): with the published number of joinpoints, the same
     joinpoint years and the same APCs to the four decimals printed; the permutation tests
-    choose the published number for ten of the twelve, the other two having p-values near
-    the level of the test (the program's version 4.x adjusts the levels of its sequence of
-    tests in its own way).
+    choose the published number for ten of the twelve; for the other two the decisive
+    p-values lie near the Bonferroni level, and the published run kept more joinpoints than
+    Kim et al.'s rule does.
 
     References
     ----------
