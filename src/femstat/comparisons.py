@@ -159,23 +159,24 @@ def rate_ratios(
             reference_value = reference
         matches = (by_values.astype(object) == reference_value).to_numpy()
         if not matches.any():
-            shown = (
-                f"; the groups are {sorted(map(str, pd.unique(by_values)))}"
-                if _shown(by) or by in ("year", "area")
-                else ""
-            )
+            # Values of a column the schema does not know may be free text: never shown.
+            if _shown(by):
+                what = f"the reference {reference!r} is not a group of {by!r}"
+                shown = f"; the groups are {sorted(map(str, pd.unique(by_values)))}"
+            else:
+                what, shown = f"the reference is not a group of {by!r}", ""
             raise ComparisonError(
-                f"the reference {reference!r} is not a group of {by!r}{shown}. Pass one of "
-                "its groups as reference=, or reference='previous'."
+                f"{what}{shown}. Pass one of its groups as reference=, or reference='previous'."
             )
         first_match = pd.Series(np.where(matches, position, -1)).groupby(stratum).transform("max")
         ref_index = first_match.to_numpy()
         missing = ref_index < 0
         if missing.any():
             strata = int(pd.unique(stratum[missing]).size)
+            named = f" {reference_value!r}" if _shown(by) else ""
             raise ComparisonError(
-                f"the reference {reference_value!r} has no row in {strata} group(s) of "
-                f"{within}. Compare within strata that all hold the reference."
+                f"the reference{named} has no row in {strata} group(s) of {within}. Compare "
+                "within strata that all hold the reference."
             )
         has_ref = ~matches
     compared = np.flatnonzero(has_ref)

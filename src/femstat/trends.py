@@ -109,11 +109,11 @@ def trend(
             f"{joinpoints!r}. Pass joinpoints='auto' to let permutation tests choose."
         )
     if "year" in by:
-        raise ValueError("year is the trend's axis; leave it out of by")
+        raise TrendError("year is the trend's axis; leave it out of by")
     table = indicators(data, [*by, "year"], population=population, rules=rules)
     rows = table[table["femicide_type"] == of]
     if rows.empty or rows["population"].isna().all():
-        raise ValueError(f"no rates for of={of!r}: choose a row with a population")
+        raise TrendError(f"no rates for of={of!r}: choose a row with a population")
     results = []
     groups = rows.groupby(by, observed=True, sort=False) if by else [((), rows)]
     for key, series in groups:

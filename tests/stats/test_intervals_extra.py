@@ -6,9 +6,12 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 from scipy import special
 
+from femstat.errors import FemstatError
 from femstat.stats import binomial_interval, poisson_interval
 
 Golden = Callable[[str], list[dict[str, str]]]
@@ -98,3 +101,45 @@ def test_shapes_are_kept() -> None:
         assert lower.shape == upper.shape == (3, 4)
         lower, upper = binomial_interval(counts, 20, method=method)
         assert lower.shape == upper.shape == (3, 4)
+
+
+@given(st.integers(0, 5000), st.sampled_from([0.8, 0.9, 0.95, 0.99, 0.999]))
+def test_mid_p_and_jeffreys_poisson_are_ordered_and_inside_exact(x: int, level: float) -> None:
+    exact = poisson_interval(x, level=level)
+    for method in ("mid-p", "jeffreys"):
+        lower, upper = poisson_interval(x, level=level, method=method)
+        assert 0 <= lower <= upper
+        assert exact[0] <= lower and upper <= exact[1] * (1 + 1e-12)
+        if x > 0:
+            assert lower < x < upper
+
+
+@given(
+    st.integers(1, 3000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))),
+    st.sampled_from([0.9, 0.95, 0.99]),
+)
+def test_mid_p_and_jeffreys_shares_stay_in_the_unit_interval(
+    kn: tuple[int, int], level: float
+) -> None:
+    k, n = kn
+    cp = binomial_interval(k, n, level=level, method="clopper-pearson")
+    for method in ("mid-p", "jeffreys"):
+        lower, upper = binomial_interval(k, n, level=level, method=method)
+        assert 0 <= lower <= k / n <= upper <= 1
+        assert cp[0] <= lower + 1e-15 and upper <= cp[1] + 1e-15
+
+
+@pytest.mark.parametrize(
+    ("call", "builtin"),
+    [
+        (lambda: poisson_interval([3], level=95), ValueError),
+        (lambda: poisson_interval([3], level="0.95"), TypeError),
+        (lambda: binomial_interval([3], [5], method="agresti"), ValueError),
+        (lambda: poisson_interval([-1]), ValueError),
+    ],
+)
+def test_argument_errors_are_femstat_errors(call: object, builtin: type) -> None:
+    assert callable(call)
+    with pytest.raises(FemstatError) as info:
+        call()
+    assert isinstance(info.value, builtin)

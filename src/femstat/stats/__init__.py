@@ -15,6 +15,8 @@ from femstat.stats.compare import (
 from femstat.stats.intervals import (
     BINOMIAL_METHODS,
     POISSON_METHODS,
+    StatsError,
+    StatsTypeError,
     binomial_interval,
     poisson_interval,
 )
@@ -51,6 +53,8 @@ __all__ = [
     "Segment",
     "StandardPopulation",
     "StandardisedRate",
+    "StatsError",
+    "StatsTypeError",
     "TrendFit",
     "annual_percent_change",
     "binomial_interval",

@@ -15,6 +15,7 @@ from scipy import special
 
 from femstat.errors import PopulationError
 from femstat.stats.intervals import (
+    StatsError,
     _check_counts,
     _check_level,
     _check_method,
@@ -71,7 +72,7 @@ def _broadcast(*arrays: FloatArray) -> list[FloatArray]:
         return [np.asarray(a, dtype=np.float64) for a in np.broadcast_arrays(*arrays)]
     except ValueError as exc:
         shapes = ", ".join(str(a.shape) for a in arrays)
-        raise ValueError(
+        raise StatsError(
             f"the arguments have shapes {shapes}, which do not broadcast. Pass arrays of the "
             "same shape (one entry per comparison), or scalars for a common reference."
         ) from exc

@@ -13,9 +13,13 @@ import numpy as np
 import numpy.typing as npt
 from scipy import special
 
+from femstat.errors import FemstatError
+
 __all__ = [
     "BINOMIAL_METHODS",
     "POISSON_METHODS",
+    "StatsError",
+    "StatsTypeError",
     "binomial_interval",
     "poisson_interval",
 ]
@@ -29,19 +33,27 @@ BINOMIAL_METHODS: Final = ("wilson", "clopper-pearson", "jeffreys", "mid-p")
 FloatArray = npt.NDArray[np.float64]
 
 
+class StatsError(FemstatError, ValueError):
+    """An argument of a :mod:`femstat.stats` function that cannot be used as given."""
+
+
+class StatsTypeError(FemstatError, TypeError):
+    """An argument of a :mod:`femstat.stats` function of the wrong type."""
+
+
 # --- argument checks, shared with the other modules of femstat.stats -----------------------
 
 
 def _check_level(level: object) -> float:
     """Return ``level`` as a float after checking that ``0 < level < 1``."""
     if isinstance(level, bool) or not isinstance(level, Real):
-        raise TypeError(
+        raise StatsTypeError(
             f"level must be a number between 0 and 1, got {level!r} of type "
             f"{type(level).__name__}. Pass e.g. level=0.95 for a 95% interval."
         )
     value = float(level)
     if not 0.0 < value < 1.0:
-        raise ValueError(
+        raise StatsError(
             f"level must lie strictly between 0 and 1, got {level!r}. "
             "Pass e.g. level=0.95 for a 95% interval (not 95)."
         )
@@ -52,7 +64,7 @@ def _check_method(method: str, valid: tuple[str, ...], function: str) -> str:
     """Return ``method`` if it is one of ``valid``, else raise a ValueError listing them."""
     if method not in valid:
         listed = ", ".join(repr(m) for m in valid)
-        raise ValueError(f"unknown method {method!r} for {function}. Use one of: {listed}.")
+        raise StatsError(f"unknown method {method!r} for {function}. Use one of: {listed}.")
     return method
 
 
@@ -61,12 +73,12 @@ def _as_float_array(values: npt.ArrayLike, name: str) -> FloatArray:
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
-        raise TypeError(
+        raise StatsTypeError(
             f"{name} must be numeric (a number or an array of numbers); {exc}. "
             f"Convert {name} to numbers before computing."
         ) from exc
     if not np.all(np.isfinite(array)):
-        raise ValueError(
+        raise StatsError(
             f"{name} holds missing or infinite values (NaN or inf). "
             f"Replace them with known numbers, or drop those entries, before computing."
         )
@@ -77,13 +89,13 @@ def _check_counts(values: npt.ArrayLike, name: str) -> FloatArray:
     """Return counts as float64 after checking they are non-negative whole numbers."""
     array = _as_float_array(values, name)
     if np.any(array < 0):
-        raise ValueError(
+        raise StatsError(
             f"{name} must be non-negative, got a minimum of {float(array.min())}. "
             f"A count of events cannot be negative: check how {name} was computed."
         )
     if np.any(array != np.floor(array)):
         bad = array[array != np.floor(array)].ravel()[0]
-        raise ValueError(
+        raise StatsError(
             f"{name} must hold whole numbers (counts of events), got {float(bad)}. "
             "Pass the number of events, not a rate or an estimate."
         )
@@ -431,12 +443,12 @@ def binomial_interval(
     try:
         k, n = np.broadcast_arrays(k, n)
     except ValueError as exc:
-        raise ValueError(
+        raise StatsError(
             f"successes and trials have shapes {k.shape} and {n.shape}, which do not "
             "broadcast. Pass arrays of the same shape (one entry per group)."
         ) from exc
     if np.any(k > n):
-        raise ValueError(
+        raise StatsError(
             "successes exceed trials in some entries (a share above 1). "
             "Check that the numerator is a subset of the denominator."
         )

@@ -15,6 +15,7 @@ import numpy.typing as npt
 
 from femstat.errors import PopulationError
 from femstat.stats.intervals import (
+    StatsError,
     _as_float_array,
     _check_counts,
     _check_level,
@@ -97,7 +98,7 @@ def _check_population(values: npt.ArrayLike, name: str = "population") -> FloatA
 def _check_per(per: object) -> float:
     """Return ``per`` as a float after checking it is a positive, finite number."""
     if isinstance(per, bool) or not isinstance(per, Real) or not 0 < float(per) < np.inf:
-        raise ValueError(
+        raise StatsError(
             f"per must be a positive number, got {per!r}. Use e.g. per=100_000 for rates per "
             "100,000 persons."
         )
@@ -280,13 +281,13 @@ def direct_standardised_rate(
     s = _as_float_array(weights, "standard")
 
     if x.ndim not in (1, 2) or x.shape != n.shape or s.shape != x.shape[-1:]:
-        raise ValueError(
+        raise StatsError(
             f"counts {x.shape}, population {n.shape} and standard {s.shape} do not match. "
             "Pass counts and population as (n_groups, n_bands) arrays, or (n_bands,) for one "
             "group, and the standard as (n_bands,), with the bands in the same order."
         )
     if np.any(s < 0) or s.sum() <= 0:
-        raise ValueError(
+        raise StatsError(
             "standard weights must be non-negative and not all zero. "
             "Pass a standard population such as femstat.stats.standard_population('esp2013')."
         )
@@ -299,7 +300,7 @@ def direct_standardised_rate(
         try:
             u = np.broadcast_to(u, x2.shape[:1])
         except ValueError as exc:
-            raise ValueError(
+            raise StatsError(
                 f"unknown has shape {u.shape}; pass one number of events of unknown age per "
                 f"group, shape ({x2.shape[0]},)."
             ) from exc

@@ -15,7 +15,13 @@ import numpy.typing as npt
 from scipy import optimize, special, stats
 
 from femstat.errors import PopulationError
-from femstat.stats.intervals import _as_float_array, _check_counts, _check_level, _check_method
+from femstat.stats.intervals import (
+    StatsError,
+    _as_float_array,
+    _check_counts,
+    _check_level,
+    _check_method,
+)
 from femstat.stats.standardise import _check_population
 
 __all__ = [
@@ -91,12 +97,12 @@ def _check_inputs(
     x = _check_counts(counts, "counts")
     n = _check_population(population)
     if not (t.ndim == x.ndim == n.ndim == 1) or not (t.shape == x.shape == n.shape):
-        raise ValueError(
+        raise StatsError(
             f"years {t.shape}, counts {x.shape} and population {n.shape} must be 1-D arrays "
             "of the same length: one entry per observation (year, or year and area)."
         )
     if np.unique(t).size < 2:
-        raise ValueError(
+        raise StatsError(
             "a trend needs observations in at least two distinct years, got "
             f"{np.unique(t).tolist()}. Pass a longer series."
         )
