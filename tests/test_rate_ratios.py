@@ -175,3 +175,20 @@ def test_bad_arguments_are_refused(typed: pd.DataFrame, population: pd.DataFrame
         fs.rate_ratios(typed, "victim_id", population=per_area)
     with pytest.raises(ValueError, match="unknown method 'dobson'"):
         fs.rate_ratios(typed, "area", population=per_area, method="dobson")
+
+
+def test_values_of_an_unknown_column_never_appear_in_the_error(typed: pd.DataFrame) -> None:
+    # A column the schema does not know may be free text: the message names the column only.
+    data = typed.assign(place_note=typed["area"].astype(str).str.replace("R", "Lane "))
+    per_area = fs.synth.population(seed=5).groupby("area", as_index=False)["population"].sum()
+    per_note = pd.DataFrame(
+        {
+            "place_note": per_area["area"].astype(str).str.replace("R", "Lane "),
+            "population": per_area["population"],
+        }
+    )
+    with pytest.raises(ComparisonError) as info:
+        fs.rate_ratios(data, "place_note", population=per_note, reference="Secret close")
+    message = str(info.value)
+    assert "'place_note'" in message
+    assert "Secret" not in message and "Lane" not in message
