@@ -228,6 +228,12 @@ def rate_ratios(
         lookup = pd.MultiIndex.from_frame(inputs.keys[keys].astype(str))
         wanted = pd.MultiIndex.from_frame(rows[keys].astype(str))
         at = lookup.get_indexer(wanted)
+        if np.any(at < 0):
+            raise PopulationError(
+                f"{int(np.sum(at < 0))} group(s) of {keys} have no age-specific population: "
+                "the standardised rates need the population of every group by age band. "
+                "Complete the population table."
+            )
         dsr = standardised_rate_ratio(
             inputs.counts[at[compared]],
             inputs.population[at[compared]],

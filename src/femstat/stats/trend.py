@@ -358,6 +358,8 @@ def fit_trend(
             b_lower, b_upper = b - quantile * se, b + quantile * se
         elif math.isnan(dispersion):
             b_lower = b_upper = math.nan
+        elif dispersion == 0.0:
+            b_lower = b_upper = b  # an exact fit: the Wald interval has no width either
         else:
 
             def deviance(slope: float) -> float:
