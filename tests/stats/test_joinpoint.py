@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from femstat.stats import joinpoint, joinpoint_rates
@@ -133,3 +135,19 @@ def test_bad_series_are_refused() -> None:
         joinpoint_rates([2020, 2021, 2022], [3, 0, 4], [1e5] * 3)
     error = JoinpointError("x")
     assert isinstance(error, ValueError)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.floats(1e-3, 1e3), st.permutations(list(range(14))))
+def test_fit_ignores_the_scale_of_the_rates_and_the_order_of_the_years(
+    factor: float, order: list[int]
+) -> None:
+    years = np.arange(2006, 2020, dtype=float)
+    rates = np.exp(0.03 * (years - 2006) - 0.07 * np.maximum(years - 2013, 0))
+    rates = rates * np.exp(0.01 * np.cos(3 * years))
+    base = joinpoint(years, rates, joinpoints=1)
+    moved = joinpoint(years[order], rates[order] * factor, joinpoints=1)
+    assert moved.joinpoints == base.joinpoints
+    assert_allclose([s.apc for s in moved.segments], [s.apc for s in base.segments], rtol=1e-9)
+    assert_allclose(moved.aapc_upper, base.aapc_upper, rtol=1e-9)
+    assert_allclose(moved.fitted[np.argsort(order)], base.fitted * factor, rtol=1e-9)
