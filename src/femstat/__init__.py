@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 from femstat import codes, datasets, exports, synth
 from femstat.ages import AgeScheme, age_group
 from femstat.classify import UN_2022, RuleSet, classify, criteria_met_names, explain
+from femstat.comparisons import rate_ratios
 from femstat.completeness import completeness
 from femstat.counts import add_cubes, counts
 from femstat.disclosure import DisclosureError, suppress
@@ -76,6 +77,7 @@ __all__ = [
     "fold_perpetrators",
     "indicators",
     "protect",
+    "rate_ratios",
     "read",
     "read_icd10",
     "read_shr",

@@ -59,7 +59,16 @@ BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
 _RATE_PREFIXES = ("rate", "crude_rate")
-_APC_COLUMNS = ("apc", "apc_lower", "apc_upper")
+_APC_COLUMNS = (
+    "apc",
+    "apc_lower",
+    "apc_upper",
+    "dispersion",
+    "theta",
+    "aapc",
+    "aapc_lower",
+    "aapc_upper",
+)
 
 
 SUPPRESSION_REASONS: Mapping[str, str] = {

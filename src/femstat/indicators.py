@@ -607,59 +607,27 @@ _OF = {
 }
 
 
-def age_standardised_rates(
+@dataclass(frozen=True)
+class _AgeInputs:
+    """The inputs of a standardisation: one row per group, one column per age band."""
+
+    keys: pd.DataFrame
+    counts: np.ndarray
+    unknown: np.ndarray
+    population: np.ndarray
+    standard: StandardPopulation
+
+
+def _standardisation_inputs(
     data: pd.DataFrame,
-    by: Sequence[str] | str = (),
-    *,
+    by: list[str],
     population: pd.DataFrame,
-    standard: str | StandardPopulation = "esp2013",
-    of: str = "femicide",
-    level: float | Sequence[float] = 0.95,
-    method: str = "fay-feuer",
-    per: float = 100_000,
-    type_column: str = "femicide_type",
-    rules: RuleSet = UN_2022,
-) -> pd.DataFrame:
-    """Directly age-standardised rates per group, with confidence intervals.
-
-    Parameters
-    ----------
-    data : pandas.DataFrame
-        Microdata, or a cube with an ``age_group`` column in the standard's bands.
-    by : str or sequence of str
-        Breakdown columns (not ``age_group``, which is the standardisation axis).
-    population : pandas.DataFrame
-        Female population with an ``age_group`` column whose labels are exactly the
-        standard's bands (``"0-4"``, ..., ``"85+"``), keyed by some or all of ``by``.
-        Groups of the population without records are zeros, as in :func:`indicators`.
-    standard : str or StandardPopulation, default ``"esp2013"``
-        ``"who2000"``, ``"segi1960"``, ``"esp2013"`` or a custom table.
-    of : str, default ``"femicide"``
-        What to count: a femicide type, ``"femicide"``, ``"female_homicide"`` or
-        ``"partner_or_family"``.
-    level, method, per :
-        Confidence level(s); ``"fay-feuer"`` (default), ``"tiwari"`` or ``"dobson"``.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per group: ``count`` (records with a known age), ``count_unknown_age``
-        (left out of the standardisation, shown so that nothing disappears unseen),
-        ``population``, ``crude_rate``, ``rate`` (standardised), ``rate_lower`` and
-        ``rate_upper`` (plus suffixed columns for further levels).
-
-    Notes
-    -----
-    Direct standardisation with gamma intervals (Fay and Feuer 1997), Tiwari et al.'s
-    modification (2006) or Dobson et al.'s method (1991); see
-    :func:`femstat.stats.direct_standardised_rate`.
-    """
-    by = [by] if isinstance(by, str) else list(by)
-    check_breakdown(by)
-    if "age_group" in by:
-        raise IndicatorError("age_group is the standardisation axis; leave it out of by")
-    if of not in _OF:
-        raise IndicatorError(f"of={of!r} is not one of {sorted(_OF)}")
+    standard: str | StandardPopulation,
+    of: str,
+    type_column: str,
+    rules: RuleSet,
+) -> _AgeInputs:
+    """Counts and populations by group and age band of ``standard``, and unknown ages."""
     std = standard_population(standard) if isinstance(standard, str) else standard
     scheme = age_scheme(list(std.lower_ages))
     bands = list(std.labels)
@@ -711,29 +679,126 @@ def age_standardised_rates(
     n_groups = len(group_keys)
     matrix = np.zeros((n_groups, n_bands))
     np.add.at(matrix, (group_id[known], band_code[known]), selected[known])
-    unknown_age = np.bincount(group_id[~known], weights=selected[~known], minlength=n_groups)
+    unknown_age_count = np.bincount(group_id[~known], weights=selected[~known], minlength=n_groups)
     # Population for every group and band, in the matrix's order.
     grid = group_keys.loc[np.repeat(np.arange(n_groups), n_bands)].reset_index(drop=True)
     grid["age_group"] = np.tile(bands, n_groups)
     pop_values = _population_for(grid, population, "female", [*by, "age_group"])
     assert pop_values is not None
     pop_matrix = pop_values.reshape(n_groups, n_bands)
+    return _AgeInputs(group_keys, matrix, unknown_age_count, pop_matrix, std)
+
+
+def age_standardised_rates(
+    data: pd.DataFrame,
+    by: Sequence[str] | str = (),
+    *,
+    population: pd.DataFrame,
+    standard: str | StandardPopulation = "esp2013",
+    of: str = "femicide",
+    level: float | Sequence[float] = 0.95,
+    method: str = "fay-feuer",
+    per: float = 100_000,
+    unknown_age: str = "drop",
+    type_column: str = "femicide_type",
+    rules: RuleSet = UN_2022,
+) -> pd.DataFrame:
+    """Directly age-standardised rates per group, with confidence intervals.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        Microdata, or a cube with an ``age_group`` column in the standard's bands.
+    by : str or sequence of str
+        Breakdown columns (not ``age_group``, which is the standardisation axis).
+    population : pandas.DataFrame
+        Female population with an ``age_group`` column whose labels are exactly the
+        standard's bands (``"0-4"``, ..., ``"85+"``), keyed by some or all of ``by``.
+        Groups of the population without records are zeros, as in :func:`indicators`.
+    standard : str or StandardPopulation, default ``"esp2013"``
+        ``"who2000"``, ``"segi1960"``, ``"esp2013"`` or a custom table.
+    of : str, default ``"femicide"``
+        What to count: a femicide type, ``"femicide"``, ``"female_homicide"`` or
+        ``"partner_or_family"``.
+    level, method, per :
+        Confidence level(s); ``"fay-feuer"`` (default), ``"tiwari"`` or ``"dobson"``.
+    unknown_age : {"drop", "redistribute"}, default "drop"
+        What the standardised rate does with records of unknown age. ``"drop"`` leaves them
+        out (the rate then counts only records with a known age, an underestimate when ages
+        are missing); ``"redistribute"`` shares them among the age bands of their group in
+        proportion to the records of known age (see Notes). Either way ``count_unknown_age``
+        shows how many there are.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``count`` (records with a known age), ``count_unknown_age``
+        (shown so that nothing disappears unseen), ``population``, ``crude_rate`` (all
+        records over the population, the ``rate`` of :func:`indicators` for the same group),
+        ``rate`` (standardised), ``rate_lower`` and ``rate_upper`` (plus suffixed columns for
+        further levels). ``attrs["femstat"]`` records ``unknown_age``.
+
+    Notes
+    -----
+    Direct standardisation with gamma intervals (Fay and Feuer 1997), Tiwari et al.'s
+    modification (2006) or Dobson et al.'s method (1991); see
+    :func:`femstat.stats.direct_standardised_rate`.
+
+    **Redistributing unknown ages** assumes that, within a group, the victims whose age is
+    unknown have the age distribution of those whose age is known (missing at random given
+    the group). The standardised rate is then the rate on known ages multiplied by
+    (known + unknown) / known, and its interval treats all records as Poisson events; it
+    does not include the uncertainty of the allocation itself. A group whose records all
+    lack an age has them shared in proportion to its population (the same rate in every
+    band). When ages are missing more often for some ages than others (e.g. for older
+    victims found long after death) neither choice is unbiased: report
+    ``count_unknown_age`` beside the rate.
+    """
+    by = [by] if isinstance(by, str) else list(by)
+    check_breakdown(by)
+    if "age_group" in by:
+        raise IndicatorError("age_group is the standardisation axis; leave it out of by")
+    if of not in _OF:
+        raise IndicatorError(f"of={of!r} is not one of {sorted(_OF)}")
+    if unknown_age not in ("drop", "redistribute"):
+        raise IndicatorError(
+            f"unknown_age={unknown_age!r} is not one of 'drop', 'redistribute'. Use 'drop' to "
+            "leave records of unknown age out of the standardised rate, 'redistribute' to "
+            "share them among the age bands."
+        )
+    inputs = _standardisation_inputs(data, by, population, standard, of, type_column, rules)
+    group_keys, matrix, pop_matrix, std = (
+        inputs.keys,
+        inputs.counts,
+        inputs.population,
+        inputs.standard,
+    )
+    unknown_age_count = inputs.unknown
     levels = _levels(level)
     out = group_keys.copy()
     out["count"] = matrix.sum(axis=1).astype(np.int64)
-    out["count_unknown_age"] = unknown_age.astype(np.int64)
+    out["count_unknown_age"] = unknown_age_count.astype(np.int64)
     out["population"] = pop_matrix.sum(axis=1)
+    # The crude rate counts every record, whatever its age, over the whole population: the
+    # rate of fs.indicators for the same group and denominator.
+    out["crude_rate"] = (matrix.sum(axis=1) + unknown_age_count) / pop_matrix.sum(axis=1) * per
+    shared = unknown_age_count if unknown_age == "redistribute" else None
     for i, lvl in enumerate(levels):
         result = direct_standardised_rate(
-            matrix, pop_matrix, std, level=lvl, method=method, per=per
+            matrix, pop_matrix, std, level=lvl, method=method, per=per, unknown=shared
         )
         if i == 0:
-            out["crude_rate"] = result.crude_rate
             out["rate"] = result.rate
         suffix = "" if i == 0 else f"_{level_suffix(lvl)}"
         out[f"rate_lower{suffix}"] = result.lower
         out[f"rate_upper{suffix}"] = result.upper
     out.attrs["femstat"] = _metadata(
-        levels=levels, method=method, standard=std.name, of=of, per=per, rules=rules
+        levels=levels,
+        method=method,
+        standard=std.name,
+        of=of,
+        per=per,
+        unknown_age=unknown_age,
+        rules=rules,
     )
     return out

@@ -147,7 +147,8 @@ def test_unknown_method_lists_the_valid_ones() -> None:
     assert "wald" in str(info.value)
     with pytest.raises(ValueError, match="'wilson', 'clopper-pearson'"):
         binomial_interval(3, 10, method="agresti-coull")
-    assert POISSON_METHODS == ("exact", "byar")
+    assert POISSON_METHODS == ("exact", "byar", "mid-p", "jeffreys")
+    assert BINOMIAL_METHODS == ("wilson", "clopper-pearson", "jeffreys", "mid-p")
 
 
 @pytest.mark.parametrize("bad", [[1, -1], [-3]])

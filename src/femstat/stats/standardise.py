@@ -12,15 +12,15 @@ from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from scipy import special
 
 from femstat.errors import PopulationError
 from femstat.stats.intervals import (
+    StatsError,
     _as_float_array,
     _check_counts,
     _check_level,
     _check_method,
-    poisson_interval,
+    _gamma_quantile_unit,
 )
 from femstat.stats.standard_populations import StandardPopulation
 
@@ -98,7 +98,7 @@ def _check_population(values: npt.ArrayLike, name: str = "population") -> FloatA
 def _check_per(per: object) -> float:
     """Return ``per`` as a float after checking it is a positive, finite number."""
     if isinstance(per, bool) or not isinstance(per, Real) or not 0 < float(per) < np.inf:
-        raise ValueError(
+        raise StatsError(
             f"per must be a positive number, got {per!r}. Use e.g. per=100_000 for rates per "
             "100,000 persons."
         )
@@ -115,9 +115,11 @@ def _cells(mask: npt.NDArray[np.bool_]) -> str:
 
 def _gamma_quantile(q: float, mean: FloatArray, variance: FloatArray) -> FloatArray:
     """Quantile ``q`` of the gamma distribution with the given mean and variance."""
-    # gamma with shape mean^2/var and scale var/mean: gammaincinv is its quantile at scale 1.
+    # gamma with shape mean^2/var and scale var/mean, from the quantile at scale 1 (refined
+    # where scipy's is inaccurate: large shapes far in the lower tail).
+    shape = mean * mean / variance
     return np.asarray(
-        special.gammaincinv(mean * mean / variance, q) * (variance / mean), dtype=np.float64
+        _gamma_quantile_unit(shape, np.full(shape.shape, q)) * (variance / mean), dtype=np.float64
     )
 
 
@@ -128,6 +130,7 @@ def direct_standardised_rate(
     level: float = 0.95,
     method: str = "fay-feuer",
     per: float = 100_000,
+    unknown: npt.ArrayLike | None = None,
 ) -> StandardisedRate:
     r"""Directly age-standardised rates and their confidence intervals, for many groups at once.
 
@@ -147,6 +150,9 @@ def direct_standardised_rate(
         Confidence interval method; see Notes.
     per : float, default 100_000
         Express rates per this many persons.
+    unknown : array_like, shape (n_groups,) or scalar, optional
+        Events of unknown age in each group, redistributed over the bands in proportion to
+        the events of known age (see Notes). By default there are none.
 
     Returns
     -------
@@ -275,13 +281,13 @@ def direct_standardised_rate(
     s = _as_float_array(weights, "standard")
 
     if x.ndim not in (1, 2) or x.shape != n.shape or s.shape != x.shape[-1:]:
-        raise ValueError(
+        raise StatsError(
             f"counts {x.shape}, population {n.shape} and standard {s.shape} do not match. "
             "Pass counts and population as (n_groups, n_bands) arrays, or (n_bands,) for one "
             "group, and the standard as (n_bands,), with the bands in the same order."
         )
     if np.any(s < 0) or s.sum() <= 0:
-        raise ValueError(
+        raise StatsError(
             "standard weights must be non-negative and not all zero. "
             "Pass a standard population such as femstat.stats.standard_population('esp2013')."
         )
@@ -289,6 +295,22 @@ def direct_standardised_rate(
     x2 = np.atleast_2d(x)
     n2 = np.atleast_2d(n)
     omega = s / s.sum()
+    if unknown is not None:
+        u = _check_counts(unknown, "unknown")
+        try:
+            u = np.broadcast_to(u, x2.shape[:1])
+        except ValueError as exc:
+            raise StatsError(
+                f"unknown has shape {u.shape}; pass one number of events of unknown age per "
+                f"group, shape ({x2.shape[0]},)."
+            ) from exc
+        known = x2.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # Proportional to the known ages; with none known, to the population.
+            share = np.where(
+                known[:, None] > 0, x2 / known[:, None], n2 / n2.sum(axis=1, keepdims=True)
+            )
+        x2 = x2 + u[:, None] * np.nan_to_num(share)
 
     empty = n2 == 0
     events_without_people = empty & (x2 > 0)
@@ -335,7 +357,12 @@ def direct_standardised_rate(
     else:
         # Y counts the events that enter the weighted sum, so not those in bands of weight 0.
         events = np.where(omega > 0, x2, 0.0).sum(axis=1)
-        events_lower, events_upper = poisson_interval(events, level=level, method="exact")
+        # Garwood's limits for the total, as poisson_interval's exact method; written with
+        # the gamma quantile so that a total made fractional by shared-out unknown ages works.
+        events_lower = np.zeros_like(events)
+        some = events > 0
+        events_lower[some] = _gamma_quantile_unit(events[some], np.full(int(some.sum()), tail))
+        events_upper = _gamma_quantile_unit(events + 1.0, np.full(events.shape, 1.0 - tail))
         with np.errstate(divide="ignore", invalid="ignore"):
             spread = np.sqrt(v / events)
             lower = np.where(events > 0, np.maximum(y + spread * (events_lower - events), 0.0), 0.0)
