@@ -355,3 +355,27 @@ def test_a_breakdown_by_an_identifier_is_never_printed_or_written(
         assert "SECRET" not in result.output
         assert column in result.output  # the error names the column, not its values
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_rate_ratio_tables_hide_what_a_small_count_gives_away() -> None:
+    from femstat.report import population_for
+
+    data = fs.datasets.example_victims()
+    typed = fs.classify(fs.validate(data[data["year"] == 2024]))
+    population = population_for(fs.datasets.example_population(), ["area"])
+    ratios = fs.rate_ratios(typed, by="area", population=population, reference="R01", of="femicide")
+    assert fs.disclosure.table_kind(ratios) == "comparisons"
+    threshold = int(ratios["count"].min()) + 1
+    hidden = fs.suppress(ratios, threshold)
+    small = ratios["count"] < threshold
+    assert small.any() and (~small).any()
+    joint = ["rate_ratio", "rate_ratio_lower", "p_value", "percent_change", "share_difference"]
+    assert hidden.loc[small, ["count", "rate", "share", *joint]].isna().all().all()
+    assert hidden.loc[~small, ["count", "rate", *joint]].notna().all().all()
+    assert hidden["suppressed"].tolist() == small.tolist()
+    # A small reference hides every comparison with it, and its own rate and share.
+    hidden = fs.suppress(ratios, int(ratios["reference_count"].iloc[0]) + 1)
+    assert (
+        hidden[["reference_count", "reference_rate", "reference_share", *joint]].isna().all().all()
+    )
+    assert hidden["suppressed"].all()

@@ -207,7 +207,7 @@ def test_bounds_and_trend(raw: pd.DataFrame, html: str) -> None:
     lower, upper = int(total[2].replace(",", "")), int(total[3].replace(",", ""))
     assert lower == femicide
     assert upper == femicide + int((types == "undetermined").sum())
-    apc = tables["Annual percent change of the rate (log-linear Poisson model)"]
+    apc = tables["Annual percent change of the rate (log-linear quasi-Poisson model)"]
     assert [r[0] for r in apc[1:]] == [
         "Femicide (identified)",
         "Intimate partner or family member",
@@ -498,7 +498,7 @@ def test_trend_of_a_small_series_hides_its_apc(tmp_path: Path) -> None:
     assert trend.loc[trend["count"].isna(), "apc"].isna().all()
     assert files.html is not None
     html = files.html.read_text(encoding="utf-8")
-    rows = tables_of(html)["Annual percent change of the rate (log-linear Poisson model)"]
+    rows = tables_of(html)["Annual percent change of the rate (log-linear quasi-Poisson model)"]
     femicide = next(row for row in rows if row[0] == fs.plots.label("femicide"))
     assert femicide[2:] == ["[c]", "[c]"]
 

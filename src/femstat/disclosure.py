@@ -23,6 +23,9 @@ rates            rates and their intervals; a small ``count_unknown_age`` on its
 trend            a small series total ``count`` with the series' APC and its interval
 completeness     a small ``female_homicide`` with every share; a share whose number of
                  records (share × ``female_homicide``) is small: that number is a count too
+comparisons      a small ``count`` with the group's rate and share; a small
+                 ``reference_count`` with the reference's; either with the ratio, its
+                 interval and p-value, the percent change and the share difference
 ================ ==========================================================================
 
 Suppression is idempotent: applying it to a suppressed table gives the same table, and
@@ -53,7 +56,9 @@ __all__ = [
     "table_kind",
 ]
 
-TableKind = Literal["indicators", "bounds", "standardised", "trend", "completeness", "counts"]
+TableKind = Literal[
+    "indicators", "bounds", "standardised", "trend", "completeness", "comparisons", "counts"
+]
 
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
@@ -101,7 +106,7 @@ def table_kind(table: pd.DataFrame) -> TableKind:
 
     Returns
     -------
-    {"indicators", "bounds", "standardised", "trend", "completeness", "counts"}
+    {"indicators", "bounds", "standardised", "trend", "completeness", "comparisons", "counts"}
         ``"counts"`` is any other table with a ``count`` column (a count cube from
         :func:`femstat.counts`, or a table of the caller's).
 
@@ -113,6 +118,8 @@ def table_kind(table: pd.DataFrame) -> TableKind:
     columns = set(map(str, table.columns))
     meta = table.attrs.get("femstat", {})
     meta = meta if isinstance(meta, Mapping) else {}
+    if {"count", "reference_count"} <= columns:
+        return "comparisons"
     # The attrs say what a table is when femstat made it; the columns must still be there.
     if "model" in meta and {"count", "apc"} <= columns:
         return "trend"
@@ -298,7 +305,33 @@ def _completeness(rule: _Rule) -> None:
     rule.marked = marked
 
 
+# Values of a comparison that depend on both groups' counts (rate_ratios).
+_JOINT_PREFIXES = ("rate_ratio", "percent_change", "share_difference", "p_value", "ratio")
+
+
+def _comparisons(rule: _Rule) -> None:
+    own = rule.count("count")
+    reference = rule.count("reference_count")
+    force = rule.forced([own, reference])
+    own = own | force
+    rule.add("count", own)
+    rule.add("reference_count", reference)
+    counts = {"count", "reference_count", "population", "reference_population"}
+    for column in rule.table.columns:
+        name = str(column)
+        if name in counts or not pd.api.types.is_numeric_dtype(rule.table[column].dtype):
+            continue
+        if name.startswith(_JOINT_PREFIXES):
+            rule.add(name, own | reference)
+        elif name.startswith("reference_"):
+            rule.add(name, reference)
+        else:
+            rule.add(name, own)
+    rule.marked = own | reference
+
+
 _KINDS: Mapping[str, Callable[[_Rule], None]] = {
+    "comparisons": _comparisons,
     "bounds": _bounds,
     "standardised": _standardised,
     "trend": _trend,

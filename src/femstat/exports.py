@@ -180,10 +180,14 @@ _METHOD_NAMES: Mapping[str, Mapping[str, str]] = {
     "share_method": {
         "wilson": "Wilson score interval (Wilson 1927)",
         "clopper-pearson": "Clopper-Pearson exact interval (Clopper and Pearson 1934)",
+        "mid-p": "mid-p exact binomial interval (Lancaster 1961; Agresti and Gottard 2005)",
+        "jeffreys": "Jeffreys interval (Brown, Cai and DasGupta 2001)",
     },
     "rate_method": {
         "exact": "exact Poisson interval from gamma quantiles (Garwood 1936)",
         "byar": "Byar's approximation to the Poisson interval (Breslow and Day 1987)",
+        "mid-p": "mid-p exact Poisson interval (Lancaster 1961)",
+        "jeffreys": "Jeffreys interval for a Poisson mean (Brown, Cai and DasGupta 2003)",
     },
     "method": {
         "fay-feuer": "gamma interval for directly standardised rates (Fay and Feuer 1997)",
@@ -196,6 +200,8 @@ _SDMX_CI_METHOD: Mapping[str, str] = {
     "clopper-pearson": "CLOPPER_PEARSON",
     "exact": "POISSON_EXACT",
     "byar": "POISSON_BYAR",
+    "mid-p": "MID_P",
+    "jeffreys": "JEFFREYS",
 }
 
 

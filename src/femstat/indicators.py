@@ -416,8 +416,10 @@ def indicators(
     level : float or sequence of float, default 0.95
         Confidence level(s). The first gives ``share_lower`` etc.; each further level adds
         columns suffixed with :func:`level_suffix` (``rate_lower_99_8``).
-    share_method : {"wilson", "clopper-pearson"}
-    rate_method : {"exact", "byar"}
+    share_method : {"wilson", "clopper-pearson", "mid-p", "jeffreys"}
+        Interval of shares (:func:`femstat.stats.binomial_interval`).
+    rate_method : {"exact", "byar", "mid-p", "jeffreys"}
+        Interval of rates (:func:`femstat.stats.poisson_interval`).
     per : float, default 100,000
     min_reliable : int, default 20
         Rates from fewer events are flagged ``reliable = False``.

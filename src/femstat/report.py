@@ -1047,7 +1047,7 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
     ]
     section.blocks.append(
         _Table(
-            "Annual percent change of the rate (log-linear Poisson model)",
+            "Annual percent change of the rate (log-linear quasi-Poisson model)",
             ["Indicator", "Years", "APC (% per year)", f"{_level_text(ctx.level)} CI"],
             rows,
             note=" ".join(notes),
@@ -1220,8 +1220,11 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
         f"Rates per 100,000 female population: {methods['rate_interval']}. Rates over "
         "several years (by area, by age group) are average annual rates: victims divided by "
         "the sum of the yearly populations.",
-        "Trend: annual percent change from a log-linear Poisson model with the population "
-        "as exposure, fitted with statsmodels, Wald interval (Clegg et al. 2009).",
+        "Trend: annual percent change from a log-linear quasi-Poisson model with the "
+        "population as exposure (the dispersion estimated from the data, so that the "
+        "interval keeps its level when counts vary more from year to year than Poisson "
+        "counts), fitted with statsmodels, Wald interval on a t distribution (Clegg et al. "
+        "2009; McCullagh and Nelder 1989).",
         f"Age standardisation: direct method against the {ctx.standard} standard "
         "population, gamma intervals (Fay and Feuer 1997), when the population is given in "
         "the standard's five-year bands.",
@@ -1274,6 +1277,8 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
                 "Fay, M. P., & Feuer, E. J. (1997). Confidence intervals for directly "
                 "standardized rates: a method based on the gamma distribution. Statistics "
                 "in Medicine, 16(7), 791-801.",
+                "McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd "
+                "ed. Chapman and Hall (quasi-likelihood, ch. 9).",
                 "Clegg, L. X., Hankey, B. F., Tiwari, R., Feuer, E. J., & Edwards, B. K. "
                 "(2009). Estimating average annual per cent change in trend analysis. "
                 "Statistics in Medicine, 28(29), 3670-3682.",
