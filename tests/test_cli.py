@@ -469,3 +469,40 @@ def test_python_m_schema_json() -> None:
     done = run_module("schema")
     assert done.returncode == 0
     assert json.loads(done.stdout) == fs.victim_json_schema()
+
+
+def test_compare_areas_with_a_reference(files: dict[str, Path], typed: pd.DataFrame) -> None:
+    out = files["victims"].parent / "ratios.csv"
+    args = ["compare", str(files["victims"]), "--by", "area", "-p", str(files["population"])]
+    result = runner.invoke(app, [*args, "--reference", "R03", "-o", str(out), "--force"])
+    assert result.exit_code == 0, result.output
+    population = population_for(fs.datasets.example_population(), ["area"])
+    expected = fs.rate_ratios(typed, by="area", population=population, reference="R03")
+    back = pd.read_csv(out)
+    assert back["area"].tolist() == expected["area"].astype(str).tolist()
+    np.testing.assert_allclose(back["rate_ratio"], expected["rate_ratio"], rtol=1e-12)
+    np.testing.assert_allclose(back["p_value"], expected["p_value"], rtol=1e-12)
+    assert read_metadata(out)["comparison"] == "rate_ratios"
+    # Every area is withheld at a threshold above its count, with what it gives.
+    high = runner.invoke(app, [*args, "--min-count", "1000"])
+    assert high.exit_code == 0, high.output
+    assert "11 comparison(s) withheld" in high.output
+    assert high.output.count("[c]") == 11 * 6  # count, rate, ratio, its limits, p-value
+
+
+def test_compare_year_on_year(files: dict[str, Path]) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "compare",
+            str(files["victims"]),
+            "--by",
+            "year",
+            "-p",
+            str(files["population"]),
+            "--reference",
+            "previous",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "2016" in result.output and "2015" in result.output

@@ -379,3 +379,19 @@ def test_rate_ratio_tables_hide_what_a_small_count_gives_away() -> None:
         hidden[["reference_count", "reference_rate", "reference_share", *joint]].isna().all().all()
     )
     assert hidden["suppressed"].all()
+
+
+def test_suppressing_year_on_year_comparisons_keeps_the_years_as_years() -> None:
+    from femstat.report import population_for
+
+    typed = fs.classify(fs.validate(fs.datasets.example_victims()))
+    population = population_for(fs.datasets.example_population(), ["year"])
+    changes = fs.rate_ratios(typed, by="year", population=population, reference="previous")
+    threshold = int(changes["count"].min()) + 1
+    hidden = fs.suppress(changes, threshold)
+    assert hidden["year"].dtype == changes["year"].dtype
+    assert hidden["reference"].tolist() == changes["reference"].tolist()
+    # The smallest year is withheld as a year and as the reference of the year after it.
+    small = (changes["count"] < threshold) | (changes["reference_count"] < threshold)
+    assert hidden["suppressed"].tolist() == small.tolist()
+    assert hidden.loc[small, "percent_change"].isna().all()

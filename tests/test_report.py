@@ -642,3 +642,22 @@ def test_min_count_one_publishes_everything_and_says_so(tmp_path: Path) -> None:
     assert meta["disclosure_control"]["min_count"] == 1
     assert "without disclosure control" in meta["disclosure_control"]["method"]
     assert pd.read_csv(tmp_path / "tables" / "indicators_by_year.csv")["count"].notna().all()
+
+
+def test_rate_ratios_by_area(raw: pd.DataFrame, html: str, report: ReportFiles) -> None:
+    tables = tables_of(html)
+    key = next(k for k in tables if k.startswith("Femicide rate of each area compared with"))
+    reference = key.split("compared with ")[1].split(",")[0]
+    population = population_for(fs.datasets.example_population(), ["area"])
+    assert population is not None
+    largest = population.sort_values("population", ascending=False)["area"].iloc[0]
+    assert reference == largest
+    expected = fs.rate_ratios(
+        fs.classify(fs.validate(raw)), by="area", population=population, reference=reference
+    ).set_index("area")
+    rows = {r[0]: r for r in tables[key][1:]}
+    assert set(rows) == set(expected.index.astype(str))
+    for area, row in rows.items():
+        assert row[3] == f"{expected.loc[area, 'rate_ratio']:.2f}"
+    written = pd.read_csv(report.out_dir / "tables" / "rate_ratios_by_area.csv")
+    assert len(written) == len(expected)

@@ -896,6 +896,154 @@ def indicators(
         )
 
 
+@app.command()
+def compare(
+    file: FileArgument,
+    by: Annotated[
+        str,
+        typer.Option("--by", help="The column whose groups are compared, e.g. area or year."),
+    ],
+    population: Annotated[
+        Path,
+        typer.Option(
+            "--population",
+            "-p",
+            help="Female population (column 'population') keyed by --by (and --within).",
+        ),
+    ],
+    reference: Annotated[
+        str | None,
+        typer.Option(
+            "--reference",
+            help="The group the others are compared with (default: the first); 'previous' "
+            "compares each group with the one before (year on year).",
+        ),
+    ] = None,
+    within: Annotated[
+        str,
+        typer.Option("--within", help="Compare within each group of these columns (e.g. year)."),
+    ] = "",
+    of: Annotated[
+        str, typer.Option("--of", help="What to count (femicide, partner_or_family, ...).")
+    ] = "femicide",
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output file (.csv, .xlsx, .parquet)."),
+    ] = None,
+    level: LevelOption = "0.95",
+    min_count: MinCountOption = 5,
+    standard: Annotated[
+        Standard | None,
+        typer.Option(
+            "--standard",
+            help="Also compare age-standardised rates (population by age_group in the "
+            "standard's five-year bands).",
+        ),
+    ] = None,
+    mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    max_decompressed: MaxDecompressedOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Compare rates between groups: rate ratios with exact intervals and p-values.
+
+    Each group's rate is divided by the reference group's, with the exact conditional
+    interval and p-value of R's poisson.test; shares of female homicide are compared as
+    differences (Newcombe). Counts below --min-count are withheld with every comparison
+    made from them.
+    """
+    import femstat as fs
+    from femstat.exports import export, format_of
+
+    levels = _parse_levels(level)
+    if len(levels) != 1:
+        raise _UserError("--level: give one confidence level for comparisons")
+    within_columns = _parse_by(within)
+    reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
+    fmt = format_of(output) if output is not None else None
+    if fmt == "sdmx":
+        raise _UserError("comparisons are written as .csv, .xlsx or .parquet, not SDMX-CSV")
+    if output is not None and fmt is not None:
+        _check_outputs(_export_targets(output, fmt), [file, population, mapping], force=force)
+    pop_table = _read_population(population, reading)
+    with _progress(4) as step:
+        typed = _classified(file, mapping, step, reading)
+        step("comparing")
+        keys = [by, *within_columns] + (["age_group"] if standard is not None else [])
+        pop = _population_by(pop_table, keys, f"give it by {keys}")
+        table = fs.rate_ratios(
+            typed,
+            by=by,
+            population=pop,
+            reference=_parse_reference(reference, typed, by),
+            within=within_columns,
+            of=of,
+            level=levels[0],
+            standard=standard.value if standard is not None else None,
+        )
+        table = fs.suppress(table, min_count)
+        step("writing")
+        if output is not None:
+            export(table, output, fmt, metadata={"source": file.name}, min_count=min_count)
+    if output is None:
+        console.print(_comparison_table(table, [*within_columns, by]))
+    else:
+        console.print(f"Wrote {output} ({len(table):,} rows)", markup=False, highlight=False)
+    hidden = int(table["suppressed"].sum())
+    if hidden:
+        console.print(
+            f"{hidden} comparison(s) withheld: a count below {min_count}.",
+            markup=False,
+            highlight=False,
+        )
+
+
+def _parse_reference(text: str | None, typed: pd.DataFrame, by: str) -> Any:
+    """--reference as the value type of the column (years are numbers)."""
+    if text is None or text == "previous" or by not in typed.columns:
+        return text
+    values = typed[by].dropna().unique()
+    for value in values:
+        if str(value) == text:
+            return value
+    return text
+
+
+def _comparison_table(table: pd.DataFrame, keys: Sequence[str]) -> Table:
+    shown = [
+        c
+        for c in [
+            *keys,
+            "reference",
+            "count",
+            "rate",
+            "rate_ratio",
+            "rate_ratio_lower",
+            "rate_ratio_upper",
+            "p_value",
+        ]
+        if c in table.columns
+    ]
+    out = Table(show_lines=False)
+    for column in shown:
+        out.add_column(column, justify="left" if column in (*keys, "reference") else "right")
+    for _, row in table[shown].iterrows():
+        cells = []
+        for column in shown:
+            value = row[column]
+            if pd.isna(value):
+                cells.append(escape("[c]"))
+            elif column == "count":
+                cells.append(f"{int(value):,}")
+            elif isinstance(value, float):
+                cells.append(f"{value:.3f}")
+            else:
+                cells.append(escape(str(value)))
+        out.add_row(*cells)
+    return out
+
+
 def _population_by(table: pd.DataFrame, keys: list[str], what_to_do: str) -> pd.DataFrame:
     """The population summed to ``keys``; an error naming the key columns it lacks."""
     import femstat as fs

@@ -319,7 +319,8 @@ def _comparisons(rule: _Rule) -> None:
     counts = {"count", "reference_count", "population", "reference_population"}
     for column in rule.table.columns:
         name = str(column)
-        if name in counts or not pd.api.types.is_numeric_dtype(rule.table[column].dtype):
+        # Derived values are floats; the groups compared (years, codes) are keys.
+        if name in counts or not pd.api.types.is_float_dtype(rule.table[column].dtype):
             continue
         if name.startswith(_JOINT_PREFIXES):
             rule.add(name, own | reference)

@@ -428,8 +428,12 @@ def _release(ctx: _Context) -> None:
     _protect_release(ctx, tables)
 
 
-def _withhold(table: pd.DataFrame, masks: dict[str, Any]) -> pd.DataFrame:
-    """``table`` with the cells of ``masks`` (column -> rows) withheld and their rows marked."""
+def _withhold(table: pd.DataFrame, masks: dict[str, Any], *, mark: bool = True) -> pd.DataFrame:
+    """``table`` with the cells of ``masks`` (column -> rows) withheld and their rows marked.
+
+    ``mark=False`` for values that are no count: a row is marked suppressed only when a
+    count of it is withheld (a marked row with its counts shown is hidden whole again).
+    """
     out = table.copy()
     marked = (
         np.array(out["suppressed"].fillna(False), dtype=bool)
@@ -440,7 +444,8 @@ def _withhold(table: pd.DataFrame, masks: dict[str, Any]) -> pd.DataFrame:
         rows = np.asarray(mask, dtype=bool)
         if column in out.columns and rows.any():
             out[column] = out[column].astype("Float64").mask(rows)
-            marked |= rows
+            if mark:
+                marked |= rows
     out["suppressed"] = marked
     return out
 
@@ -785,6 +790,7 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
                 rows,
             )
         )
+        section.blocks.append(_rate_ratios_by_area(ctx, by_area))
     section.blocks.append(_Heading("Age-standardised rates"))
     section.blocks.append(_standardised(ctx, fs))
     return section, by_year
@@ -835,6 +841,88 @@ def _standardised(ctx: _Context, fs: Any) -> _Block:
         ["Year", "Femicides (known age)", "Crude rate", "Standardised rate", "CI"],
         rows,
     )
+
+
+def _rate_ratios_by_area(ctx: _Context, by_area: pd.DataFrame) -> _Block:
+    """Each area's femicide rate against the area with the largest female population."""
+    import femstat as fs
+
+    pop_area = ctx.pop(["area"])
+    assert pop_area is not None
+    fem = by_area[by_area["femicide_type"].astype(str) == "femicide"]
+    reference = str(fem.sort_values("population", ascending=False, kind="stable")["area"].iloc[0])
+    try:
+        table = fs.rate_ratios(
+            ctx.typed,
+            by="area",
+            population=pop_area,
+            reference=reference,
+            of="femicide",
+            level=ctx.level,
+            rules=ctx.rules,
+        )
+    except (ValueError, FemstatError) as exc:
+        return f"Rate ratios by area not computed: {_first_line(exc)}"
+    areas = table["area"].astype(str).tolist()
+
+    def withheld(area: str, *kinds: str) -> bool:
+        return any(ctx.withholds(kind, area=area) for kind in kinds)
+
+    # A comparison publishes both groups' femicide counts and shares: it withholds what
+    # the release withholds for either (a share with its female homicide count).
+    counts = {
+        "count": [withheld(a, "femicide") for a in areas],
+        "reference_count": [withheld(reference, "femicide")] * len(areas),
+    }
+    table = ctx.suppress(_withhold(table, counts))
+    share = np.array([withheld(a, "female_homicide") for a in areas], dtype=bool)
+    share_ref = np.full(len(areas), withheld(reference, "female_homicide"))
+    share_diff = share | share_ref | table["share"].isna().to_numpy(dtype=bool)
+    shares = {"share": share, "reference_share": share_ref}
+    shares.update({str(c): share_diff for c in table.columns if str(c).startswith("share_diff")})
+    table = _withhold(table, shares, mark=False)
+    ctx.tables["rate_ratios_by_area"] = table
+    rows = [
+        [
+            _Cell(str(r["area"])),
+            _n(r["count"]),
+            _rate(r["rate"], hidden=_missing(r["count"])),
+            _Cell(_SUPPRESSED, "c")
+            if _missing(r["rate_ratio"])
+            else _Cell(f"{float(r['rate_ratio']):.2f}", "num"),
+            _Cell(_SUPPRESSED, "c")
+            if _missing(r["rate_ratio"])
+            else _Cell(
+                f"{float(r['rate_ratio_lower']):.2f}{_DASH}{float(r['rate_ratio_upper']):.2f}",
+                "num",
+            ),
+            _Cell(_SUPPRESSED, "c")
+            if _missing(r["p_value"])
+            else _Cell(_p_text(float(r["p_value"])), "num"),
+        ]
+        for _, r in table.iterrows()
+    ]
+    return _Table(
+        f"Femicide rate of each area compared with {reference}, the area with the largest "
+        "female population (all years pooled)",
+        [
+            "Area",
+            "Femicides",
+            "Femicide rate",
+            "Rate ratio",
+            f"{_level_text(ctx.level)} CI",
+            "p-value",
+        ],
+        rows,
+        note="Rate ratio: the area's rate divided by the reference area's, with the exact "
+        "conditional interval and two-sided p-value of the comparison of two Poisson rates "
+        "(as R's poisson.test). Each area is compared on its own: the p-values are not "
+        "adjusted for the number of comparisons.",
+    )
+
+
+def _p_text(p: float) -> str:
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
 
 
 def _protected_standardised(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
