@@ -23,6 +23,7 @@ from femstat.errors import (
     PopulationError,
     ValidationError,
 )
+from femstat.estimate import estimate
 from femstat.indicators import age_standardised_rates, bounds, indicators
 from femstat.report import build_report
 from femstat.schemas import (
@@ -71,6 +72,7 @@ __all__ = [
     "counts",
     "criteria_met_names",
     "datasets",
+    "estimate",
     "explain",
     "exports",
     "fold_perpetrators",

@@ -185,7 +185,7 @@ def fit(x: npt.ArrayLike | sparse.spmatrix, y: npt.ArrayLike, *, ridge: float | 
         cov: FloatArray = np.zeros((0, 0))
         if len(free):
             try:
-                cov = np.linalg.inv(info)
+                cov = np.asarray(np.linalg.inv(info), dtype=np.float64)
             except np.linalg.LinAlgError:
                 good = False
             else:
