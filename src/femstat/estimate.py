@@ -440,27 +440,22 @@ def _prepare(
     group4 = np.where(group5 == _UNKNOWN_GROUP, -1, group5).astype(np.int64)
     crit_values, crit_missing = _criteria_parts(sub, rules)
 
-    # Which records' type may change when their unknowns are filled in.
     any_true = np.zeros(n_in, dtype=bool)
     any_unknown = np.zeros(n_in, dtype=bool)
     for v, mk in zip(crit_values, crit_missing, strict=True):
         any_true |= v
         any_unknown |= mk
-    qualifying = np.isin(group4, [_GROUPS4.index(g) for g in rules.qualifying_groups])
     unknown_rel_mask = group4 < 0
-    changeable = unknown_rel_mask | (~qualifying & ~any_true & any_unknown)
     sub_types = type_codes[in_scope].astype(np.int64)
     observed = _rows(_type_counts(group_cell, sub_types, n_groups), out_of_scope)
-    fixed = _rows(
-        _type_counts(group_cell[~changeable], sub_types[~changeable], n_groups), out_of_scope
-    )
-    # Imputation moves records between types, never in or out of female homicide.
-    fixed[:, ESTIMATE_ROWS.index("female_homicide")] = observed[
-        :, ESTIMATE_ROWS.index("female_homicide")
-    ]
-    n_change = np.bincount(group_cell[changeable], minlength=n_groups).astype(np.float64)
-    change_rows = np.outer(n_change, [0 if r == "out_of_scope" else 1 for r in ESTIMATE_ROWS])
-    change_rows[:, ESTIMATE_ROWS.index("female_homicide")] = 0
+    # The logical range of each row: records that are in it however their unknowns are
+    # filled in, and records that could be.
+    fact = (np.where(unknown_rel_mask, 4, group4) * 2 + any_true) * 2 + any_unknown
+    certain, possible = _possible_rows(rules)
+    per_fact = np.bincount(group_cell * 20 + fact, minlength=n_groups * 20).reshape(n_groups, 20)
+    fixed = per_fact @ certain
+    change_rows = per_fact @ possible - fixed
+    fixed[:, ESTIMATE_ROWS.index("out_of_scope")] = out_of_scope
 
     names = covariate_names
     explicit = names is not None
@@ -582,6 +577,29 @@ def _prepare(
         changeable=change_rows,
         observed=observed,
     )
+
+
+def _possible_rows(rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
+    """For each of the 20 facts of an in-scope record, the rows it is surely and possibly in.
+
+    A fact is (relationship group 0-3 or 4 unknown, any criterion true, any unknown),
+    numbered ``(group * 2 + any_true) * 2 + any_unknown``. Its possible types are those
+    :meth:`RuleSet.decide` gives for every way of filling in the unknowns.
+    """
+    certain = np.zeros((20, len(ESTIMATE_ROWS)))
+    possible = np.zeros((20, len(ESTIMATE_ROWS)))
+    for group in range(5):
+        for any_true in (False, True):
+            for any_unknown in (False, True):
+                groups = _GROUPS4 if group == 4 else (_GROUPS4[group],)
+                trues = {any_true, True} if any_unknown else {any_true}
+                types = {rules.decide(True, g, t, False) for g in groups for t in trues}
+                fact = (group * 2 + any_true) * 2 + any_unknown
+                for r, row in enumerate(ESTIMATE_ROWS):
+                    inside = [t in _ROW_TYPES[row] for t in types]
+                    certain[fact, r] = all(inside)
+                    possible[fact, r] = any(inside)
+    return certain, possible
 
 
 def _type_counts(cell: np.ndarray, types: np.ndarray, n_groups: int) -> np.ndarray:
