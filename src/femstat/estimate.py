@@ -108,8 +108,8 @@ IMPUTE_ASSUMPTION = (
 )
 ALLOCATE_ASSUMPTION = (
     "Missing completely at random within strata: in each stratum the undetermined records "
-    "are femicides of each type, or not femicides, in the same proportions as the "
-    "determined records of that stratum. Records already counted as other_perpetrator "
+    "are of each type they could be (given what is known of them) in the same proportions "
+    "as the determined records of those types. Records already counted as other_perpetrator "
     "with an unknown relationship stay so. A stratum without a determined record borrows "
     "the proportions of its group, else of all the data."
 )
@@ -399,6 +399,7 @@ class _Prepared:
     fixed_low: np.ndarray  # groups x rows: count of records fixed in the row
     changeable: np.ndarray  # groups x rows: records whose type may change
     observed: np.ndarray  # groups x rows: counts as classified
+    fact: np.ndarray  # (group * 2 + any_true) * 2 + any_unknown of each in-scope record
 
 
 def _criteria_parts(sub: pd.DataFrame, rules: RuleSet) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -576,7 +577,23 @@ def _prepare(
         fixed_low=fixed,
         changeable=change_rows,
         observed=observed,
+        fact=fact,
     )
+
+
+def _possible_types(rules: RuleSet) -> np.ndarray:
+    """20 facts x 6 types: whether filling in the unknowns can give the type."""
+    out = np.zeros((20, _N_TYPES), dtype=bool)
+    for group in range(5):
+        for any_true in (False, True):
+            for any_unknown in (False, True):
+                groups = _GROUPS4 if group == 4 else (_GROUPS4[group],)
+                trues = {any_true, True} if any_unknown else {any_true}
+                fact = (group * 2 + any_true) * 2 + any_unknown
+                for g in groups:
+                    for t in trues:
+                        out[fact, _TYPE[rules.decide(True, g, t, False)]] = True
+    return out
 
 
 def _possible_rows(rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
@@ -806,76 +823,65 @@ def _allocate(
     sub = typed.loc[typed[prep.rules.type_column].array.codes != _TYPE["out_of_scope"]]
     types = sub[prep.rules.type_column].array.codes.astype(np.int64)
     covs = _covariates(sub, strata_names, True, scheme) if strata_names else []
-    codes = np.column_stack([prep.group_cell, *[c.codes for c in covs]])
-    _, stratum = _patterns(codes)
+    _, stratum = _patterns(np.column_stack([prep.group_cell, *[c.codes for c in covs]]))
     n_strata = int(stratum.max()) + 1 if len(stratum) else 0
     group_of_stratum = np.zeros(n_strata, dtype=np.int64)
     group_of_stratum[stratum] = prep.group_cell
-    determined = [
-        _TYPE[t] for t in ("intimate_partner", "family_member", "other_perpetrator", "not_femicide")
-    ]
-    n_det = np.zeros((n_strata, len(determined)))
-    for k, t in enumerate(determined):
-        n_det[:, k] = np.bincount(stratum[types == t], minlength=n_strata)
-    n_und = np.bincount(stratum[types == _TYPE["undetermined"]], minlength=n_strata).astype(float)
-    # Proportions: the stratum's own; else its group's; else all the data's.
-    group_det = np.zeros((prep.n_groups, len(determined)))
+    # Determined records per stratum and type (undetermined and out of scope stay zero).
+    n_det = np.zeros((n_strata, _N_TYPES))
+    determined = types != _TYPE["undetermined"]
+    np.add.at(n_det, (stratum[determined], types[determined]), 1.0)
+    group_det = np.zeros((prep.n_groups, _N_TYPES))
     np.add.at(group_det, group_of_stratum, n_det)
     total_det = n_det.sum(axis=0)
-    if n_und.sum() > 0 and total_det.sum() == 0:
-        raise EstimateError(
-            "no female homicide victim has a determined type: there is nothing to allocate "
-            "the undetermined records by. Report the bounds (fs.bounds) instead."
-        )
-    source = n_det.copy()
-    own_empty = source.sum(axis=1) == 0
-    source[own_empty] = group_det[group_of_stratum[own_empty]]
-    still_empty = source.sum(axis=1) == 0
-    source[still_empty] = total_det
-    n_source = source.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = np.where(n_source[:, None] > 0, source / n_source[:, None], 0.0)
-    rows_of_det = np.array(
-        [
-            [t in _ROW_TYPES[r] for r in ESTIMATE_ROWS]
-            for t in ("intimate_partner", "family_member", "other_perpetrator", "not_femicide")
-        ],
-        dtype=float,
-    )
-    p_rows = p @ rows_of_det  # strata x rows
-    allocated = n_und[:, None] * p_rows
-    # Binomial variation of the undetermined's types, and the sampling variance of the
-    # proportion they are allocated by (delta method).
-    with np.errstate(invalid="ignore", divide="ignore"):
-        var = (
-            n_und[:, None]
-            * p_rows
-            * (1 - p_rows)
-            * (1 + np.where(n_source[:, None] > 0, n_und[:, None] / n_source[:, None], 0.0))
-        )
+    possible = _possible_types(prep.rules)
+    possible[:, _TYPE["undetermined"]] = False
+    undetermined = types == _TYPE["undetermined"]
     shape = (prep.n_groups, len(ESTIMATE_ROWS))
-    add = np.zeros(shape)
-    np.add.at(add, group_of_stratum, allocated)
+    allocated = np.zeros(shape)
     variance = np.zeros(shape)
-    np.add.at(variance, group_of_stratum, var)
-    und_col = ESTIMATE_ROWS.index("undetermined")
+    for fact in np.unique(prep.fact[undetermined]):
+        # Each undetermined record goes only to the types it could be, in the proportions
+        # of the determined records of those types: its stratum's, else its group's,
+        # else all the data's.
+        mask = possible[fact].astype(np.float64)
+        n_und = np.bincount(stratum[undetermined & (prep.fact == fact)], minlength=n_strata)
+        source = n_det * mask
+        empty = source.sum(axis=1) == 0
+        source[empty] = group_det[group_of_stratum[empty]] * mask
+        empty = source.sum(axis=1) == 0
+        source[empty] = total_det * mask
+        n_source = source.sum(axis=1)
+        if (n_und[n_source == 0] > 0).any():
+            raise EstimateError(
+                "some undetermined records could only be of types no record of the data is "
+                "determined as: there is nothing to allocate them by. Report the bounds "
+                "(fs.bounds) instead, or use method='impute'."
+            )
+        with np.errstate(invalid="ignore", divide="ignore"):
+            p = np.where(n_source[:, None] > 0, source / n_source[:, None], 0.0)
+            p_rows = p @ _ROW_MATRIX  # strata x rows
+            inflation = 1 + np.where(n_source > 0, n_und / n_source, 0.0)
+        np.add.at(allocated, group_of_stratum, n_und[:, None] * p_rows)
+        # Binomial variation of the allocated records' types, and the sampling variance
+        # of the proportions they are allocated by (delta method).
+        var = n_und[:, None] * p_rows * (1 - p_rows) * inflation[:, None]
+        np.add.at(variance, group_of_stratum, var)
+    und = ESTIMATE_ROWS.index("undetermined")
+    fh = ESTIMATE_ROWS.index("female_homicide")
     est = prep.observed.copy()
-    est[:, und_col] = 0.0
-    est += add
+    est[:, und] = 0.0
+    est += allocated
     # female_homicide holds the undetermined records already: allocation does not move it.
-    est[:, ESTIMATE_ROWS.index("female_homicide")] = prep.observed[
-        :, ESTIMATE_ROWS.index("female_homicide")
-    ]
-    variance[:, ESTIMATE_ROWS.index("female_homicide")] = 0.0
+    est[:, fh] = prep.observed[:, fh]
+    variance[:, fh] = 0.0
     z = float(special.ndtri(1 - (1 - level) / 2))
     half = z * np.sqrt(variance)
     rate_limits = None
     if population is not None:
         rate_half = z * np.sqrt(variance + est)
         rate_limits = (est - rate_half, est + rate_half)
-    # The allocation leaves other_perpetrator records with unknown relationship as they are,
-    # so its logical range is that of the undetermined records only.
-    table = _table(
+    return _table(
         prep,
         by,
         est,
@@ -887,7 +893,6 @@ def _allocate(
         population,
         per,
     )
-    return table
 
 
 # --------------------------------------------------------------------------------------

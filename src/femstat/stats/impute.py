@@ -179,18 +179,20 @@ def fit(x: npt.ArrayLike | sparse.spmatrix, y: npt.ArrayLike, *, ridge: float | 
     x_fit, y_fit = x[np.flatnonzero(keep)], y[keep][:, [reference, *free.tolist()]]
     d = x.shape[1]
     tries = [0.0, FALLBACK_RIDGE] if ridge is None else [float(ridge)]
-    for penalty in tries:
+    beta: FloatArray = np.zeros((d, 0))
+    cov: FloatArray = np.zeros((0, 0))
+    penalty, converged, iterations = 0.0, True, 0
+    # With one category observed its probability is 1: there is nothing to fit.
+    for penalty in tries if len(free) else []:
         beta, info, converged, iterations = _newton(x_fit, y_fit, len(free), penalty)
         good = converged and bool(np.all(np.abs(beta) <= SEPARATION_LIMIT))
-        cov: FloatArray = np.zeros((0, 0))
-        if len(free):
-            try:
-                cov = np.asarray(np.linalg.inv(info), dtype=np.float64)
-            except np.linalg.LinAlgError:
-                good = False
-            else:
-                good = good and bool(np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0))
-        if good or penalty == tries[-1]:
+        try:
+            cov = np.asarray(np.linalg.inv(info), dtype=np.float64)
+        except np.linalg.LinAlgError:
+            good = False
+        else:
+            good = good and bool(np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0))
+        if good:
             break
     coef = np.zeros((d, k_all))
     coef[:, free] = beta
