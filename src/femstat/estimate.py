@@ -27,11 +27,18 @@ import numpy as np
 import pandas as pd
 from scipy import sparse, special
 
-from femstat import _kernel
+from femstat import _kernel, synth
 from femstat import codes as C
 from femstat._arrays import masked_parts
 from femstat.ages import AgeScheme, age_scheme
-from femstat.classify import RULES_ATTR, UN_2022, RuleSet, _rule_inputs, rule_fingerprint
+from femstat.classify import (
+    RULES_ATTR,
+    UN_2022,
+    RuleSet,
+    _rule_inputs,
+    classify,
+    rule_fingerprint,
+)
 from femstat.counts import _frame_from_levels, check_breakdown, group_cells
 from femstat.errors import FemstatError
 from femstat.schemas import is_sensitive
@@ -44,6 +51,7 @@ __all__ = [
     "EstimateError",
     "estimate",
     "sensitivity",
+    "simulate",
 ]
 
 METHODS: tuple[str, ...] = ("impute", "allocate")
@@ -1194,3 +1202,73 @@ def sensitivity(
         ),
     }
     return out
+
+
+def simulate(
+    n: int, *, seed: int, years: tuple[int, int] = (2020, 2022)
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Data with a known truth for validating :func:`estimate` by simulation.
+
+    Every record is a female victim of intentional homicide (:func:`femstat.synth.generate`
+    for the other columns). The relationship group depends on the place, the mechanism and
+    the victim's age group; the criteria depend on the relationship group. Then values are
+    hidden *at random given the covariates*: the relationship more often for killings in a
+    public space or by firearm, the criteria all together for cases not investigated (more
+    often in the first year), and each criterion alone now and then.
+
+    Parameters
+    ----------
+    n : int
+        Number of records.
+    seed : int
+        Seed of the random draws.
+    years : (int, int)
+
+    Returns
+    -------
+    complete, masked : pandas.DataFrame
+        The classified complete data (the truth) and the classified data with values
+        hidden, row for row.
+    """
+    rng = np.random.default_rng(seed)
+    frame = synth.generate(
+        n, seed=int(rng.integers(2**31)), years=years, female_share=1.0, out_of_scope_iccs_share=0
+    )
+    place = frame["place"].astype(str).map(C.PLACE_GROUP).to_numpy()
+    mechanism = frame["mechanism"].astype(str).to_numpy()
+    age = frame["victim_age"].to_numpy(dtype=np.float64, na_value=np.nan)
+    dwelling = place == "dwelling"
+    public = place == "public_space"
+    firearm = mechanism == "firearm"
+    child = age < 15
+    # Log-odds against "other known" for partner, family and stranger.
+    eta = np.zeros((n, 4))
+    eta[:, 0] = 0.6 + 1.2 * dwelling - 0.8 * public - 3.0 * child
+    eta[:, 1] = -0.2 + 0.8 * dwelling + 1.5 * child
+    eta[:, 3] = -0.5 + 1.0 * public + 0.7 * firearm - 0.8 * dwelling
+    prob = np.exp(eta)
+    prob /= prob.sum(axis=1, keepdims=True)
+    group = (rng.random(n)[:, None] > np.cumsum(prob, axis=1)[:, :-1]).sum(axis=1)
+    frame["relationship"] = pd.Categorical.from_codes(
+        _RELATIONSHIP_OF_GROUP[group], dtype=C.RELATIONSHIP.dtype
+    )
+    # P(criterion true) by relationship group: partner, family, other known, stranger.
+    p_true = {
+        "prior_violence": (0.45, 0.25, 0.12, 0.0),
+        "sexual_violence": (0.04, 0.03, 0.10, 0.18),
+        "body_in_public_space": (0.03, 0.03, 0.10, 0.20),
+    }
+    for name in C.CRITERIA:
+        p = np.asarray(p_true.get(name, (0.02, 0.02, 0.03, 0.04)))[group]
+        frame[name] = pd.array(rng.random(n) < p, dtype="boolean")
+    complete = classify(frame)
+    masked = frame.copy()
+    year = frame["year"].to_numpy(dtype=np.int64)
+    hide_rel = rng.random(n) < special.expit(-0.9 + 0.9 * public + 0.6 * firearm)
+    masked.loc[hide_rel, "relationship"] = "unknown"
+    not_investigated = rng.random(n) < np.where(year == years[0], 0.35, 0.2)
+    for name in C.CRITERIA:
+        values = masked[name].array.copy()
+        values[not_investigated | (rng.random(n) < 0.03)] = pd.NA
+        masked[name] = values
+    return complete, classify(masked)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
+from scipy.linalg import lapack
 
 __all__ = [
     "FALLBACK_RIDGE",
@@ -83,6 +84,8 @@ class Fit:
     loglik : float
         The (unpenalised) log-likelihood at the estimate, without the multinomial
         constant.
+    factor : numpy.ndarray or None
+        A square root of ``cov`` (its Cholesky factor), for :func:`draw_coefficients`.
     """
 
     coef: FloatArray
@@ -94,6 +97,7 @@ class Fit:
     converged: bool
     iterations: int
     loglik: float
+    factor: FloatArray | None = None
 
 
 def _softmax(eta: FloatArray) -> FloatArray:
@@ -101,6 +105,18 @@ def _softmax(eta: FloatArray) -> FloatArray:
     np.exp(eta, out=eta)
     eta /= eta.sum(axis=1, keepdims=True)
     return eta
+
+
+def _inverse(matrix: FloatArray) -> tuple[FloatArray, bool]:
+    """Inverse of a symmetric positive definite matrix by Cholesky; (nan, True) if not one."""
+    factor, failed = lapack.dpotrf(matrix, lower=1)
+    if failed:
+        return np.full_like(matrix, np.nan), True
+    inverse, failed = lapack.dpotri(factor, lower=1)
+    if failed:
+        return np.full_like(matrix, np.nan), True
+    lower = np.tril(inverse)
+    return np.asarray(lower + np.tril(lower, -1).T, dtype=np.float64), False
 
 
 def _newton(
@@ -131,11 +147,10 @@ def _newton(
                 info[k * d : (k + 1) * d, j * d : (j + 1) * d] += block
                 if j != k:
                     info[j * d : (j + 1) * d, k * d : (k + 1) * d] += block.T
-        try:
-            step = np.linalg.solve(info, gradient)
-        except np.linalg.LinAlgError:
-            return beta, info, False, it
-        if not np.all(np.isfinite(step)):
+        # Cholesky (LAPACK posv): the information matrix is positive definite when the fit
+        # is well posed, and a failure says it is not.
+        _, step, failed = lapack.dposv(info, gradient)
+        if failed or not np.all(np.isfinite(step)):
             return beta, info, False, it
         beta = beta + step.reshape(n_free, d).T
         if np.max(np.abs(beta)) > SEPARATION_LIMIT:
@@ -186,12 +201,8 @@ def fit(x: npt.ArrayLike | sparse.spmatrix, y: npt.ArrayLike, *, ridge: float | 
     for penalty in tries if len(free) else []:
         beta, info, converged, iterations = _newton(x_fit, y_fit, len(free), penalty)
         good = converged and bool(np.all(np.abs(beta) <= SEPARATION_LIMIT))
-        try:
-            cov = np.asarray(np.linalg.inv(info), dtype=np.float64)
-        except np.linalg.LinAlgError:
-            good = False
-        else:
-            good = good and bool(np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0))
+        cov, failed = _inverse(info)
+        good = good and not failed and bool(np.all(np.isfinite(cov)) and np.all(np.diag(cov) > 0))
         if good:
             break
     coef = np.zeros((d, k_all))
@@ -201,7 +212,20 @@ def fit(x: npt.ArrayLike | sparse.spmatrix, y: npt.ArrayLike, *, ridge: float | 
     logp -= np.log(np.exp(logp).sum(axis=1, keepdims=True))
     loglik = float((y_fit * logp).sum())
     cov = (cov + cov.T) / 2.0 if cov.size else cov
-    return Fit(coef, cov, free, observed, reference, penalty, converged, iterations, loglik)
+    return Fit(
+        coef, cov, free, observed, reference, penalty, converged, iterations, loglik, _root(cov)
+    )
+
+
+def _root(cov: FloatArray) -> FloatArray:
+    """Cholesky factor of a covariance; by eigenvalues if it is nearly singular."""
+    if not cov.size:
+        return cov
+    factor, failed = lapack.dpotrf(cov, lower=1)
+    if not failed:
+        return np.asarray(np.tril(factor), dtype=np.float64)
+    values, vectors = np.linalg.eigh(cov)
+    return np.asarray(vectors * np.sqrt(np.clip(values, 0.0, None)), dtype=np.float64)
 
 
 def draw_coefficients(model: Fit, rng: np.random.Generator) -> FloatArray:
@@ -215,12 +239,7 @@ def draw_coefficients(model: Fit, rng: np.random.Generator) -> FloatArray:
     if len(model.free):
         d = coef.shape[0]
         mean = coef[:, model.free].T.ravel()
-        # Cholesky of the covariance; eigh is the fallback for a nearly singular one.
-        try:
-            factor = np.linalg.cholesky(model.cov)
-        except np.linalg.LinAlgError:
-            values, vectors = np.linalg.eigh(model.cov)
-            factor = vectors * np.sqrt(np.clip(values, 0.0, None))
+        factor = model.factor if model.factor is not None else _root(model.cov)
         draw = mean + factor @ rng.standard_normal(len(mean))
         coef[:, model.free] = draw.reshape(len(model.free), d).T
     return coef
