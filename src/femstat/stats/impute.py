@@ -20,8 +20,10 @@ Sparse cells. With few records a covariate level can predict an outcome perfectl
 fit is first tried without penalty; if Newton-Raphson does not converge, a coefficient
 runs beyond :data:`SEPARATION_LIMIT` on the log-odds scale, or the information matrix is
 singular, it is refitted with a ridge penalty :math:`\tfrac{\rho}{2}\lVert\beta\rVert^2`
-(:data:`FALLBACK_RIDGE`, a normal prior with variance :math:`1/\rho` on every coefficient
-including the intercept) and :attr:`Fit.ridge` records it. An outcome category never
+on every coefficient but the intercept (the first column of the design; :data:`FALLBACK_RIDGE`,
+a normal prior with variance :math:`1/\rho` on each log odds ratio) and :attr:`Fit.ridge`
+records it. The intercept is left free: shrinking it would pull every probability towards
+:math:`1/K`, a bias for rare outcomes such as most criteria. An outcome category never
 observed is left out of the model: it has probability zero and is never imputed.
 """
 
@@ -52,8 +54,8 @@ SEPARATION_LIMIT = 15.0
 separation, and the model is refitted with :data:`FALLBACK_RIDGE`."""
 
 FALLBACK_RIDGE = 1.0
-"""The ridge penalty of the fallback fit: a standard normal prior on each log-odds
-coefficient, weak beside data of more than a handful of records per level."""
+"""The ridge penalty of the fallback fit: a standard normal prior on each log odds ratio
+(not the intercept), weak beside data of more than a handful of records per level."""
 
 _MAX_ITER = 100
 _TOL = 1e-10
@@ -131,14 +133,19 @@ def _newton(
     xt = x.T.tocsr()
     total = y.sum(axis=1)
     beta = np.zeros((d, n_free))
-    penalty = ridge * np.eye(d * n_free)
+    # The intercept (column 0) is not penalised: shrinking it would pull every probability
+    # towards 1/K, a bias for rare outcomes such as most criteria.
+    weights = np.ones(d)
+    weights[0] = 0.0
+    scale = np.tile(ridge * weights, n_free)
+    penalty = np.diag(scale)
     converged = False
     info = penalty
     it = 0
     for it in range(1, _MAX_ITER + 1):
         eta = np.concatenate([np.zeros((p, 1)), x @ beta], axis=1)
         prob = _softmax(eta)[:, 1:]
-        gradient = (xt @ (y[:, 1:] - total[:, None] * prob)).T.ravel() - ridge * beta.T.ravel()
+        gradient = (xt @ (y[:, 1:] - total[:, None] * prob)).T.ravel() - scale * beta.T.ravel()
         info = penalty.copy()
         for k in range(n_free):
             for j in range(k, n_free):
@@ -231,8 +238,8 @@ def _root(cov: FloatArray) -> FloatArray:
 def draw_coefficients(model: Fit, rng: np.random.Generator) -> FloatArray:
     r"""One draw of the coefficients from their approximate posterior, :math:`N(\hat\beta, V)`.
 
-    This is what makes an imputation "proper" (Rubin 1987, section 4.2; van Buuren 2018,
-    algorithm 3.1 step 4): each imputation uses its own parameters, so the spread of the
+    This is what makes an imputation "proper" (Rubin 1987; van Buuren 2018): each
+    imputation uses its own parameters, so the spread of the
     imputations includes the uncertainty of the model, not only of the values.
     """
     coef = model.coef.copy()
