@@ -335,3 +335,11 @@ def test_any_small_data_gives_a_coherent_table_or_a_clear_error(n, data_seed, se
     assert np.isfinite(table["estimate"]).all()
     fh = rows(table, "female_homicide")
     np.testing.assert_array_equal(fh["estimate"], fh["observed"])
+
+
+def test_progress_bar_counts_the_imputations(typed, capfd):
+    fs.estimate(typed, m=3, seed=1, covariates=COVS, progress=True)
+    err = capfd.readouterr().err
+    assert "imputations" in err and "3/3" in err
+    fs.estimate(typed, m=3, seed=1, covariates=COVS, progress=False)
+    assert capfd.readouterr().err == ""
