@@ -82,6 +82,11 @@ DEFAULT_COVARIATES: tuple[str, ...] = (
 MIN_LEVEL_RECORDS = 5
 """Levels of a covariate with fewer in-scope records are pooled into one level."""
 
+EVENTS_PER_PARAMETER = 10
+"""A criterion model with fewer rarer-outcome records per coefficient than this keeps only
+the relationship group and the ``by`` columns (the usual rule of thumb for logistic
+regression; with fewer, the fit separates and the imputations overstate rare criteria)."""
+
 MAX_LEVELS = 200
 """A covariate with more levels among in-scope records is refused (likely free text)."""
 
@@ -383,6 +388,7 @@ class _Model:
     fit: _impute.Fit
     design: Any  # one row per pattern (scipy.sparse for the relationship model)
     formula: str
+    columns: np.ndarray | None = None  # columns of the covariate design a criterion uses
 
 
 @dataclass(frozen=True)
@@ -479,6 +485,14 @@ def _prepare(
     x_unique, x_pattern = _patterns(x_codes.astype(np.int64))
     x_design = _design(x_unique, x_levels, x_refs)
     covariate_text = " + ".join(c.name for c in covariates) or "1"
+    # Columns of x_design: the intercept, then each covariate's dummies in turn.
+    spans = np.cumsum([1, *(c.n_levels - 1 for c in covariates)])
+    by_columns = np.concatenate(
+        [
+            np.zeros(1, dtype=np.int64),
+            *(np.arange(spans[i], spans[i + 1]) for i, c in enumerate(covariates) if c.name in by),
+        ]
+    ).astype(np.int64)
 
     rel_model: _Model | None = None
     unknown_rel = np.flatnonzero(unknown_rel_mask)
@@ -542,11 +556,19 @@ def _prepare(
                 )
             g_counts = np.bincount(group4[usable], minlength=len(_GROUPS4))
             g_ref = int(np.argmax(g_counts))
+            events = int(min(v[usable].sum(), (~v[usable]).sum()))
+            columns = np.arange(x_design.shape[1])
+            text = covariate_text
+            if events < EVENTS_PER_PARAMETER * (len(columns) + len(_GROUPS4) - 1):
+                # A rare criterion cannot support a coefficient per covariate level: keep
+                # the relationship group and the breakdown's columns only.
+                columns = by_columns
+                text = " + ".join(c.name for c in covariates if c.name in by) or "1"
             zc = np.column_stack([x_pattern, group4])[usable]
             zc_unique, zc_pattern = _patterns(zc)
             design = np.column_stack(
                 [
-                    x_design[zc_unique[:, 0]],
+                    x_design[zc_unique[:, 0]][:, columns],
                     _design(zc_unique[:, 1:], g_design_levels, [g_ref])[:, 1:],
                 ]
             )
@@ -558,7 +580,8 @@ def _prepare(
                 _Model(
                     fit,
                     _design(np.arange(len(_GROUPS4))[:, None], g_design_levels, [g_ref])[:, 1:],
-                    f"{name} ~ {covariate_text} + relationship_group (logit)",
+                    f"{name} ~ {text} + relationship_group (logit)",
+                    columns,
                 )
             )
     else:
@@ -656,9 +679,12 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
             continue
         where = np.flatnonzero(prep.crit_missing[j])
         coef = _impute.draw_coefficients(crit_model.fit, rng)
-        d_x = prep.x_design.shape[1]
-        eta_x = prep.x_design @ coef[:d_x]  # patterns x 2
-        eta_g = crit_model.design @ coef[d_x:]  # 4 groups x 2
+        columns = crit_model.columns
+        assert columns is not None
+        full = np.zeros((prep.x_design.shape[1], 2))
+        full[columns] = coef[: len(columns)]
+        eta_x = prep.x_design @ full  # patterns x 2
+        eta_g = crit_model.design @ coef[len(columns) :]  # 4 groups x 2
         eta = eta_x[prep.x_pattern[where]] + eta_g[group4[where]]
         observed = crit_model.fit.observed
         if observed.all():
