@@ -3,9 +3,9 @@ r"""Multinomial and binary logistic models fitted to a cube, and "proper" draws 
 The models behind :func:`femstat.estimate` are fitted to *aggregated* data: one row per
 covariate pattern, with the number of records of each outcome in that pattern (frequency
 weights). The likelihood of the cube is the likelihood of the records, so the fit is the
-same as on the records, but its cost grows with the number of patterns, not of records;
-cubes of parts of the data add up, which is how ``femstat.stream`` and ``femstat.dask``
-build them.
+same as on the records, but its cost grows with the number of patterns, not of records,
+and cubes of parts of the data add up, as femstat's count cubes do over chunks and
+partitions.
 
 Why a hand-written Newton-Raphson: statsmodels' ``MNLogit`` has no frequency weights, and
 scikit-learn's logistic regression is always penalised and returns no covariance matrix,
