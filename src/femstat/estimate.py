@@ -1013,19 +1013,20 @@ def estimate(
     criterion's state, and a logistic model of each criterion on the covariates and the
     relationship group (only the group and the ``by`` columns for a criterion with fewer
     than :data:`EVENTS_PER_PARAMETER` rarer-outcome records per coefficient), are fitted to
-    cubes of the records where the value is known (:mod:`femstat.stats.impute`). Each of ``m`` imputations draws the coefficients from
-    their approximate posterior, then the unknown relationships (including records already
-    counted as other perpetrator) and then the unknown criteria; the completed data set is
-    classified by the rule set with femstat's kernel and counted. Rubin's rules with the
+    cubes of the records where the value is known (:mod:`femstat.stats.impute`). Each of
+    ``m`` imputations draws the coefficients from their approximate posterior, then the
+    unknown relationships (including records already counted as other perpetrator) and then
+    the unknown criteria; the completed data set is classified by the rule set with
+    femstat's kernel and counted. Rubin's rules with the
     Barnard-Rubin degrees of freedom combine the counts (:mod:`femstat.stats.rubin`): a
     count treats the data as a census (imputation variance only), a rate adds the Poisson
     variance of the count. Intervals are clipped to the logical range.
 
     **Allocate.** Within strata, each undetermined record is shared among the types it
     could be, in the proportions of the stratum's determined records of those types
-    (missing completely at random within strata). Its interval is approximate: the binomial variation of
-    the undetermined records' types and the sampling variance of the proportions (delta
-    method); strata are taken as independent.
+    (missing completely at random within strata). Its interval is approximate: the binomial
+    variation of the undetermined records' types and the sampling variance of the
+    proportions (delta method); strata are taken as independent.
     """
     chosen = _rules_of(typed, rules)
     by_list = _names(by, "by")
