@@ -343,3 +343,27 @@ def test_progress_bar_counts_the_imputations(typed, capfd):
     assert "imputations" in err and "3/3" in err
     fs.estimate(typed, m=3, seed=1, covariates=COVS, progress=False)
     assert capfd.readouterr().err == ""
+
+
+def test_a_stranger_is_never_given_a_history_of_violence_nor_a_victim_with_one_a_stranger():
+    # Framework section 2: prior violence from a stranger is inconsistent. Partners have
+    # known prior violence (true or false); strangers have it unknown and every other
+    # criterion known false, so they are not femicides however they are imputed...
+    frame = fs.synth.generate(600, seed=4, female_share=1.0, out_of_scope_iccs_share=0.0)
+    n = len(frame)
+    stranger = np.arange(n) % 2 == 0
+    codes = np.where(stranger, "stranger", "current_partner")
+    frame["relationship"] = pd.Categorical(codes, dtype=fs.codes.RELATIONSHIP.dtype)
+    for name in fs.codes.CRITERIA:
+        frame[name] = pd.array(np.zeros(n, dtype=bool), dtype="boolean")
+    history = pd.array(np.arange(n) % 4 == 1, dtype="boolean")
+    history[stranger] = pd.NA
+    frame["prior_violence"] = history
+    # ...and victims with prior violence known true and an unknown relationship.
+    unknown = (np.arange(n) % 4 == 1) & (np.arange(n) % 8 == 1)
+    frame.loc[unknown, "relationship"] = "unknown"
+    typed = fs.classify(frame)
+    table = fs.estimate(typed, m=5, seed=1, covariates=["mechanism"])
+    other = rows(table, "other_perpetrator")
+    assert other["estimate"].item() == 0 and other["upper"].item() == 0
+    assert rows(table, "not_femicide")["estimate"].item() == stranger.sum()

@@ -95,6 +95,8 @@ RATE_DFCOM = 1e6
 
 _GROUPS4: tuple[str, ...] = ("intimate_partner", "family_member", "other_known", "stranger")
 _UNKNOWN_GROUP = C.RELATIONSHIP_GROUP.code_of("unknown")
+_STRANGER = _GROUPS4.index("stranger")
+_HISTORY = "prior_violence"  # framework: a stranger has no history of violence with her
 _GROUP_OF_RELATIONSHIP = np.array(
     [C.RELATIONSHIP_GROUP.code_of(C.RELATIONSHIP_GROUP_OF[c]) for c in C.RELATIONSHIP],
     dtype=np.int8,
@@ -414,6 +416,7 @@ class _Prepared:
     changeable: np.ndarray  # groups x rows: records whose type may change
     observed: np.ndarray  # groups x rows: counts as classified
     fact: np.ndarray  # (group * 2 + any_true) * 2 + any_unknown of each in-scope record
+    history_known: np.ndarray  # per record of unknown_rel: prior_violence known true
 
 
 def _criteria_parts(sub: pd.DataFrame, rules: RuleSet) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -587,6 +590,10 @@ def _prepare(
     else:
         crit_models = [None] * len(rules.criteria)
     x_sparse = sparse.csr_matrix(x_design)
+    history_known = np.zeros(len(unknown_rel), dtype=bool)
+    if _HISTORY in rules.criteria:
+        j = rules.criteria.index(_HISTORY)
+        history_known = crit_values[j][unknown_rel]
     return _Prepared(
         rules=rules,
         inputs=inputs,
@@ -609,6 +616,7 @@ def _prepare(
         changeable=change_rows,
         observed=observed,
         fact=fact,
+        history_known=history_known,
     )
 
 
@@ -671,8 +679,12 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
         offset = np.zeros(len(_GROUPS4))
         for group in prep.rules.qualifying_groups:
             offset[_GROUPS4.index(group)] = delta
-        prob = _impute.probabilities(model.fit, model.design, coef, offset)
-        group4[prep.unknown_rel] = _impute.draw_categories(prob[prep.rel_pattern], rng)
+        prob = _impute.probabilities(model.fit, model.design, coef, offset)[prep.rel_pattern]
+        if prep.history_known.any():
+            # A victim with a history of violence from the perpetrator was not killed by a
+            # stranger (framework section 2): never impute one.
+            prob[prep.history_known, _STRANGER] = 0.0
+        group4[prep.unknown_rel] = _impute.draw_categories(prob, rng)
     values = list(prep.crit_values)
     for j, crit_model in enumerate(prep.crit_models):
         if crit_model is None:
@@ -691,6 +703,10 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
             p_true = special.expit(eta[:, 1] - eta[:, 0])
         else:
             p_true = np.full(len(where), 1.0 if observed[1] else 0.0)
+        if prep.rules.criteria[j] == _HISTORY:
+            # A stranger has no history with her: the model's small positive probability
+            # there (a structural zero, estimated under a penalty) would add femicides.
+            p_true = np.where(group4[where] == _STRANGER, 0.0, p_true)
         filled = values[j].copy()
         filled[where] = rng.random(len(where)) < p_true
         values[j] = filled
