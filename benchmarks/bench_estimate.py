@@ -67,7 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     summary = {}
     ok = True
     print(
-        f"fs.estimate(method={args.method!r}, m={args.m}) on {args.reps} simulated data sets "
+        f"fs.estimate(method={args.method!r}"
+        + (f", m={args.m}" if args.method == "impute" else "")
+        + f") on {args.reps} simulated data sets "
         f"of {args.rows:,} female victims; median {np.median(seconds):.2f} s per estimate"
     )
     print(f"{'row':<20}{'coverage':>10}{'+/-':>7}{'bias %':>9}{'width':>9}{'bounds':>9}")
