@@ -24,6 +24,7 @@ from femstat.errors import (
     PopulationError,
     ValidationError,
 )
+from femstat.estimates import estimate
 from femstat.indicators import age_standardised_rates, bounds, indicators
 from femstat.report import build_report
 from femstat.schemas import (
@@ -72,6 +73,7 @@ __all__ = [
     "counts",
     "criteria_met_names",
     "datasets",
+    "estimate",
     "explain",
     "exports",
     "fold_perpetrators",
