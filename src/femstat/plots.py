@@ -46,6 +46,7 @@ __all__ = [
     "age_chart",
     "breakdown_chart",
     "completeness_chart",
+    "estimate_chart",
     "label",
     "trend_chart",
     "typology_chart",
@@ -399,6 +400,93 @@ def trend_chart(
             loc="left",
         )
         ax.legend(loc="upper left", ncols=2, frameon=False, fontsize=9)
+        fig.tight_layout()
+    return fig
+
+
+def estimate_chart(
+    table: pd.DataFrame,
+    *,
+    of: str = "femicide",
+    value: str = "count",
+    level: float = 0.95,
+    title: str | None = None,
+    type_column: str = "femicide_type",
+) -> Figure:
+    """The estimate by year with its interval, between the lower and upper bounds.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table of :func:`femstat.estimate` by ``year`` (withheld values missing).
+    of : str, default ``"femicide"``
+        The row drawn.
+    value : {"count", "rate"}
+        Numbers of victims (with the bounds), or rates per 100,000 women (the estimate's
+        rate and interval only: the bounds have no rate in that table).
+    level : float, default 0.95
+    title : str, optional
+    type_column : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    A withheld year is a gap in every line and marked ``[c]``.
+    """
+    if value not in ("count", "rate"):
+        raise ValueError(f"value must be 'count' or 'rate', not {value!r}")
+    rows = table[table[type_column].astype(str) == of].sort_values("year")
+    years = rows["year"].to_numpy(dtype=np.float64)
+    column = {"count": "estimate", "rate": "rate"}[value]
+    limits = {"count": ("lower", "upper"), "rate": ("rate_lower", "rate_upper")}[value]
+
+    def values(name: str) -> np.ndarray:
+        return rows[name].to_numpy(dtype=np.float64, na_value=np.nan)
+
+    estimate = values(column)
+    low, high = values(limits[0]), values(limits[1])
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(8, 4.8))
+        if value == "count":
+            for name, marker, text in (
+                ("bound_upper", "^", "Upper bound (identified + undetermined)"),
+                ("bound_lower", "v", "Lower bound (identified)"),
+            ):
+                ax.plot(
+                    years,
+                    values(name),
+                    color=OKABE_ITO["vermillion"] if name == "bound_upper" else _GREY,
+                    marker=marker,
+                    linestyle="--",
+                    linewidth=1.6,
+                    markersize=6,
+                    label=text,
+                )
+        ax.errorbar(
+            years,
+            estimate,
+            yerr=np.vstack([np.clip(estimate - low, 0, None), np.clip(high - estimate, 0, None)]),
+            fmt="o-",
+            color=OKABE_ITO["blue"],
+            linewidth=2.2,
+            markersize=6,
+            capsize=4,
+            label=f"Estimate with {_level_text(level)} interval (multiple imputation)",
+        )
+        for year in years[np.isnan(estimate)]:
+            ax.annotate(_SUPPRESSED, (year, 0), ha="center", va="bottom", fontsize=10)
+        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
+        if len(years):
+            ax.set_xticks(np.unique(years).astype(int))
+        ax.set_xlabel("Year of killing")
+        unit = "Victims (number)" if value == "count" else "Rate (per 100,000 women)"
+        ax.set_ylabel(unit)
+        ax.set_title(title or f"{label(of)}: estimate by year", loc="left")
+        ax.legend(loc="upper left", frameon=False, fontsize=9)
         fig.tight_layout()
     return fig
 

@@ -63,6 +63,7 @@ REPORT_STEPS: tuple[str, ...] = (
     "counts by type",
     "rates",
     "bounds",
+    "estimates",
     "trend",
     "breakdowns",
     "writing",
@@ -301,6 +302,8 @@ class _Context:
     source: str
     population_source: str | None
     out_dir: Path
+    imputations: int = 20
+    seed: int = 2022
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     # The count tables of the release, protected together (fs.protect), by name.
@@ -1033,6 +1036,112 @@ def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     return section, table
 
 
+_ESTIMATED = ("femicide", "partner_or_family")
+
+
+def _estimates(ctx: _Context) -> _Section:
+    """Per year: the lower bound, the estimate with its interval, the upper bound."""
+    import femstat as fs
+    from femstat.plots import estimate_chart
+
+    section = _Section("estimates", "Estimates with uncertainty")
+    if ctx.imputations == 0:
+        section.blocks.append("Not computed: the report was made without imputations.")
+        return section
+    pop_year = ctx.pop(["year"]) if "rates_by_year" not in ctx.notes else None
+    try:
+        table = fs.estimate(
+            ctx.typed,
+            by="year",
+            population=pop_year,
+            m=ctx.imputations,
+            seed=ctx.seed,
+            level=ctx.level,
+            rules=ctx.rules,
+            progress=False,
+        )
+    except (ValueError, FemstatError) as exc:
+        section.blocks.append(f"Not computed: {_first_line(exc)}")
+        return section
+    table = _protected_estimates(ctx, table)
+    ctx.tables["estimates_by_year"] = table
+    section.blocks.append(
+        "The bounds say only that the number of femicides lies between the identified "
+        "femicides and those plus every undetermined victim. The estimate fills in what is "
+        "unknown by multiple imputation: the relationship to the perpetrator and the "
+        "criteria of the undetermined victims are drawn, "
+        f"{ctx.imputations} times, from models fitted to the victims for whom they are "
+        "known (by age group, mechanism, place, year and area where present), each "
+        "completed data set is classified by the same rules, and the results are combined "
+        "by Rubin's rules. The interval carries the uncertainty of what is unknown; it "
+        "assumes that, given those characteristics, the unknown cases resemble the known "
+        "ones (missing at random). See Methods."
+    )
+    header = [
+        "Year",
+        "Lower bound",
+        "Estimate",
+        f"{_level_text(ctx.level)} interval",
+        "Upper bound",
+    ]
+    for of in _ESTIMATED:
+        rows = table[table["femicide_type"].astype(str) == of]
+        body = [
+            [
+                _Cell(str(r["year"])),
+                _n(r["bound_lower"]),
+                _Cell(_SUPPRESSED, "c")
+                if _missing(r["estimate"])
+                else _Cell(f"{float(r['estimate']):,.0f}", "num"),
+                _interval(r["lower"], r["upper"], hidden=_missing(r["estimate"])),
+                _n(r["bound_upper"]),
+            ]
+            for _, r in rows.iterrows()
+        ]
+        section.blocks.append(
+            _Table(f"{_label(of)}: bounds and estimate by year (number of victims)", header, body)
+        )
+    section.blocks.append(
+        _Figure(
+            "chart-estimates",
+            "Chart of the estimated number of femicides by year with its interval, between "
+            "the lower and upper bounds.",
+            f"Femicides by year: the estimate with its {_level_text(ctx.level)} interval "
+            "(multiple imputation), the lower bound (identified femicides) and the upper "
+            "bound (identified + undetermined).",
+            _png(estimate_chart(table, of="femicide", level=ctx.level)),
+        )
+    )
+    return section
+
+
+def _protected_estimates(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
+    """Estimates that withhold what the release withholds.
+
+    The bounds are counts of the release (the lower bound its type's count, the upper
+    bound adds undetermined victims); a year whose count or undetermined count is withheld
+    has its estimate withheld too, as a value computed from them.
+    """
+    years = table["year"].tolist()
+    kinds = table["femicide_type"].astype(str).tolist()
+    lower = np.array([ctx.withholds(k, year=y) for k, y in zip(kinds, years, strict=True)])
+    undetermined = np.array([ctx.withholds("undetermined", year=y) for y in years])
+    both = lower | undetermined
+    derived = [
+        c
+        for c in table.columns
+        if str(c) in ("observed", "estimate", "lower", "upper", "fmi", "df")
+        or str(c).startswith(("share", "rate"))
+    ]
+    masks: dict[str, Any] = {"bound_lower": lower, "bound_upper": both}
+    masks.update(dict.fromkeys(derived, both))
+    masks["observed"] = lower
+    out = _withhold(table, masks)
+    out = out[out["femicide_type"].astype(str).isin(_ESTIMATED)].reset_index(drop=True)
+    out.attrs = dict(table.attrs)
+    return out
+
+
 def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) -> _Section:
     import femstat as fs
     from femstat.plots import trend_chart
@@ -1287,6 +1396,23 @@ def _suppression_text(ctx: _Context) -> str:
     )
 
 
+def _estimates_text(ctx: _Context) -> str:
+    if ctx.imputations == 0:
+        return "Estimates with uncertainty: not computed (no imputations asked)."
+    return (
+        f"Estimates with uncertainty: multiple imputation (Rubin 1987), m = "
+        f"{ctx.imputations} imputations, seed {ctx.seed}. A multinomial logistic model of the "
+        "relationship group and a logistic model of each criterion, fitted to the records "
+        "where they are known, with the coefficients drawn from their approximate "
+        "posterior in each imputation (proper imputation); each completed data set is "
+        "classified by the same rule set; Rubin's rules with the Barnard-Rubin degrees of "
+        "freedom combine them (Barnard and Rubin 1999; van Buuren 2018). Counts are treated "
+        "as a census: their interval is the imputation uncertainty only. The estimates "
+        "assume the unknown values are missing at random given the model's covariates; "
+        "femstat.estimates.sensitivity shows how far from that the conclusions hold."
+    )
+
+
 def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
     from femstat import __version__
     from femstat.exports import describe_methods
@@ -1317,6 +1443,7 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
         "population, gamma intervals (Fay and Feuer 1997), when the population is given in "
         "the standard's five-year bands.",
         "Bounds: lower = identified femicides; upper = identified femicides + undetermined.",
+        _estimates_text(ctx),
         f"Reliability: a share or rate from fewer than {ctx.min_reliable} victims is marked "
         f"{_UNRELIABLE}.",
         _suppression_text(ctx),
@@ -1365,6 +1492,10 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
                 "Fay, M. P., & Feuer, E. J. (1997). Confidence intervals for directly "
                 "standardized rates: a method based on the gamma distribution. Statistics "
                 "in Medicine, 16(7), 791-801.",
+                "Rubin, D. B. (1987). Multiple Imputation for Nonresponse in Surveys. Wiley.",
+                "Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with "
+                "multiple imputation. Biometrika, 86(4), 948-955.",
+                "van Buuren, S. (2018). Flexible Imputation of Missing Data, 2nd ed. CRC Press.",
                 "McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd "
                 "ed. Chapman and Hall (quasi-likelihood, ch. 9).",
                 "Clegg, L. X., Hankey, B. F., Tiwari, R., Feuer, E. J., & Edwards, B. K. "
@@ -1736,6 +1867,8 @@ def build_report(
     tables: bool = True,
     progress: Callable[[str], None] | None = None,
     validation: ValidationReport | None = None,
+    imputations: int = 20,
+    seed: int = 2022,
 ) -> ReportFiles:
     """Build the femicide report from victim microdata (and a population, for rates).
 
@@ -1775,6 +1908,11 @@ def build_report(
         ``femstat.validate(..., report=True)`` or ``femstat.read(..., report=True)``); the
         report then shows it instead of validating again. Validating a validated table
         again would no longer see which columns were absent from the source.
+    imputations : int, default 20
+        Number of imputations of the section "Estimates with uncertainty"
+        (:func:`femstat.estimate`); 0 leaves the estimates out.
+    seed : int, default 2022
+        Seed of the imputations: the same data and seed give the same report.
 
     Returns
     -------
@@ -1799,6 +1937,12 @@ def build_report(
         raise ReportError("give at least one confidence level")
     if min_count < 1:
         raise ReportError(f"min_count must be at least 1, not {min_count}")
+    if isinstance(imputations, bool) or not isinstance(imputations, int) or imputations == 1:
+        raise ReportError(
+            f"imputations must be 0 (no estimates) or a whole number from 2, not {imputations!r}"
+        )
+    if imputations < 0:
+        raise ReportError(f"imputations must be 0 or more, not {imputations}")
     unknown_formats = set(formats) - {"html", "markdown"}
     if unknown_formats:
         raise ReportError(f"unknown report format(s) {sorted(unknown_formats)}")
@@ -1836,6 +1980,8 @@ def build_report(
         source=source,
         population_source=population_source,
         out_dir=out,
+        imputations=imputations,
+        seed=seed,
     )
     step("protecting")
     _release(ctx)
@@ -1850,6 +1996,8 @@ def build_report(
     step("bounds")
     bounds_section, bounds_table = _bounds(ctx)
     sections.append(bounds_section)
+    step("estimates")
+    sections.append(_estimates(ctx))
     step("trend")
     sections.append(_trend(ctx, by_year, bounds_table))
     step("breakdowns")
