@@ -715,15 +715,16 @@ def audit_disclosure(
     areas. A published ``share_denominator`` is the group's ``female_homicide`` count.
     Published cells are fixed, hidden cells are non-negative; for each hidden cell the
     smallest and largest value are two linear programmes (HiGHS, [3]_), solved block by
-    block over the hidden cells linked by relations. This is the linear relaxation of the
-    attacker's integer problem, the audit of tau-Argus [2]_ and ``attack`` of sdcTable
-    [4]_: its interval contains the integer one, so a cell it finds protected may in rare
-    cases be narrower for an integer attacker; the bounds are rounded inwards to whole
-    numbers. The ``male_partner_or_family`` comparator (and ``male_homicide``, in a cube
-    counted with it) is no sum of the other rows but adds up over groups: only its
-    margins, and the share denominator of its row (male homicide victims), bound it.
-    Shares and rates are not used beyond the share denominator: :func:`femstat.suppress`
-    hides them with their count.
+    block over the hidden cells linked by relations, on one model per block whose objective
+    alone changes (the simplex restarts from the last basis). This is the linear relaxation
+    of the attacker's integer problem, the audit of tau-Argus [2]_ and ``attack`` of
+    sdcTable [4]_: its interval contains the integer one, so a cell it finds protected may
+    in rare cases be narrower for an integer attacker; the bounds are rounded inwards to
+    whole numbers. The ``male_partner_or_family`` comparator (and ``male_homicide``, in a
+    cube counted with it) is no sum of the other rows but adds up over groups: only its
+    margins, and the share denominator of its row (male homicide victims), bound it. Shares
+    and rates are not used beyond the share denominator: :func:`femstat.suppress` hides them
+    with their count.
 
     A hidden cell proved to be 0 or at least ``min_count`` discloses no sensitive count,
     so it is not exposed however narrow its interval.
@@ -874,7 +875,7 @@ def protect(
     min_count: int = 5,
     protection: float | None = None,
     hierarchy: pd.DataFrame | Mapping[Any, Any] | None = None,
-    max_rounds: int = 100,
+    max_rounds: int = 20,
 ) -> dict[str, pd.DataFrame]:
     """Suppress small counts in linked tables and the complements that protect them.
 
@@ -893,8 +894,10 @@ def protect(
         interval at least this wide.
     hierarchy : DataFrame or mapping, optional
         Area -> region, as for :func:`audit_disclosure`.
-    max_rounds : int, default 100
-        Rounds of secondary suppression before giving up.
+    max_rounds : int, default 20
+        Rounds of secondary suppression before giving up. A round protects every cell
+        it finds exposed; a further round is needed only when a complement it hid can
+        itself be narrowed, so releases take one or two rounds.
 
     Returns
     -------
@@ -915,18 +918,44 @@ def protect(
 
     Notes
     -----
-    A greedy heuristic in the spirit of the hypercube method of tau-Argus [1]_: while
-    the audit finds exposed cells, each exposed cell takes, among the relations it
-    belongs to (a typology sum or a margin) with the fewest hidden cells, the published
-    non-zero cell of the smallest count (ties: the first in table and row order) and
-    hides it in every table that holds it, with what derives from it (shares over a
-    hidden ``female_homicide`` too). Zeros are never chosen: hiding one protects little
-    and a published zero reveals no victim. Deterministic and idempotent: protecting a
-    protected release changes nothing. Not optimal: an integer programme could hide less.
+    Each round audits the hidden cells, then protects every exposed cell at once.
+
+    *Complements.* For an exposed cell ``k`` with lower bound ``l``, one linear
+    programme finds the cheapest change ``y`` of the true table that keeps every
+    relation (typology sums, margins, hierarchy, share denominators), keeps every count
+    non-negative and every published zero, and raises ``k`` to ``l + w`` (``w`` =
+    ``min_count - 1``, or ``protection`` rounded up); the cost is the sum over published
+    cells of ``count * |y|``, cells hidden already or chosen earlier in the round being
+    free. The published cells it changes are hidden, in every table that holds them,
+    with what derives from them (shares over a hidden ``female_homicide`` too). Once
+    they are hidden the changed table is one the attacker cannot rule out, so the cell's
+    interval spans ``w`` whole numbers: the exposed cells of a round are all protected,
+    and only a complement that is itself narrow and may be small calls for another
+    round. This is the per-cell subproblem of the cell suppression models of Fischetti
+    and Salazar-Gonzalez [2]_ solved as a linear programme, with the count as the cost
+    of a cell (information loss is the number and the total of the hidden counts). The
+    cost favours cells with enough to give: a 5 can give 4, a 1 cannot, so the rule of
+    the smallest count is not followed where it would not protect. Zeros are never
+    hidden: a published zero reveals no victim.
+
+    *Audit in rounds.* Hiding a cell only turns a fixed value of the attacker's system
+    into a free one, so intervals only widen: a cell whose interval already holds enough
+    whole numbers stays protected and is not solved again. Within a block, feasible
+    points that move the open cells apart (:func:`_spread`) settle most cells before any
+    per-cell programme; a cell they do not settle gets its exact bounds, since whether
+    it may be small depends on them. ``attrs["protection"]["audit"]`` is therefore the
+    summary of :func:`audit_disclosure` on the result without solving every bound again.
+
+    Deterministic (cells are treated in table and row order) and idempotent: protecting
+    a protected release changes nothing. Not optimal: a complement set is chosen per
+    cell, not for all cells jointly as an integer programme would.
 
     References
     ----------
     .. [1] Hundepool, A. et al. (2012). Statistical Disclosure Control. Wiley, ch. 5.
+    .. [2] Fischetti, M. and Salazar-Gonzalez, J.-J. (2001). Solving the cell
+       suppression problem on tabular data with linear constraints. Management Science
+       47(7), 1008-1027.
     """
     _check_threshold(min_count, protection)
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
