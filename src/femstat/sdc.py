@@ -1143,6 +1143,7 @@ def _complements(
             np.zeros(2 * n),
             upper,
         )
+        lp.solver.setOptionValue("simplex_strategy", 1)  # dual
         weight = np.where(published[cols], shown[cols], 0.0)
         lp.cost(np.arange(2 * n), np.concatenate([weight, weight]))
         position = {int(j): i for i, j in enumerate(cols)}
@@ -1151,6 +1152,10 @@ def _complements(
             raise_by = _whole(lower[k], up=True) + math.ceil(need - _ROUNDING) - x[k]
             lp.bounds(i, raise_by, raise_by)
             lp.bounds(n + i, 0.0, 0.0)
+            # From the table unchanged (all costs non-negative: dual feasible), the dual
+            # simplex reaches the cheapest change in a few pivots, like a shortest path;
+            # the last cell's optimal basis would first have to undo that cell's change.
+            lp.solver.clearSolver()
             point, _ = lp.solve()
             lp.bounds(i, 0.0, math.inf)
             lp.bounds(n + i, 0.0, float(x[k]))
