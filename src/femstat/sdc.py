@@ -941,7 +941,7 @@ def protect(
     *Audit in rounds.* Hiding a cell only turns a fixed value of the attacker's system
     into a free one, so intervals only widen: a cell whose interval already holds enough
     whole numbers stays protected and is not solved again. Within a block, feasible
-    points that move the open cells apart (:func:`_spread`) settle most cells before any
+    points that move the open cells apart settle most cells before any
     per-cell programme; a cell they do not settle gets its exact bounds, since whether
     it may be small depends on them. ``attrs["protection"]["audit"]`` is therefore the
     summary of :func:`audit_disclosure` on the result without solving every bound again.
