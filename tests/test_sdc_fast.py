@@ -148,3 +148,16 @@ def test_the_solver_prints_nothing():
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout == ""
     assert "HiGHS" not in done.stderr
+
+
+@pytest.mark.parametrize("level", [2.5, 6])
+def test_a_protection_level_is_met_in_one_round(level):
+    truth = _dense_release()
+    out = protect(truth, protection=level)
+    info = out["total"].attrs["protection"]
+    audit = audit_disclosure(out, protection=level)
+    assert audit.attrs["audit"]["passed"]
+    assert info["audit"] == audit.attrs["audit"]
+    assert info["rounds"] <= 2
+    hidden = audit[audit["small"]]
+    assert ((hidden["upper"] - hidden["lower"]) >= level).all()
