@@ -125,6 +125,8 @@ def test_after_protect_no_hidden_cell_is_exposed(release):
     audit = audit_disclosure(out, min_count=min_count)
     assert audit.attrs["audit"]["passed"]
     for name, table in out.items():
+        # The summary protect states, from the cells it re-judged, is the full audit's.
+        assert table.attrs["protection"]["audit"] == audit.attrs["audit"]
         true = truth[name]["count"].to_numpy()
         shown = table["count"]
         # Zeros are never hidden; published counts are the true ones.

@@ -17,14 +17,16 @@ until that audit finds no exposed cell.
 from __future__ import annotations
 
 import math
+import os
+import sys
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import highspy
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
 from femstat import codes as C
@@ -46,6 +48,12 @@ _SUMS: Mapping[str, tuple[str, ...]] = {
     "partner_or_family": C.FEMICIDE[:2],
 }
 _TOLERANCE = 1e-6
+# HiGHS's feasibility tolerance is 1e-7: a bound of 2 may come back as 1.9999999.
+_ROUNDING = 1e-6
+# Steps of feasible points tried before one programme per cell, and the least they must
+# settle to go on.
+_SPREAD_STEPS = 20
+_SPREAD_MIN = 5
 
 Cell = tuple[tuple[tuple[str, Hashable], ...], str]
 """A cell of the release: its group as sorted (key, value) pairs, and its type."""
@@ -61,6 +69,21 @@ def _scalar(value: Any) -> Hashable:
     if isinstance(value, int | str | bool | float):
         return value
     return str(value)
+
+
+def _pairs(key: str, values: np.ndarray) -> list[tuple[str, Hashable]]:
+    """``(key, value)`` of every row, each distinct value converted once."""
+    seen: dict[tuple[type, Any], tuple[str, Hashable]] = {}
+    out: list[tuple[str, Hashable]] = []
+    for v in values:
+        try:
+            # The type is in the key: True and 1 are equal in a dict, not in a table.
+            out.append(seen[(type(v), v)])
+        except KeyError:
+            out.append(seen.setdefault((type(v), v), (key, _scalar(v))))
+        except TypeError:  # unhashable
+            out.append((key, _scalar(v)))
+    return out
 
 
 @dataclass
@@ -123,11 +146,12 @@ def _read(name: str, frame: Any) -> _Table:
             f"table {name!r}: column {_TYPE_COLUMN!r} holds {len(unknown)} value(s) that are "
             f"no femicide type or total: {unknown[:5]}; pass femstat's tables unchanged"
         )
-    key_values = [frame[k].to_numpy(dtype=object) for k in keys]
+    # A group is its (key, value) pairs sorted by key; each distinct value is read once.
+    pairs = [_pairs(k, frame[k].to_numpy(dtype=object)) for k in sorted(keys)]
+    rows = list(zip(*pairs, strict=True)) if pairs else [()] * len(frame)
     cells: list[Cell] = []
     groups: dict[tuple[tuple[str, Hashable], ...], list[int]] = {}
-    for i in range(len(frame)):
-        group = tuple(sorted((k, _scalar(v[i])) for k, v in zip(keys, key_values, strict=True)))
+    for i, group in enumerate(rows):
         cells.append((group, str(types[i])))
         groups.setdefault(group, []).append(i)
     if len(set(cells)) != len(cells):
@@ -298,19 +322,19 @@ def _matrix(release: _Release) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, (row_ids, col_ids)), shape=shape)
 
 
-def _intervals(
-    release: _Release, cache: dict[tuple[bytes, ...], tuple[np.ndarray, np.ndarray]] | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Smallest and largest value of every hidden variable (NaN for published ones)."""
+def _blocks(
+    release: _Release,
+) -> tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray, sparse.csr_matrix, np.ndarray]]]:
+    """The hidden variables, and the independent blocks of the attacker's system.
+
+    Each block is (positions among the hidden variables, its relations, ``A x = b`` over
+    them): hidden cells linked by relations through other hidden cells. A hidden cell in
+    no relation with another hidden cell is in no block: nothing bounds it from above.
+    """
     value = release.value
-    n = len(value)
-    lower = np.full(n, np.nan)
-    upper = np.full(n, np.nan)
     hidden = np.flatnonzero(np.isnan(value))
-    lower[hidden] = 0.0
-    upper[hidden] = np.inf
     if not release.rows and not release.fixed:
-        return lower, upper
+        return hidden, []
     a = _matrix(release).tocsc()
     published = np.flatnonzero(~np.isnan(value))
     a_hidden = a[:, hidden].tocsr()
@@ -326,52 +350,205 @@ def _intervals(
     a_hidden = a_hidden[used]
     rhs = rhs[used]
     m = a_hidden.shape[0]
-    # Hidden cells linked through relations form independent blocks: solve each alone.
     graph = sparse.bmat([[None, a_hidden], [a_hidden.T, None]]).tocsr()
     _, labels = connected_components(graph, directed=False)
     row_label = labels[:m]
     col_label = labels[m:]
     in_rows = np.zeros(len(hidden), dtype=bool)
     in_rows[np.unique(a_hidden.indices)] = True
+    blocks = []
     for label in np.unique(col_label[in_rows]):
         cols = np.flatnonzero(col_label == label)
         block_rows = np.flatnonzero(row_label == label)
-        block = a_hidden[block_rows][:, cols]
-        b = rhs[block_rows]
-        # Protection re-audits after each round: blocks it did not touch are the same.
-        key = (hidden[cols].tobytes(), block_rows.tobytes(), b.tobytes())
-        if cache is not None and key in cache:
-            lower[hidden[cols]], upper[hidden[cols]] = cache[key]
+        blocks.append((cols, block_rows, a_hidden[block_rows][:, cols], rhs[block_rows]))
+    return hidden, blocks
+
+
+def _intervals(
+    release: _Release,
+    cache: dict[tuple[bytes, ...], tuple[np.ndarray, np.ndarray]] | None = None,
+    wanted: np.ndarray | None = None,
+    need: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Smallest and largest value of the hidden variables (NaN for published ones).
+
+    With ``wanted`` (a mask over all variables), only those are computed (NaN for the
+    others) and blocks without one are not solved. With ``need``, a variable that
+    feasible points already show to span ``need`` whole numbers apart gets those points
+    (an interval inside the true one) instead of its exact bounds.
+    """
+    n = len(release.value)
+    lower = np.full(n, np.nan)
+    upper = np.full(n, np.nan)
+    hidden, blocks = _blocks(release)
+    lower[hidden] = 0.0
+    upper[hidden] = np.inf
+    if wanted is not None:
+        lower[~wanted] = np.nan
+        upper[~wanted] = np.nan
+    for cols, block_rows, block, b in blocks:
+        targets = np.arange(len(cols)) if wanted is None else np.flatnonzero(wanted[hidden[cols]])
+        if len(targets) == 0:
             continue
-        low, high = _block_bounds(block, b)
-        lower[hidden[cols]] = low
-        upper[hidden[cols]] = high
-        if cache is not None:
-            cache[key] = (lower[hidden[cols]].copy(), upper[hidden[cols]].copy())
+        # Protection re-audits after each round: blocks it did not touch are the same.
+        key = (
+            hidden[cols].tobytes(),
+            block_rows.tobytes(),
+            b.tobytes(),
+            targets.tobytes(),
+            repr(need).encode(),
+        )
+        if cache is not None and key in cache:
+            low, high = cache[key]
+        else:
+            low, high = _block_bounds(block, b, targets, need)
+            if cache is not None:
+                cache[key] = (low, high)
+        lower[hidden[cols[targets]]] = low[targets]
+        upper[hidden[cols[targets]]] = high[targets]
     return lower, upper
 
 
-def _solve(objective: np.ndarray, block: sparse.csr_matrix, b: np.ndarray) -> Any:
-    res = linprog(objective, A_eq=block, b_eq=b, bounds=(0, None), method="highs")
-    if res.status == 2:
+def _new_highs() -> highspy.Highs:
+    """A silent HiGHS solver.
+
+    HiGHS writes a banner to the process's standard output when a solver is made, before
+    any option can turn it off; femstat's printed tables and JSON must stay clean, so
+    that one moment's output is sent to the null device.
+    """
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError, AttributeError):  # no standard output to guard
+        solver = highspy.Highs()  # type: ignore[no-untyped-call]
+    else:
+        try:
+            with open(os.devnull, "wb") as null:
+                os.dup2(null.fileno(), 1)
+                solver = highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+    solver.setOptionValue("output_flag", False)
+    return solver
+
+
+class _LP:
+    """``min c x`` over ``row_lo <= A x <= row_hi``, ``lower <= x <= upper``, built once.
+
+    Successive solves change only the costs and bounds: HiGHS's primal simplex starts
+    from the last optimal basis, which stays feasible when only the objective changes, so
+    a new objective usually takes a few pivots instead of a solve from scratch.
+    """
+
+    def __init__(
+        self,
+        a: sparse.spmatrix,
+        row_lo: np.ndarray,
+        row_hi: np.ndarray,
+        lower: np.ndarray,
+        upper: np.ndarray,
+    ) -> None:
+        csc = sparse.csc_matrix(a)
+        csc.sort_indices()
+        self.n = csc.shape[1]
+        lp = highspy.HighsLp()
+        lp.num_col_ = self.n
+        lp.num_row_ = csc.shape[0]
+        lp.col_cost_ = np.zeros(self.n)
+        lp.col_lower_ = np.asarray(lower, dtype=np.float64)
+        lp.col_upper_ = np.where(np.isinf(upper), highspy.kHighsInf, upper).astype(np.float64)
+        lp.row_lower_ = np.asarray(row_lo, dtype=np.float64)
+        lp.row_upper_ = np.asarray(row_hi, dtype=np.float64)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
+        lp.a_matrix_.index_ = csc.indices.astype(np.int32)
+        lp.a_matrix_.value_ = csc.data.astype(np.float64)
+        self.solver = _new_highs()
+        self.solver.setOptionValue("presolve", "off")
+        self.solver.setOptionValue("simplex_strategy", 4)  # primal simplex
+        self.solver.passModel(lp)
+        self.feasible = False
+
+    def cost(self, cols: np.ndarray, values: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int32)
+        values = np.broadcast_to(np.asarray(values, dtype=np.float64), cols.shape)
+        self.solver.changeColsCost(len(cols), cols, np.ascontiguousarray(values))
+
+    def bounds(self, col: int, lower: float, upper: float) -> None:
+        self.solver.changeColBounds(int(col), float(lower), min(float(upper), highspy.kHighsInf))
+
+    def bounds_many(self, cols: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> None:
+        cols = np.asarray(cols, dtype=np.int32)
+        high = np.where(np.isinf(upper), highspy.kHighsInf, upper).astype(np.float64)
+        self.solver.changeColsBounds(len(cols), cols, np.asarray(lower, dtype=np.float64), high)
+
+    def solve(self) -> tuple[np.ndarray | None, float]:
+        """The optimal point and value; (None, -inf) when the objective is unbounded.
+
+        Returns (None, nan) when the model is infeasible.
+        """
+        status = self._run()
+        if status not in _SOLVED:
+            # A warm start gone wrong numerically: solve once more from scratch.
+            self.solver.clearSolver()
+            status = self._run()
+        if status == highspy.HighsModelStatus.kOptimal:
+            self.feasible = True
+            x = np.asarray(self.solver.getSolution().col_value, dtype=np.float64)
+            return x, float(self.solver.getInfo().objective_function_value)
+        if status == highspy.HighsModelStatus.kUnbounded or (
+            status == highspy.HighsModelStatus.kUnboundedOrInfeasible and self.feasible
+        ):
+            return None, -math.inf
+        if status in (
+            highspy.HighsModelStatus.kInfeasible,
+            highspy.HighsModelStatus.kUnboundedOrInfeasible,
+        ):
+            return None, math.nan
         raise DisclosureError(
-            "the published cells admit no solution of the tables' relations; the tables of "
-            "one release must come from the same microdata"
+            f"the linear programme of the audit could not be solved (HiGHS: {status}); "
+            "please report this with the sizes of the tables"
         )
-    return res
+
+    def _run(self) -> Any:
+        self.solver.run()
+        return self.solver.getModelStatus()
 
 
-def _block_bounds(block: sparse.csr_matrix, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Exact min and max of every variable of ``block @ x = b``, ``x >= 0``.
+_SOLVED = (
+    highspy.HighsModelStatus.kOptimal,
+    highspy.HighsModelStatus.kUnbounded,
+    highspy.HighsModelStatus.kInfeasible,
+    highspy.HighsModelStatus.kUnboundedOrInfeasible,
+)
 
-    Two linear programmes per variable at most; fewer, because every solution found is a
-    feasible point: a variable seen at 0 has its minimum, and one seen at the bound that
-    a relation with hidden parts of one sign sets has its maximum.
+_INCONSISTENT = (
+    "the published cells admit no solution of the tables' relations; the tables of "
+    "one release must come from the same microdata"
+)
+
+
+def _block_bounds(
+    block: sparse.csr_matrix,
+    b: np.ndarray,
+    targets: np.ndarray | None = None,
+    need: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact min and max of the variables ``targets`` (all by default) of ``block @ x = b``.
+
+    Over ``x >= 0``. Two linear programmes per variable at most, on one HiGHS model whose
+    objective alone changes; fewer, because every solution found is a feasible point: a
+    variable seen at 0 has its minimum, and one seen at the bound that a relation with
+    hidden parts of one sign sets has its maximum. With ``need``, a variable whose
+    feasible points lie at least ``need`` apart in whole numbers is settled by them: its
+    low and high are those points, inside its interval. Other variables are NaN.
     """
     n = block.shape[1]
+    targets = np.arange(n) if targets is None else np.asarray(targets)
     # A relation whose hidden cells all have the same sign bounds each of them.
     bound = np.full(n, np.inf)
-    csr = block.tocsr()
+    csr = sparse.csr_matrix(block)
     for r in range(csr.shape[0]):
         start, stop = csr.indptr[r], csr.indptr[r + 1]
         coef = csr.data[start:stop]
@@ -386,30 +563,102 @@ def _block_bounds(block: sparse.csr_matrix, b: np.ndarray) -> tuple[np.ndarray, 
             np.minimum(seen_low, x, out=seen_low)
             np.maximum(seen_high, x, out=seen_high)
 
-    ones = np.ones(n)
-    see(_solve(ones, block, b).x)
-    res = _solve(-ones, block, b)
-    if res.status == 0:
-        see(res.x)
-    low = np.zeros(n)
-    high = np.full(n, np.inf)
-    for k in range(n):
-        c = np.zeros(n)
-        c[k] = 1.0
-        if seen_low[k] > 1e-9:
-            res = _solve(c, block, b)
-            see(res.x)
-            low[k] = res.fun
+    def spans(lo: float, hi: float) -> bool:
+        return need is not None and _whole(hi, up=False) - _whole(lo, up=True) >= need
+
+    lp = _LP(csr, b, b, np.zeros(n), np.full(n, np.inf))
+    everything = np.arange(n)
+    lp.cost(everything, np.ones(n))
+    x, _ = lp.solve()
+    if x is None:
+        raise DisclosureError(_INCONSISTENT)
+    see(x)
+    lp.cost(everything, -np.ones(n))
+    see(lp.solve()[0])
+    lp.cost(everything, np.zeros(n))
+    if need is not None:
+        _spread(lp, targets, seen_low, seen_high, need, see, x)
+    low = np.full(n, np.nan)
+    high = np.full(n, np.nan)
+    for k in targets:
+        if spans(seen_low[k], seen_high[k]):
+            low[k], high[k] = seen_low[k], seen_high[k]
+            continue
         if seen_high[k] >= bound[k] - 1e-9:
             high[k] = bound[k]
-            continue
-        res = _solve(-c, block, b)
-        if res.status == 3:
-            high[k] = np.inf
         else:
-            see(res.x)
-            high[k] = -res.fun
+            lp.cost(np.array([k]), np.array([-1.0]))
+            x, value = lp.solve()
+            lp.cost(np.array([k]), np.array([0.0]))
+            see(x)
+            high[k] = -value
+        if spans(seen_low[k], high[k]):
+            low[k] = seen_low[k]
+            continue
+        if seen_low[k] <= 1e-9:
+            low[k] = 0.0
+        else:
+            lp.cost(np.array([k]), np.array([1.0]))
+            x, value = lp.solve()
+            lp.cost(np.array([k]), np.array([0.0]))
+            see(x)
+            low[k] = value
     return low, high
+
+
+def _spread(
+    lp: _LP,
+    targets: np.ndarray,
+    seen_low: np.ndarray,
+    seen_high: np.ndarray,
+    need: float,
+    see: Any,
+    last: np.ndarray,
+) -> None:
+    """Feasible points that settle many targets at once, before one programme per cell.
+
+    Each step moves every target not yet settled away from where the last point had
+    it: up if it was nearer the lowest value seen, down otherwise (from a single point,
+    up if below ``need``). Raising is capped at the value that would settle the cell
+    (lowest seen plus ``need`` and one), which keeps the programme bounded and spends
+    nothing on moving a cell further than the rule asks. The sum of the hidden cells is
+    often fixed by a published total: moving them in opposite directions is what makes
+    the points differ. Stops when a step settles few cells.
+    """
+
+    def unsettled() -> np.ndarray:
+        lo = np.ceil(seen_low[targets] - _ROUNDING)
+        hi = np.floor(np.minimum(seen_high[targets], 1e15) + _ROUNDING)
+        return np.asarray(targets[hi - lo < need])
+
+    open_ = unsettled()
+    for _ in range(_SPREAD_STEPS):
+        if len(open_) < _SPREAD_MIN:
+            return
+        below = last[open_] - seen_low[open_]
+        above = seen_high[open_] - last[open_]
+        up = np.where(np.abs(below - above) < 1e-9, last[open_] < need, below < above)
+        cap = np.ceil(seen_low[open_] - _ROUNDING) + need + 1.0
+        lp.bounds_many(open_, np.zeros(len(open_)), np.where(up, cap, np.inf))
+        lp.cost(open_, np.where(up, -1.0, 1.0))
+        x, _ = lp.solve()
+        lp.cost(open_, np.zeros(len(open_)))
+        lp.bounds_many(open_, np.zeros(len(open_)), np.full(len(open_), np.inf))
+        if x is None:
+            return
+        see(x)
+        last = x
+        still = unsettled()
+        if len(open_) - len(still) < _SPREAD_MIN:
+            return
+        open_ = still
+
+
+def _whole(value: float, *, up: bool) -> float:
+    """``value`` rounded inwards to a whole number, within the solver's tolerance."""
+    if not math.isfinite(value):
+        return value
+    return float(math.ceil(value - _ROUNDING) if up else math.floor(value + _ROUNDING))
 
 
 def audit_disclosure(
@@ -466,15 +715,16 @@ def audit_disclosure(
     areas. A published ``share_denominator`` is the group's ``female_homicide`` count.
     Published cells are fixed, hidden cells are non-negative; for each hidden cell the
     smallest and largest value are two linear programmes (HiGHS, [3]_), solved block by
-    block over the hidden cells linked by relations. This is the linear relaxation of the
-    attacker's integer problem, the audit of tau-Argus [2]_ and ``attack`` of sdcTable
-    [4]_: its interval contains the integer one, so a cell it finds protected may in rare
-    cases be narrower for an integer attacker; the bounds are rounded inwards to whole
-    numbers. The ``male_partner_or_family`` comparator (and ``male_homicide``, in a cube
-    counted with it) is no sum of the other rows but adds up over groups: only its
-    margins, and the share denominator of its row (male homicide victims), bound it.
-    Shares and rates are not used beyond the share denominator: :func:`femstat.suppress`
-    hides them with their count.
+    block over the hidden cells linked by relations, on one model per block whose objective
+    alone changes (the simplex restarts from the last basis). This is the linear relaxation
+    of the attacker's integer problem, the audit of tau-Argus [2]_ and ``attack`` of
+    sdcTable [4]_: its interval contains the integer one, so a cell it finds protected may
+    in rare cases be narrower for an integer attacker; the bounds are rounded inwards to
+    whole numbers. The ``male_partner_or_family`` comparator (and ``male_homicide``, in a
+    cube counted with it) is no sum of the other rows but adds up over groups: only its
+    margins, and the share denominator of its row (male homicide victims), bound it. Shares
+    and rates are not used beyond the share denominator: :func:`femstat.suppress` hides them
+    with their count.
 
     A hidden cell proved to be 0 or at least ``min_count`` discloses no sensitive count,
     so it is not exposed however narrow its interval.
@@ -494,16 +744,21 @@ def audit_disclosure(
     return _report(release, lower, upper, int(min_count), protection)
 
 
+def _need(min_count: int, protection: float | None) -> float:
+    """How far apart, in whole numbers, the bounds of a hidden small cell must be."""
+    return float(protection) if protection is not None else float(min_count - 1)
+
+
 def _judge(
     lower: float, upper: float, min_count: int, protection: float | None
 ) -> tuple[int, float, float, bool, bool]:
     """Whole-number interval, its number of values, whether small, whether exposed."""
-    lo = math.ceil(lower - 1e-9)
-    hi = math.floor(upper + 1e-9) if math.isfinite(upper) else math.inf
-    n_values = hi - lo + 1 if math.isfinite(hi) else math.inf
+    lo = int(_whole(lower, up=True))
+    hi = _whole(upper, up=False)
+    n_values = hi - lo + 1
     # An interval outside 1..min_count-1 proves the cell zero or not small: no disclosure.
     small = lo < min_count and hi >= 1
-    narrow = (hi - lo < protection) if protection is not None else n_values < min_count
+    narrow = hi - lo < _need(min_count, protection)
     return lo, float(hi), float(n_values), small, small and narrow
 
 
@@ -547,15 +802,26 @@ def _report(
         out[column] = out[column].astype("float64")
     for column in ("small", "exposed"):
         out[column] = out[column].astype(bool)
-    n_exposed = int(out["exposed"].sum())
-    out.attrs["audit"] = {
+    out.attrs["audit"] = _summary(release, int(out["exposed"].sum()), min_count, protection)
+    return out
+
+
+def _summary(
+    release: _Release, n_exposed: int, min_count: int, protection: float | None
+) -> dict[str, Any]:
+    """``attrs["audit"]``: ``n_hidden`` counts the hidden rows of every table."""
+    n_hidden = sum(
+        math.isnan(release.value[release.index[cell]])
+        for table in release.tables
+        for cell in table.cells
+    )
+    return {
         "passed": n_exposed == 0,
-        "n_hidden": len(out),
+        "n_hidden": int(n_hidden),
         "n_exposed": n_exposed,
         "min_count": min_count,
         "protection": protection,
     }
-    return out
 
 
 def _check_threshold(min_count: Any, protection: Any) -> None:
@@ -609,7 +875,7 @@ def protect(
     min_count: int = 5,
     protection: float | None = None,
     hierarchy: pd.DataFrame | Mapping[Any, Any] | None = None,
-    max_rounds: int = 100,
+    max_rounds: int = 20,
 ) -> dict[str, pd.DataFrame]:
     """Suppress small counts in linked tables and the complements that protect them.
 
@@ -628,8 +894,10 @@ def protect(
         interval at least this wide.
     hierarchy : DataFrame or mapping, optional
         Area -> region, as for :func:`audit_disclosure`.
-    max_rounds : int, default 100
-        Rounds of secondary suppression before giving up.
+    max_rounds : int, default 20
+        Rounds of secondary suppression before giving up. A round protects every cell
+        it finds exposed; a further round is needed only when a complement it hid can
+        itself be narrowed, so releases take one or two rounds.
 
     Returns
     -------
@@ -650,18 +918,44 @@ def protect(
 
     Notes
     -----
-    A greedy heuristic in the spirit of the hypercube method of tau-Argus [1]_: while
-    the audit finds exposed cells, each exposed cell takes, among the relations it
-    belongs to (a typology sum or a margin) with the fewest hidden cells, the published
-    non-zero cell of the smallest count (ties: the first in table and row order) and
-    hides it in every table that holds it, with what derives from it (shares over a
-    hidden ``female_homicide`` too). Zeros are never chosen: hiding one protects little
-    and a published zero reveals no victim. Deterministic and idempotent: protecting a
-    protected release changes nothing. Not optimal: an integer programme could hide less.
+    Each round audits the hidden cells, then protects every exposed cell at once.
+
+    *Complements.* For an exposed cell ``k`` with lower bound ``l``, one linear
+    programme finds the cheapest change ``y`` of the true table that keeps every
+    relation (typology sums, margins, hierarchy, share denominators), keeps every count
+    non-negative and every published zero, and raises ``k`` to ``l + w`` (``w`` =
+    ``min_count - 1``, or ``protection`` rounded up); the cost is the sum over published
+    cells of ``count * |y|``, cells hidden already or chosen earlier in the round being
+    free. The published cells it changes are hidden, in every table that holds them,
+    with what derives from them (shares over a hidden ``female_homicide`` too). Once
+    they are hidden the changed table is one the attacker cannot rule out, so the cell's
+    interval spans ``w`` whole numbers: the exposed cells of a round are all protected,
+    and only a complement that is itself narrow and may be small calls for another
+    round. This is the per-cell subproblem of the cell suppression models of Fischetti
+    and Salazar-Gonzalez [2]_ solved as a linear programme, with the count as the cost
+    of a cell (information loss is the number and the total of the hidden counts). The
+    cost favours cells with enough to give: a 5 can give 4, a 1 cannot, so the rule of
+    the smallest count is not followed where it would not protect. Zeros are never
+    hidden: a published zero reveals no victim.
+
+    *Audit in rounds.* Hiding a cell only turns a fixed value of the attacker's system
+    into a free one, so intervals only widen: a cell whose interval already holds enough
+    whole numbers stays protected and is not solved again. Within a block, feasible
+    points that move the open cells apart settle most cells before any
+    per-cell programme; a cell they do not settle gets its exact bounds, since whether
+    it may be small depends on them. ``attrs["protection"]["audit"]`` is therefore the
+    summary of :func:`audit_disclosure` on the result without solving every bound again.
+
+    Deterministic (cells are treated in table and row order) and idempotent: protecting
+    a protected release changes nothing. Not optimal: a complement set is chosen per
+    cell, not for all cells jointly as an integer programme would.
 
     References
     ----------
     .. [1] Hundepool, A. et al. (2012). Statistical Disclosure Control. Wiley, ch. 5.
+    .. [2] Fischetti, M. and Salazar-Gonzalez, J.-J. (2001). Solving the cell
+       suppression problem on tabular data with linear constraints. Management Science
+       47(7), 1008-1027.
     """
     _check_threshold(min_count, protection)
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
@@ -684,35 +978,7 @@ def protect(
         primary |= {c for c, h in zip(table.cells, hidden_rows, strict=True) if h}
     primary -= before
     secondary = set(before)
-    rounds = 0
-    cache: dict[tuple[bytes, ...], tuple[np.ndarray, np.ndarray]] = {}
-    while True:
-        release = _build(current, hierarchy)
-        lower, upper = _intervals(release, cache)
-        in_tables = {release.index[c] for t in release.tables for c in t.cells}
-        exposed = [
-            int(j)
-            for j in np.flatnonzero(np.isnan(release.value))
-            if int(j) in in_tables and _judge(lower[j], upper[j], int(min_count), protection)[4]
-        ]
-        if not exposed:
-            break
-        if rounds == max_rounds:
-            raise DisclosureError(
-                f"{len(exposed)} hidden cell(s) can still be narrowed after {max_rounds} "
-                "rounds of secondary suppression; pass a larger max_rounds, or publish "
-                "fewer linked tables"
-            )
-        rounds += 1
-        chosen = _complements(release, exposed)
-        cells = {cell for cell, j in release.index.items() if j in chosen}
-        secondary |= cells
-        current = {
-            name: _hide(_read(name, frame), cells, int(min_count))
-            for name, frame in current.items()
-        }
-    audit = _report(release, lower, upper, int(min_count), protection).attrs["audit"]
-    values = {
+    truth = {
         cell: float(v)
         for name, frame in named.items()
         for cell, v in zip(
@@ -723,6 +989,47 @@ def protect(
             strict=True,
         )
     }
+    need = _need(int(min_count), protection)
+    # Cells whose interval an attacker cannot narrow below the rule: hiding more cells
+    # only frees values the attacker had, so their intervals only widen and they stay so.
+    wide: set[Cell] = set()
+    rounds = 0
+    cache: dict[tuple[bytes, ...], tuple[np.ndarray, np.ndarray]] = {}
+    while True:
+        release = _build(current, hierarchy)
+        cell_of = _cells_by_variable(release)
+        in_tables = np.zeros(len(release.value), dtype=bool)
+        in_tables[[release.index[c] for t in release.tables for c in t.cells]] = True
+        wanted = np.isnan(release.value) & in_tables
+        wanted &= np.array([c not in wide for c in cell_of], dtype=bool)
+        lower, upper = _intervals(release, cache, wanted, need)
+        exposed = []
+        for j in np.flatnonzero(wanted):
+            lo, hi, _, _, is_exposed = _judge(lower[j], upper[j], int(min_count), protection)
+            if hi - lo >= need:
+                wide.add(cell_of[j])
+            if is_exposed:
+                exposed.append(int(j))
+        if not exposed:
+            break
+        if rounds == max_rounds:
+            raise DisclosureError(
+                f"{len(exposed)} hidden cell(s) can still be narrowed after {max_rounds} "
+                "rounds of secondary suppression; pass a larger max_rounds, or publish "
+                "fewer linked tables"
+            )
+        rounds += 1
+        x = _feasible_point(release, np.array([truth.get(c, math.nan) for c in cell_of]))
+        chosen = _complements(release, exposed, lower, x, need)
+        cells = {cell_of[j] for j in chosen}
+        secondary |= cells
+        current = {
+            name: _hide(_read(name, frame), cells, int(min_count))
+            for name, frame in current.items()
+        }
+    # Every hidden cell was judged exactly in the last round or found wide before.
+    audit = _summary(release, 0, int(min_count), protection)
+    values = truth
     # Cells made secondary by an earlier protection are hidden in the input: their total
     # comes from its record.
     earlier = 0.0
@@ -752,48 +1059,115 @@ def protect(
     return out
 
 
-def _complements(release: _Release, exposed: list[int]) -> set[int]:
-    """For each exposed cell, the cheapest published non-zero cell of its most open relations."""
-    members: list[list[int]] = [[total, *parts] for total, parts in release.rows]
-    of_var: dict[int, list[int]] = {}
-    for r, cells in enumerate(members):
-        for j in cells:
-            of_var.setdefault(j, []).append(r)
-    value = release.value
+def _cells_by_variable(release: _Release) -> list[Cell]:
+    cells: list[Cell] = [((), "")] * len(release.value)
+    for cell, j in release.index.items():
+        cells[j] = cell
+    return cells
+
+
+def _feasible_point(release: _Release, truth: np.ndarray) -> np.ndarray:
+    """A table the attacker cannot rule out: published values, true ones where known.
+
+    ``truth`` holds the true count of each variable where the input tables gave it (NaN
+    elsewhere: cells of no table, or hidden in the input); the unknown ones are completed
+    by a linear programme, so that every relation holds.
+    """
+    x = release.value.copy()
+    for j, d in release.fixed:
+        if math.isnan(x[j]):
+            x[j] = d
+    free = np.isnan(x)
+    known = free & ~np.isnan(truth)
+    x[known] = truth[known]
+    a = sparse.csc_matrix(_matrix(release))
+    for attempt in (x, np.where(known, np.nan, x)):
+        unknown = np.flatnonzero(np.isnan(attempt))
+        if len(unknown) == 0:
+            return attempt
+        rhs = np.zeros(a.shape[0])
+        rhs[len(release.rows) :] = [d for _, d in release.fixed]
+        rest = np.flatnonzero(~np.isnan(attempt))
+        rhs -= a[:, rest] @ attempt[rest]
+        lp = _LP(a[:, unknown], rhs, rhs, np.zeros(len(unknown)), np.full(len(unknown), np.inf))
+        lp.cost(np.arange(len(unknown)), np.ones(len(unknown)))
+        point, _ = lp.solve()
+        if point is not None:
+            out = attempt.copy()
+            out[unknown] = np.maximum(point, 0.0)
+            return out
+    raise DisclosureError(_INCONSISTENT)
+
+
+def _complements(
+    release: _Release, exposed: list[int], lower: np.ndarray, x: np.ndarray, need: float
+) -> set[int]:
+    """Published cells to hide so that every exposed cell spans ``need`` whole numbers.
+
+    For each exposed cell ``k`` (in variable order), one linear programme finds the
+    cheapest change ``y`` of the table ``x`` that keeps every relation, every count
+    non-negative and every published zero, and raises ``k`` to ``ceil(lower[k]) + need``:
+    minimise the sum over published cells of ``count * |y|``; cells hidden already, or
+    chosen for an earlier exposed cell, change for free. The published cells that
+    change are the complements: once they are hidden, ``x + y`` is a table the attacker
+    cannot rule out, so the upper bound of ``k`` reaches the target and its interval
+    spans ``need`` (hiding more cells only widens it).
+    """
+    relations = _matrix(release)[: len(release.rows)].tocsr()
+    published = ~np.isnan(release.value)
+    shown = release.value.copy()
+    for j, d in release.fixed:
+        if not published[j]:
+            published[j] = True
+            shown[j] = d
+    n_rel = relations.shape[0]
+    graph = sparse.bmat([[None, relations], [relations.T, None]]).tocsr()
+    _, labels = connected_components(graph, directed=False)
+    row_label, var_label = labels[:n_rel], labels[n_rel:]
     chosen: set[int] = set()
-    for j in exposed:
-        reach = {j}
-        relations = sorted(of_var.get(j, []))
-        if any(k in chosen for r in relations for k in members[r]):
-            continue  # a complement chosen this round already enters its relations
-        for _ in range(3):  # widen to the relations of linked hidden cells if need be
-            # The relations with fewest hidden cells are the ones that give it away.
-            open_ = [
-                (sum(math.isnan(value[k]) for k in members[r]), r)
-                for r in sorted({r for v in reach for r in of_var.get(v, [])})
-                if any(not math.isnan(value[k]) and value[k] > 0 for k in members[r])
-            ]
-            fewest = min((n for n, _ in open_), default=0)
-            candidates = {
-                k
-                for n, r in open_
-                if n == fewest
-                for k in members[r]
-                if not math.isnan(value[k]) and value[k] > 0
-            }
-            if candidates:
-                chosen.add(min(candidates, key=lambda k: (value[k], k)))
-                break
-            reach |= {
-                k
-                for v in reach
-                for r in of_var.get(v, [])
-                for k in members[r]
-                if math.isnan(value[k])
-            }
-        else:
-            raise DisclosureError(
-                "a hidden cell can be worked out but no published cell of its relations "
-                "can protect it; publish fewer linked tables"
-            )
+    by_block: dict[int, list[int]] = {}
+    for k in exposed:
+        by_block.setdefault(int(var_label[k]), []).append(k)
+    for label, cells in sorted(by_block.items(), key=lambda item: item[1][0]):
+        cols = np.flatnonzero(var_label == label)
+        rows = np.flatnonzero(row_label == label)
+        part = relations[rows][:, cols]
+        n = len(cols)
+        zero = published[cols] & (shown[cols] == 0)
+        # y = up - down, both non-negative; a count cannot go below zero.
+        upper = np.concatenate([np.where(zero, 0.0, np.inf), np.where(zero, 0.0, x[cols])])
+        lp = _LP(
+            sparse.hstack([part, -part]),
+            np.zeros(len(rows)),
+            np.zeros(len(rows)),
+            np.zeros(2 * n),
+            upper,
+        )
+        lp.solver.setOptionValue("simplex_strategy", 1)  # dual
+        weight = np.where(published[cols], shown[cols], 0.0)
+        lp.cost(np.arange(2 * n), np.concatenate([weight, weight]))
+        position = {int(j): i for i, j in enumerate(cols)}
+        for k in cells:
+            i = position[k]
+            raise_by = _whole(lower[k], up=True) + math.ceil(need - _ROUNDING) - x[k]
+            lp.bounds(i, raise_by, raise_by)
+            lp.bounds(n + i, 0.0, 0.0)
+            # From the table unchanged (all costs non-negative: dual feasible), the dual
+            # simplex reaches the cheapest change in a few pivots, like a shortest path;
+            # the last cell's optimal basis would first have to undo that cell's change.
+            lp.solver.clearSolver()
+            point, _ = lp.solve()
+            lp.bounds(i, 0.0, math.inf)
+            lp.bounds(n + i, 0.0, float(x[k]))
+            if point is None:
+                raise DisclosureError(
+                    "a hidden cell can be worked out but no published cell of its "
+                    "relations can protect it; publish fewer linked tables"
+                )
+            moved = np.abs(point[:n] - point[n:]) > 1e-6
+            new = np.flatnonzero(moved & published[cols] & (weight > 0))
+            chosen.update(int(cols[i]) for i in new)
+            # Hidden from now on: the next exposed cells may use them for free.
+            weight[new] = 0.0
+            lp.cost(np.concatenate([new, n + new]), np.zeros(2 * len(new)))
     return chosen
