@@ -15,7 +15,16 @@ from femstat import codes as C
 from femstat.report import REPORT_STEPS, ReportError, ReportFiles, build_report, population_for
 
 SECRET = "SECRET-NARRATIVE-7f3a"
-SECTIONS = ["completeness", "counts", "rates", "bounds", "trend", "breakdowns", "methods"]
+SECTIONS = [
+    "completeness",
+    "counts",
+    "rates",
+    "bounds",
+    "estimates",
+    "trend",
+    "breakdowns",
+    "methods",
+]
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
@@ -661,3 +670,58 @@ def test_rate_ratios_by_area(raw: pd.DataFrame, html: str, report: ReportFiles) 
         assert row[3] == f"{expected.loc[area, 'rate_ratio']:.2f}"
     written = pd.read_csv(report.out_dir / "tables" / "rate_ratios_by_area.csv")
     assert len(written) == len(expected)
+
+
+def test_estimates_lie_between_the_bounds(raw: pd.DataFrame, html: str) -> None:
+    tables = tables_of(html)
+    rows = tables["Femicide (identified): bounds and estimate by year (number of victims)"]
+    bounds = fs.bounds(fs.classify(fs.validate(raw)), by="year").set_index("year")
+    assert [int(r[0]) for r in rows[1:]] == bounds.index.tolist()
+    for row in rows[1:]:
+        year = int(row[0])
+        lower, estimate, upper = (int(row[i].replace(",", "")) for i in (1, 2, 4))
+        assert (lower, upper) == (bounds.loc[year, "lower"], bounds.loc[year, "upper"])
+        assert lower <= estimate <= upper
+        low, high = (float(x.replace(",", "")) for x in row[3].split("–"))
+        assert low <= estimate <= high
+    assert 'id="chart-estimates"' in html
+    assert "m = 20 imputations, seed 2022" in html
+
+
+def test_estimates_withhold_with_the_release(small_area: ReportFiles) -> None:
+    folder = small_area.out_dir / "tables"
+    by_year = pd.read_csv(folder / "indicators_by_year.csv")
+    estimates = pd.read_csv(folder / "estimates_by_year.csv")
+    withheld = {
+        (int(r["year"]), str(r["femicide_type"]))
+        for _, r in by_year.iterrows()
+        if pd.isna(r["count"])
+    }
+    checked = 0
+    for _, row in estimates.iterrows():
+        year, kind = int(row["year"]), str(row["femicide_type"])
+        if (year, kind) in withheld or (year, "undetermined") in withheld:
+            assert row[["estimate", "lower", "upper", "bound_upper"]].isna().all(), (year, kind)
+            checked += 1
+        if (year, kind) in withheld:
+            assert pd.isna(row["bound_lower"])
+    assert checked > 0
+
+
+def test_estimates_are_reproducible_and_can_be_left_out(tmp_path: Path) -> None:
+    data, population = _area_r12()
+    first = build_report(data, population, out_dir=tmp_path / "a", formats=("html",))
+    build_report(data, population, out_dir=tmp_path / "b", formats=("html",))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(tmp_path / "a" / "tables" / "estimates_by_year.csv"),
+        pd.read_csv(tmp_path / "b" / "tables" / "estimates_by_year.csv"),
+    )
+    assert first.html is not None
+    none = build_report(data, population, out_dir=tmp_path / "c", imputations=0)
+    assert none.html is not None
+    assert "Not computed: the report was made without imputations." in none.html.read_text(
+        encoding="utf-8"
+    )
+    assert not (tmp_path / "c" / "tables" / "estimates_by_year.csv").exists()
+    with pytest.raises(ReportError, match="imputations"):
+        build_report(data, population, out_dir=tmp_path / "d", imputations=1)

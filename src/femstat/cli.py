@@ -1120,6 +1120,17 @@ def report(
     title: Annotated[str, typer.Option("--title", help="Title of the report.")] = (
         "Femicide statistics report"
     ),
+    imputations: Annotated[
+        int,
+        typer.Option(
+            "--imputations",
+            min=0,
+            help="Imputations of the estimates with uncertainty (0 leaves them out).",
+        ),
+    ] = 20,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the imputations (same seed, same report).")
+    ] = 2022,
     mapping: MappingOption = None,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
@@ -1129,7 +1140,8 @@ def report(
     """Write the femicide report (HTML with charts, and Markdown) to a folder.
 
     Without FILE, the report is built from femstat's bundled synthetic example data and
-    its population. Published tables suppress counts below --min-count. A folder that is
+    its population. Published tables are protected: counts below --min-count are withheld
+    with the cells that would reveal them (--min-count 1 publishes everything). A folder that is
     not empty (an earlier report, say) is written into only with --force, which replaces
     the report's own files there; a folder where an input file would be replaced is
     always refused.
@@ -1175,6 +1187,8 @@ def report(
             min_reliable=min_reliable,
             standard=standard.value,
             progress=step,
+            imputations=imputations,
+            seed=seed,
         )
     name = "the bundled example data (synthetic)" if file is None else file.name
     console.print(_summary_table(files.summary, f"femstat {fs.__version__}: {name}", min_count))
