@@ -506,3 +506,34 @@ def test_compare_year_on_year(files: dict[str, Path]) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "2016" in result.output and "2015" in result.output
+
+
+def test_estimate_between_the_bounds(files: dict[str, Path], typed: pd.DataFrame) -> None:
+    out = files["victims"].parent / "estimates.csv"
+    result = runner.invoke(
+        app,
+        [
+            "estimate",
+            str(files["victims"]),
+            "--by",
+            "year",
+            "--imputations",
+            "3",
+            "--seed",
+            "7",
+            "-o",
+            str(out),
+            "--force",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Multiple imputation, m = 3, seed 7" in result.output
+    table = pd.read_csv(out)
+    femicide = table[table["femicide_type"] == "femicide"].set_index("year")
+    bounds = fs.bounds(typed, by="year").set_index("year")
+    assert femicide["bound_lower"].tolist() == bounds["lower"].tolist()
+    assert femicide["bound_upper"].tolist() == bounds["upper"].tolist()
+    assert (femicide["bound_lower"] <= femicide["estimate"]).all()
+    assert (femicide["estimate"] <= femicide["bound_upper"]).all()
+    meta = read_metadata(out)
+    assert meta["estimate"]["m"] == 3 and meta["estimate"]["seed"] == 7

@@ -999,6 +999,120 @@ def compare(
         )
 
 
+class EstimateMethod(StrEnum):
+    impute = "impute"
+    allocate = "allocate"
+
+
+@app.command()
+def estimate(
+    file: FileArgument,
+    by: Annotated[
+        str,
+        typer.Option("--by", help="Breakdown columns, comma-separated; '' for none."),
+    ] = "year",
+    population: Annotated[
+        Path | None,
+        typer.Option("--population", "-p", help="Female population keyed by --by: adds rates."),
+    ] = None,
+    method: Annotated[
+        EstimateMethod,
+        typer.Option(
+            "--method",
+            help="impute: multiple imputation; allocate: proportional allocation of the "
+            "undetermined within the groups.",
+        ),
+    ] = EstimateMethod.impute,
+    imputations: Annotated[
+        int, typer.Option("--imputations", "-m", min=2, help="Number of imputations.")
+    ] = 50,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the imputations (same seed, same numbers).")
+    ] = 2022,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Output file (.csv, .xlsx, .parquet)."),
+    ] = None,
+    level: LevelOption = "0.95",
+    min_count: MinCountOption = 5,
+    mapping: MappingOption = None,
+    encoding: EncodingOption = None,
+    delimiter: DelimiterOption = None,
+    max_decompressed: MaxDecompressedOption = None,
+    force: ForceOption = False,
+) -> None:
+    """Estimate femicides with their uncertainty, the undetermined victims included.
+
+    Between the lower bound (identified femicides) and the upper bound (plus every
+    undetermined victim), the estimate fills in the unknown relationships and criteria by
+    multiple imputation (or proportional allocation) and gives an interval. Published as
+    the other tables: a group whose count is withheld (below --min-count, or to protect
+    one) has its estimate withheld too.
+    """
+    import femstat as fs
+    from femstat.exports import export, format_of
+    from femstat.report import withheld_cells, withhold_estimates
+
+    levels = _parse_levels(level)
+    if len(levels) != 1:
+        raise _UserError("--level: give one confidence level for estimates")
+    columns = _parse_by(by)
+    reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
+    fmt = format_of(output) if output is not None else None
+    if fmt == "sdmx":
+        raise _UserError("estimates are written as .csv, .xlsx or .parquet, not SDMX-CSV")
+    if output is not None and fmt is not None:
+        _check_outputs(_export_targets(output, fmt), [file, population, mapping], force=force)
+    pop_table = _read_population(population, reading) if population is not None else None
+    with _progress(4) as step:
+        typed = _classified(file, mapping, step, reading)
+        step("estimating")
+        pop = None
+        if pop_table is not None:
+            pop = _population_by(pop_table, columns, f"give it by {columns} or drop them")
+        table = fs.estimate(
+            typed,
+            by=columns or None,
+            population=pop,
+            method=method.value,
+            m=imputations,
+            seed=seed,
+            level=levels[0],
+            progress=False,
+        )
+        # The bounds are the counts of an indicator table: published as that table would be.
+        counts = _protected(fs.indicators(typed, by=columns), min_count)
+        kinds = ("femicide", "partner_or_family", "female_homicide")
+        table = withhold_estimates(table, withheld_cells({"counts": counts}), columns, kinds)
+        step("writing")
+        if output is not None:
+            export(table, output, fmt, metadata={"source": file.name})
+    if output is None:
+        shown = [
+            *columns,
+            "femicide_type",
+            "bound_lower",
+            "estimate",
+            "lower",
+            "upper",
+            "bound_upper",
+        ]
+        whole = {"bound_lower", "estimate", "lower", "upper", "bound_upper"}
+        console.print(_comparison_table(table[shown], [*columns, "femicide_type"], whole))
+    else:
+        console.print(f"Wrote {output} ({len(table):,} rows)", markup=False, highlight=False)
+    how = (
+        f"Multiple imputation, m = {imputations}, seed {seed}"
+        if method is EstimateMethod.impute
+        else "Proportional allocation"
+    )
+    console.print(
+        f"{how}; {_protection_text(counts, min_count)}",
+        markup=False,
+        highlight=False,
+    )
+
+
 def _parse_reference(text: str | None, typed: pd.DataFrame, by: str) -> Any:
     """--reference as the value type of the column (years are numbers)."""
     if text is None or text == "previous" or by not in typed.columns:
@@ -1010,7 +1124,13 @@ def _parse_reference(text: str | None, typed: pd.DataFrame, by: str) -> Any:
     return text
 
 
-def _comparison_table(table: pd.DataFrame, keys: Sequence[str]) -> Table:
+def _comparison_table(
+    table: pd.DataFrame, keys: Sequence[str], whole: set[str] | None = None
+) -> Table:
+    """A result table for the terminal; ``whole``: columns shown as whole numbers.
+
+    The comparison columns when the table has them, else every column of ``table``.
+    """
     shown = [
         c
         for c in [
@@ -1025,6 +1145,8 @@ def _comparison_table(table: pd.DataFrame, keys: Sequence[str]) -> Table:
         ]
         if c in table.columns
     ]
+    if "rate_ratio" not in table.columns:
+        shown = [str(c) for c in table.columns]
     out = Table(show_lines=False)
     for column in shown:
         out.add_column(column, justify="left" if column in (*keys, "reference") else "right")
@@ -1036,6 +1158,8 @@ def _comparison_table(table: pd.DataFrame, keys: Sequence[str]) -> Table:
                 cells.append(escape("[c]"))
             elif column == "count":
                 cells.append(f"{int(value):,}")
+            elif whole and column in whole:
+                cells.append(f"{float(value):,.0f}")
             elif isinstance(value, float):
                 cells.append(f"{value:.3f}")
             else:

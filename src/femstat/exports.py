@@ -280,6 +280,8 @@ def metadata(table: pd.DataFrame, extra: Mapping[str, Any] | None = None) -> dic
             )
     if "protection" in table.attrs:
         meta["protection"] = dict(table.attrs["protection"])
+    if "femstat_estimate" in table.attrs:  # how fs.estimate made the table
+        meta["estimate"] = dict(table.attrs["femstat_estimate"])
     if extra:
         meta.update(extra)
     result: dict[str, Any] = _json_safe(meta)

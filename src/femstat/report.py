@@ -34,7 +34,7 @@ import html
 import io
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,8 @@ __all__ = [
     "ReportFiles",
     "build_report",
     "population_for",
+    "withheld_cells",
+    "withhold_estimates",
 ]
 
 REPORT_STEPS: tuple[str, ...] = (
@@ -351,8 +353,39 @@ class _Context:
 
     def withholds(self, kind: str, **group: Any) -> bool:
         """Whether the release withholds the count of ``kind`` in ``group`` (key=value)."""
-        key = tuple(sorted((k, str(v)) for k, v in group.items()))
-        return (key, kind) in self.withheld
+        return _is_withheld(self.withheld, kind, group)
+
+
+Withheld = set[tuple[tuple[tuple[str, str], ...], str]]
+
+
+def _is_withheld(withheld: Withheld, kind: str, group: Mapping[str, Any]) -> bool:
+    key = tuple(sorted((k, str(v)) for k, v in group.items()))
+    return (key, kind) in withheld
+
+
+def withheld_cells(protected: Mapping[str, pd.DataFrame]) -> Withheld:
+    """Every (group, type) cell that protected count tables withhold.
+
+    Parameters
+    ----------
+    protected : mapping of str to DataFrame
+        Count tables from :func:`femstat.protect`.
+
+    Returns
+    -------
+    set
+        ``(group, type)`` pairs, the group as sorted ``(key, value)`` pairs of text.
+    """
+    cells: Withheld = set()
+    for table in protected.values():
+        keys = [str(c) for c in table.columns[: list(table.columns).index("femicide_type")]]
+        hidden = table["count"].isna().to_numpy(dtype=bool)
+        rows = table.loc[hidden, [*keys, "femicide_type"]].astype(str).to_numpy(dtype=object)
+        for row in rows:
+            group = tuple(sorted(zip(keys, (str(v) for v in row[:-1]), strict=True)))
+            cells.add((group, str(row[-1])))
+    return cells
 
 
 def _protect_release(ctx: _Context, tables: dict[str, pd.DataFrame]) -> None:
@@ -368,13 +401,7 @@ def _protect_release(ctx: _Context, tables: dict[str, pd.DataFrame]) -> None:
 
     protected = fs.protect(tables, min_count=ctx.min_count)
     ctx.release = protected
-    for table in protected.values():
-        keys = [str(c) for c in table.columns[: list(table.columns).index("femicide_type")]]
-        hidden = table["count"].isna().to_numpy(dtype=bool)
-        rows = table.loc[hidden, [*keys, "femicide_type"]].astype(str).to_numpy(dtype=object)
-        for row in rows:
-            group = tuple(sorted(zip(keys, (str(v) for v in row[:-1]), strict=True)))
-            ctx.withheld.add((group, str(row[-1])))
+    ctx.withheld = withheld_cells(protected)
     summary = next(iter(protected.values())).attrs.get("protection", {}) if protected else {}
     ctx.protection = dict(summary)
 
@@ -1063,7 +1090,7 @@ def _estimates(ctx: _Context) -> _Section:
     except (ValueError, FemstatError) as exc:
         section.blocks.append(f"Not computed: {_first_line(exc)}")
         return section
-    table = _protected_estimates(ctx, table)
+    table = withhold_estimates(table, ctx.withheld, ["year"])
     ctx.tables["estimates_by_year"] = table
     section.blocks.append(
         "The bounds say only that the number of femicides lies between the identified "
@@ -1115,17 +1142,36 @@ def _estimates(ctx: _Context) -> _Section:
     return section
 
 
-def _protected_estimates(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
-    """Estimates that withhold what the release withholds.
+def withhold_estimates(
+    table: pd.DataFrame, withheld: Withheld, by: Sequence[str], kinds: Sequence[str] = _ESTIMATED
+) -> pd.DataFrame:
+    """Estimates (:func:`femstat.estimate`) that withhold what a protected release withholds.
 
-    The bounds are counts of the release (the lower bound its type's count, the upper
-    bound adds undetermined victims); a year whose count or undetermined count is withheld
-    has its estimate withheld too, as a value computed from them.
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Estimates by ``by``.
+    withheld : set
+        The cells the release withholds (:func:`withheld_cells`).
+    by : sequence of str
+        The breakdown of ``table``.
+    kinds : sequence of str
+        The rows kept.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``kinds``. The bounds are counts of the release (the lower bound its
+        type's count, the upper bound adds undetermined victims): each is withheld with
+        its cells, and a group whose count or undetermined count is withheld has its
+        estimate, interval, shares and rates withheld too, as values computed from them.
     """
-    years = table["year"].tolist()
-    kinds = table["femicide_type"].astype(str).tolist()
-    lower = np.array([ctx.withholds(k, year=y) for k, y in zip(kinds, years, strict=True)])
-    undetermined = np.array([ctx.withholds("undetermined", year=y) for y in years])
+    groups = [dict(zip(by, values, strict=True)) for values in table[list(by)].to_numpy()]
+    types = table["femicide_type"].astype(str).tolist()
+    lower = np.array(
+        [_is_withheld(withheld, k, g) for k, g in zip(types, groups, strict=True)], dtype=bool
+    )
+    undetermined = np.array([_is_withheld(withheld, "undetermined", g) for g in groups], dtype=bool)
     both = lower | undetermined
     derived = [
         c
@@ -1137,7 +1183,7 @@ def _protected_estimates(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
     masks.update(dict.fromkeys(derived, both))
     masks["observed"] = lower
     out = _withhold(table, masks)
-    out = out[out["femicide_type"].astype(str).isin(_ESTIMATED)].reset_index(drop=True)
+    out = out[out["femicide_type"].astype(str).isin(list(kinds))].reset_index(drop=True)
     out.attrs = dict(table.attrs)
     return out
 
