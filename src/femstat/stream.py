@@ -20,6 +20,7 @@ parts that come from elsewhere (a database cursor, a message queue), and
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -37,8 +38,16 @@ from femstat.classify import UN_2022, RuleSet
 from femstat.completeness import _completeness_cube
 from femstat.counts import add_cubes, counts
 from femstat.errors import DataQualityWarning, ValidationError, require
+from femstat.sources.arrow import coerced_as_text
 from femstat.sources.mapping import Mapping, load_mapping
-from femstat.sources.readers import Format, MappingLike, ValueLabels, iter_raw, raw_info
+from femstat.sources.readers import (
+    Format,
+    MappingLike,
+    ValueLabels,
+    fast_frames,
+    iter_raw,
+    raw_info,
+)
 from femstat.validate import (
     _FAILURE_COLUMNS,
     _SHOWN_ROWS,
@@ -50,6 +59,8 @@ from femstat.validate import (
 )
 
 __all__ = ["CubeAccumulator", "counts_from_file"]
+
+_log = logging.getLogger(__name__)
 
 _MAX_FAILURE_CASES = 100
 _SHOWN_CASES = 20
@@ -612,6 +623,47 @@ def _progress_bar(
         yield lambda n: bar.advance(task, n)
 
 
+def _count_fast(
+    path: Path,
+    fmt: Format,
+    columns: list[str],
+    mapping: Mapping | None,
+    batch_rows: int,
+    kwargs: dict[str, Any],
+    accumulator: CubeAccumulator,
+    advance: Callable[[int], None],
+) -> int | None:
+    """Count the file through the Arrow-native reader (:mod:`femstat.sources.arrow`).
+
+    Returns None when every batch was counted; otherwise the number of batches counted
+    before the fast path gave way (0 when it does not apply to this file), from which the
+    general path takes over.
+    """
+    done = 0
+    try:
+        with fast_frames(
+            path, format=fmt, columns=columns, batch_rows=batch_rows, mapping=mapping, **kwargs
+        ) as fast:
+            if fast is None:
+                return 0
+            for frame in fast.frames:
+                part = _count_part(frame, accumulator._options)
+                if part.failure is not None:
+                    _log.debug("fast path: batch %d fails validation", done + 1)
+                    return done
+                if part.report is not None:
+                    coerced_as_text(part.report, fast.categorical, mapping)
+                accumulator._add_counts(part)
+                advance(len(frame))
+                done += 1
+    except MemoryError:
+        raise
+    except Exception as exc:  # the general path reads the file again and says what is wrong
+        _log.debug("fast path gave way at batch %d: %s", done + 1, type(exc).__name__)
+        return done
+    return None
+
+
 @overload
 def counts_from_file(
     path: str | os.PathLike[str],
@@ -777,9 +829,16 @@ def counts_from_file(
         )
 
     with _progress_bar(progress, info.n_rows, path.name) as advance:
-        for batch in batches(columns, resolved):
-            accumulator.add(batch)
-            advance(len(batch))
+        counted = _count_fast(
+            path, info.format, columns, restricted, batch_rows, kwargs, accumulator, advance
+        )
+        if counted is not None:
+            # The general path from the first batch the fast path did not count: a batch
+            # that fails, or a file pyarrow refuses, gets the general path's own error.
+            for k, batch in enumerate(batches(columns, resolved)):
+                if k >= counted:
+                    accumulator.add(batch)
+                    advance(len(batch))
 
     def ids_at(positions: np.ndarray) -> np.ndarray:
         """A second, narrow read: the ids at the rows whose hashes repeat (ascending)."""
