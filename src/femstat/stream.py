@@ -33,6 +33,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from femstat import _kernel
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
 from femstat.completeness import _completeness_cube
@@ -623,6 +624,22 @@ def _progress_bar(
         yield lambda n: bar.advance(task, n)
 
 
+@contextmanager
+def _rows_hint(n_rows: int) -> Iterator[None]:
+    token = _kernel.AUTO_ROWS_HINT.set(n_rows)
+    try:
+        yield
+    finally:
+        _kernel.AUTO_ROWS_HINT.reset(token)
+
+
+def _file_bytes(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
 def _count_fast(
     path: Path,
     fmt: Format,
@@ -828,7 +845,11 @@ def counts_from_file(
             **kwargs,
         )
 
-    with _progress_bar(progress, info.n_rows, path.name) as advance:
+    # The kernel is chosen by the size of the whole file, not of a batch: numba's first
+    # call in a process is paid once for every batch (a CSV's rows are estimated from its
+    # size, at 100 bytes a row).
+    whole = info.n_rows if info.n_rows is not None else _file_bytes(path) // 100
+    with _progress_bar(progress, info.n_rows, path.name) as advance, _rows_hint(whole):
         counted = _count_fast(
             path, info.format, columns, restricted, batch_rows, kwargs, accumulator, advance
         )
