@@ -22,13 +22,13 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_arrow_ingest import assert_same, both
 
 import femstat as fs
 from femstat.schemas import victim_variables
 from femstat.spellings import code_spellings
 from femstat.stream import counts_from_file
 from femstat.validate import _CODE_LISTS
+from test_arrow_ingest import assert_same, both
 
 pytestmark = pytest.mark.slow
 
