@@ -376,7 +376,7 @@ def test_large_row_groups_are_read_a_batch_at_a_time(tmp_path: Path, data: pd.Da
     reading = arrow.plan(["year", "victim_sex"], None)
     found = arrow.parquet_tables(path, reading, 1_000)
     assert found is not None
-    sizes = [t.num_rows for t in found[0]]
+    sizes = [t.num_rows for t in found.tables]
     assert max(sizes) <= 1_000 and sum(sizes) == len(data)
 
 
@@ -413,3 +413,47 @@ def test_without_numba_auto_counts_with_numpy(monkeypatch: pytest.MonkeyPatch) -
     assert_cubes_equal(fs.counts(frame, ["year", "area"]), expected)
     assert int(expected["count"].sum()) == 3_000
     assert np.issubdtype(expected["count"].dtype, np.integer)
+
+
+# --------------------------------------------------------------------------------------
+# A directory of Parquet files: the fast path, and Dask on a two-process cluster
+
+
+@pytest.fixture(scope="module")
+def directory(data: pd.DataFrame, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    where = tmp_path_factory.mktemp("dataset")
+    table = pa.Table.from_pandas(data, preserve_index=False)
+    for k, start in enumerate(range(0, len(data), 2_500)):
+        part = table.slice(start, 2_500)
+        pq.write_table(part, where / f"part-{k:02d}.parquet", row_group_size=900)
+    return where
+
+
+def test_a_directory_counts_alike_through_both_paths(
+    directory: Path, fast_log: pytest.LogCaptureFixture
+) -> None:
+    fast, general = both(
+        lambda: counts_from_file(directory, BY, format="parquet", batch_rows=400, report=True)
+    )
+    assert_same(fast, general)
+    assert not gave_way(fast_log)
+
+
+def test_dask_counts_a_directory_on_a_two_process_cluster(
+    directory: Path, data: pd.DataFrame
+) -> None:
+    from distributed import Client, LocalCluster
+
+    import femstat.dask as fsd
+
+    with (
+        LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster),
+    ):
+        cube = fsd.counts_from_parquet(directory, BY, male_comparator=True)
+    assert_cubes_equal(cube, fs.counts(fs.validate(data), BY, male_comparator=True))
+    assert_cubes_equal(
+        cube, counts_from_file(directory, BY, format="parquet", male_comparator=True)
+    )

@@ -51,6 +51,7 @@ from femstat.sources.mapping import Mapping
 
 __all__ = [
     "ENV_VAR",
+    "ParquetRead",
     "Plan",
     "coerced_as_text",
     "csv_tables",
@@ -59,6 +60,7 @@ __all__ = [
     "parquet_tables",
     "plan",
     "rebatch",
+    "slices",
 ]
 
 _DICTIONARY_KINDS = frozenset({"code", "boolean", "integer", "year", "date", "text"})
@@ -315,30 +317,62 @@ def _take(pa: Any, pending: deque[Any], held: int, n: int) -> tuple[Any, deque[A
 # Parquet
 
 
-def parquet_tables(
-    path: Path, reading: Plan, batch_rows: int, **kwargs: Any
-) -> tuple[Iterator[Any], frozenset[str]] | None:
-    """The rows of a Parquet file as Arrow tables, decoded ahead on threads.
+@dataclass(frozen=True)
+class ParquetRead:
+    """Arrow tables of a Parquet file or directory, and how to cut them into batches.
+
+    Attributes
+    ----------
+    tables : iterator of pyarrow.Table
+        Row groups (or slices of them) in order.
+    text : frozenset of str
+        The columns decoded into dictionaries from text, for :func:`frame_of`.
+    across : bool
+        Whether batches run across the tables' boundaries (one file, as
+        ``ParquetFile.iter_batches`` cuts it) or end at each of them (a directory, as
+        ``pyarrow.dataset`` cuts it: no batch spans two row groups).
+    """
+
+    tables: Iterator[Any]
+    text: frozenset[str]
+    across: bool
+
+
+def parquet_tables(path: Path, reading: Plan, batch_rows: int, **kwargs: Any) -> ParquetRead | None:
+    """The rows of a Parquet file, or of a directory of them, as Arrow tables decoded ahead
+    on threads.
 
     Only ``reading.columns`` are decoded; those of ``reading.dictionary`` that are text
-    in the file are decoded straight into dictionaries, and returned as the second item:
-    the columns :func:`frame_of` turns into Categoricals. (A column the file already
-    stores as a dictionary, such as a pandas Categorical, keeps the general path's
-    conversion: its categories are the file's.) Returns None when the fast path does not
-    apply (a directory, reader options).
+    in the file are decoded straight into dictionaries. (A column the file already stores
+    as a dictionary, such as a pandas Categorical, keeps the general path's conversion:
+    its categories are the file's.) Returns None when the fast path does not apply:
+    reader options, or a directory whose files' schemas differ.
 
-    Row groups of at most ``batch_rows`` rows are decoded whole, :data:`_READ_AHEAD` at a
-    time on a thread pool, while the caller counts the previous batch. A file with larger
-    row groups is read ``batch_rows`` rows at a time, one batch ahead, so that memory
-    stays a few batches whatever the file's layout.
+    Row groups are decoded whole, :data:`_READ_AHEAD` at a time on a thread pool, while
+    the caller counts the previous batch. A single file with row groups larger than
+    ``batch_rows`` is read ``batch_rows`` rows at a time instead, one batch ahead, so that
+    memory stays a few batches whatever the file's layout (a directory is decoded row
+    group by row group, as ``pyarrow.dataset`` decodes it on the general path).
     """
-    if kwargs or not path.is_file():
+    if kwargs:
         return None
+    import pyarrow.dataset as pads
     import pyarrow.parquet as pq
 
     pa = _arrow()
-    first = pq.ParquetFile(path, pre_buffer=False)
-    schema = first.schema_arrow
+    if path.is_dir():
+        dataset = pads.dataset(path, format="parquet")
+        files = [Path(f) for f in dataset.files]
+        schema = dataset.schema
+        if not files or any(
+            not pq.read_schema(f).equals(schema, check_metadata=True) for f in files
+        ):
+            return None
+    elif path.is_file():
+        files = [path]
+        schema = pq.ParquetFile(path, pre_buffer=False).schema_arrow
+    else:
+        return None
     text = [
         name
         for name in reading.columns
@@ -349,37 +383,54 @@ def parquet_tables(
             or pa.types.is_large_string(schema.field(name).type)
         )
     ]
-    meta = first.metadata
-    n_groups = meta.num_row_groups
     columns = list(reading.columns)
-    largest = max((meta.row_group(i).num_rows for i in range(n_groups)), default=0)
-    if largest > batch_rows:
-        reader = pq.ParquetFile(path, pre_buffer=False, read_dictionary=text)
-        batches = reader.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True)
-        return _ahead(pa.Table.from_batches([b]) for b in batches), frozenset(text)
+    tasks = [
+        (file, group)
+        for file in files
+        for group in range(pq.ParquetFile(file, pre_buffer=False).metadata.num_row_groups)
+    ]
+    if path.is_file():
+        meta = pq.ParquetFile(path, pre_buffer=False).metadata
+        largest = max((meta.row_group(i).num_rows for i in range(meta.num_row_groups)), default=0)
+        if largest > batch_rows:
+            reader = pq.ParquetFile(path, pre_buffer=False, read_dictionary=text)
+            batches = reader.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True)
+            tables = _ahead(pa.Table.from_batches([b]) for b in batches)
+            return ParquetRead(tables, frozenset(text), across=True)
     local = threading.local()
 
-    def decode(group: int) -> Any:
-        # One ParquetFile per thread: a reader object is not shared across threads.
-        if not hasattr(local, "file"):
-            local.file = pq.ParquetFile(path, pre_buffer=False, read_dictionary=text)
+    def decode(task: tuple[Path, int]) -> Any:
+        file, group = task
+        # One ParquetFile per thread and file: a reader object is not shared across threads.
+        if getattr(local, "path", None) != file:
+            local.path = file
+            local.file = pq.ParquetFile(file, pre_buffer=False, read_dictionary=text)
         return local.file.read_row_group(group, columns=columns, use_threads=False)
 
     def groups() -> Iterator[Any]:
         with ThreadPoolExecutor(max_workers=_READ_AHEAD, thread_name_prefix="femstat-pq") as pool:
             queue: deque[Future[Any]] = deque()
-            next_group = 0
+            upcoming = iter(tasks)
             try:
-                while next_group < n_groups or queue:
-                    while next_group < n_groups and len(queue) < _READ_AHEAD:
-                        queue.append(pool.submit(decode, next_group))
-                        next_group += 1
+                for task in upcoming:
+                    queue.append(pool.submit(decode, task))
+                    if len(queue) >= _READ_AHEAD:
+                        yield queue.popleft().result()
+                while queue:
                     yield queue.popleft().result()
             finally:
                 for pending in queue:
                     pending.cancel()
 
-    return groups(), frozenset(text)
+    return ParquetRead(groups(), frozenset(text), across=path.is_file())
+
+
+def slices(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
+    """Each table cut into consecutive slices of ``batch_rows`` rows (the last shorter),
+    as ``pyarrow.dataset`` cuts each row group into batches."""
+    for table in tables:
+        for start in range(0, table.num_rows, batch_rows):
+            yield table.slice(start, batch_rows)
 
 
 def _ahead(items: Iterator[Any]) -> Iterator[Any]:

@@ -753,30 +753,33 @@ def fast_frames(
         if found is None:
             yield None
             return
-        groups, text = found
-        frames = _fast_batches(groups, text, reading.free_text, batch_rows)
-        yield FastRead(frames, text)
+        cut = arrow.rebatch if found.across else arrow.slices
+        tables = cut(found.tables, batch_rows)
+        yield FastRead(_fast_batches(tables, found.text, reading.free_text), found.text)
         return
     with _csv_source(path, fmt, dict(kwargs)) as (stream, _label, options):
         sep = options.get("sep") or options.get("delimiter") or ","
         header = arrow.csv_header(sample_of(stream), options["encoding"], sep)
         names = columns if columns is not None else header
         reading = arrow.plan(list(names), mapping)
-        with arrow.csv_tables(stream, options, reading, header) as tables:
-            if tables is None:
+        with arrow.csv_tables(stream, options, reading, header) as parsed:
+            if parsed is None:
                 yield None
                 return
-            frames = _fast_batches(tables, reading.dictionary, reading.free_text, batch_rows)
+            batches = arrow.rebatch(parsed, batch_rows)
+            frames = _fast_batches(batches, reading.dictionary, reading.free_text)
             yield FastRead(frames, reading.dictionary)
 
 
 def _fast_batches(
-    tables: Iterator[Any], text: frozenset[str], free_text: frozenset[str], batch_rows: int
+    tables: Iterator[Any], text: frozenset[str], free_text: frozenset[str]
 ) -> Iterator[pd.DataFrame]:
     from femstat.sources import arrow
 
     offset = 0
-    for table in arrow.rebatch(tables, batch_rows):
+    for table in tables:
+        if table.num_rows == 0:
+            continue  # iter_raw yields no empty batch
         yield arrow.frame_of(table, text, offset, free_text)
         offset += table.num_rows
 
