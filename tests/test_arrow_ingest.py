@@ -271,6 +271,7 @@ PROBLEMS = {
     "blank_lines": HEADER + "\n" + "V1,2020,female,30,stranger,0101,N\n\n\n",
     "quoted_empty": HEADER + 'V1,"",female,30,stranger,0101,N\n',
     "only_header": HEADER,
+    "required_columns_absent": "year,area,perpetrator_sex\n2020,N,male\n2021,S,\n",
     "crlf": csv_text(rows(12)).replace("\n", "\r\n"),
     "bom": "\ufeff" + csv_text(rows(12)),
     "repeated_column": HEADER.replace("area", "victim_sex") + csv_text(rows(5))[len(HEADER) :],

@@ -39,7 +39,7 @@ from femstat.classify import UN_2022, RuleSet
 from femstat.completeness import _completeness_cube
 from femstat.counts import add_cubes, counts
 from femstat.errors import DataQualityWarning, ValidationError, require
-from femstat.sources.arrow import coerced_as_text
+from femstat.sources.arrow import added_as_unknown, coerced_as_text, with_unknown_columns
 from femstat.sources.mapping import Mapping, load_mapping
 from femstat.sources.readers import (
     Format,
@@ -663,13 +663,15 @@ def _count_fast(
         ) as fast:
             if fast is None:
                 return 0
-            for frame in fast.frames:
+            for raw in fast.frames:
+                frame, added = with_unknown_columns(raw, mapping)
                 part = _count_part(frame, accumulator._options)
                 if part.failure is not None:
                     _log.debug("fast path: batch %d fails validation", done + 1)
                     return done
                 if part.report is not None:
                     coerced_as_text(part.report, fast.categorical, mapping)
+                    added_as_unknown(part.report, added)
                 accumulator._add_counts(part)
                 advance(len(frame))
                 done += 1

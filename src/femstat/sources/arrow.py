@@ -40,6 +40,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ __all__ = [
     "ENV_VAR",
     "ParquetRead",
     "Plan",
+    "added_as_unknown",
     "coerced_as_text",
     "csv_tables",
     "enabled",
@@ -61,6 +63,7 @@ __all__ = [
     "plan",
     "rebatch",
     "slices",
+    "with_unknown_columns",
 ]
 
 _DICTIONARY_KINDS = frozenset({"code", "boolean", "integer", "year", "date", "text"})
@@ -538,3 +541,50 @@ def coerced_as_text(report: Any, categorical: frozenset[str], mapping: Mapping |
     coerced = set(report.coerced_columns) | targets
     order = [name for name in victim_variables() if name in coerced]
     report.coerced_columns = order + [c for c in report.coerced_columns if c not in order]
+
+
+_ADDED_KINDS = ("code", "boolean", "integer")  # what validation adds when absent
+_REQUIRED = frozenset({"victim_sex", "victim_age", "relationship"})  # refused when absent
+
+
+@lru_cache(maxsize=64)
+def _unknown_array(name: str, n: int) -> Any:
+    from femstat.validate import _unknown_column
+
+    return _unknown_column(victim_variables()[name], n, pd.RangeIndex(n)).array
+
+
+def with_unknown_columns(
+    frame: pd.DataFrame, mapping: Mapping | None
+) -> tuple[pd.DataFrame, list[str]]:
+    """``frame`` with the optional columns validation would add as all-unknown, added.
+
+    Validation adds every absent optional column (a code list, a flag, an age) as
+    unknown, which for a batch of a projected read is most of them, every batch. Added
+    here from arrays made once per batch size, they arrive already canonical and
+    validation passes them through. Returns the names added, for the report's
+    ``added_columns`` (see :func:`femstat.stream.counts_from_file`).
+    """
+    produced = {s.target for s in (mapping.columns if mapping is not None else ())}
+    absent = [
+        name
+        for name, variable in victim_variables().items()
+        if variable.kind in _ADDED_KINDS
+        and name not in _REQUIRED
+        and name not in frame.columns
+        and name not in produced
+    ]
+    if not absent:
+        return frame, []
+    n = len(frame)
+    arrays = {name: frame[name].array for name in frame.columns}
+    arrays.update({name: _unknown_array(name, n) for name in absent})
+    return pd.DataFrame(arrays, index=frame.index, copy=False), absent
+
+
+def added_as_unknown(report: Any, added: list[str]) -> None:
+    """Name, in ``report.added_columns``, the columns :func:`with_unknown_columns` added."""
+    if not added:
+        return
+    names = set(report.added_columns) | set(added)
+    report.added_columns = [name for name in victim_variables() if name in names]
