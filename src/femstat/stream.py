@@ -802,6 +802,17 @@ def counts_from_file(
     columns are therefore not reported; run :func:`femstat.read` on a sample for a full
     check. A perpetrator table cannot be folded in batch by batch: fold it first.
 
+    Parquet files (one, or a directory of them) and UTF-8 CSV or TSV files are read by
+    the Arrow-native path (:mod:`femstat.sources.arrow`): only the needed columns,
+    decoded on threads while the previous batch is counted, text columns kept
+    dictionary-encoded so that validation reads each distinct value once. Its cubes,
+    reports, errors, warnings and row numbers are the general path's: at the first batch
+    that fails validation, or when pyarrow refuses the file, the general path reads the
+    file again from that batch on and reports the problem itself.
+    ``FEMSTAT_FAST_READ=0`` turns the fast path off. The kernel is chosen by the size of
+    the whole file (see :mod:`femstat._kernel`): numba for 5 million rows or more, however
+    small the batches.
+
     The whole-data checks run on the merged key set, not per batch: a ``victim_id``
     repeated in two batches is an error like one repeated within a batch. Ids that are
     not whole numbers are kept as 64-bit hashes and confirmed against a second read of

@@ -36,7 +36,7 @@ import csv
 import os
 import threading
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -436,7 +436,7 @@ def slices(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
             yield table.slice(start, batch_rows)
 
 
-def _ahead(items: Iterator[Any]) -> Iterator[Any]:
+def _ahead(items: Iterator[Any]) -> Generator[Any, None, None]:
     """``items``, with the next one produced on a thread while the caller uses this one."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="femstat-read") as pool:
         sentinel = object()
@@ -522,9 +522,11 @@ def csv_tables(
         for batch in reader:
             yield pa.Table.from_batches([batch])
 
+    ahead = _ahead(tables())
     try:
-        yield _ahead(tables())
+        yield ahead
     finally:
+        ahead.close()  # waits for a batch being parsed on the worker, before the reader closes
         reader.close()
 
 

@@ -14,7 +14,7 @@ import io
 import logging
 import os
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -313,6 +313,16 @@ def read(
         When the file cannot be read (see :func:`read_raw`).
     femstat.MissingDependencyError
         When the format needs an optional package that is not installed.
+
+    Notes
+    -----
+    CSV, TSV and Parquet files are read through pyarrow's multi-threaded readers when
+    pyarrow is installed, with the columns femstat coerces kept dictionary-encoded, so
+    that each distinct value is read once rather than one string per cell
+    (:mod:`femstat.sources.arrow`). The result, the report, the errors and the warnings
+    are those of the general path, which reads the file again whenever the fast one
+    cannot (another encoding, reader options, a value validation refuses);
+    ``FEMSTAT_FAST_READ=0`` turns the fast path off.
     """
     from femstat.validate import validate
 
@@ -516,8 +526,9 @@ def iter_raw(
         Read only these columns (all when None). Parquet, CSV, SPSS and Stata all skip
         the others while reading.
     batch_rows : int, default 1,000,000
-        Most rows per batch. Parquet batches also end at row-group boundaries, so some
-        are shorter.
+        Most rows per batch. A single Parquet file's batches run across its row groups;
+        a directory's end at each row group (as :mod:`pyarrow.dataset` cuts them), so
+        some are shorter.
     mapping, value_labels :
         As for :func:`read_raw`. With ``value_labels="auto"``, a labelled column that no
         mapping entry recodes gets its labels only when every value in the file has one;
@@ -754,8 +765,11 @@ def fast_frames(
             yield None
             return
         cut = arrow.rebatch if found.across else arrow.slices
-        tables = cut(found.tables, batch_rows)
-        yield FastRead(_fast_batches(tables, found.text, reading.free_text), found.text)
+        frames = _fast_batches(cut(found.tables, batch_rows), found.text, reading.free_text)
+        try:
+            yield FastRead(frames, found.text)
+        finally:
+            frames.close()  # stops the decoding threads when the caller stops early
         return
     with _csv_source(path, fmt, dict(kwargs)) as (stream, _label, options):
         sep = options.get("sep") or options.get("delimiter") or ","
@@ -768,12 +782,15 @@ def fast_frames(
                 return
             batches = arrow.rebatch(parsed, batch_rows)
             frames = _fast_batches(batches, reading.dictionary, reading.free_text)
-            yield FastRead(frames, reading.dictionary)
+            try:
+                yield FastRead(frames, reading.dictionary)
+            finally:
+                frames.close()
 
 
 def _fast_batches(
     tables: Iterator[Any], text: frozenset[str], free_text: frozenset[str]
-) -> Iterator[pd.DataFrame]:
+) -> Generator[pd.DataFrame, None, None]:
     from femstat.sources import arrow
 
     offset = 0
