@@ -157,32 +157,37 @@ def _categorical(column: Any, name: str, free_text: bool) -> pd.Series:
     pa = _arrow()
     import pyarrow.compute as pc
 
+    if column.num_chunks > 1 and pa.types.is_dictionary(column.type):
+        # One dictionary for the batch (pyarrow remaps each block's indices in C++), so
+        # that what follows runs once over one array rather than once per CSV block.
+        column = pa.chunked_array([column.unify_dictionaries().combine_chunks()])
     chunks = [c for c in column.chunks if len(c)] or list(column.chunks)
-    parts: list[tuple[np.ndarray, np.ndarray | None, list[Any]]] = []
+    parts: list[tuple[np.ndarray, list[Any]]] = []
     seen: set[str] = set()
     for chunk in chunks:
         if not pa.types.is_dictionary(chunk.type):
             chunk = pc.dictionary_encode(chunk)
         values = chunk.dictionary.to_pylist()
-        indices, missing = _masked_parts(chunk.indices, chunk.indices.type.to_pandas_dtype())
-        present = np.zeros(len(values) + 1, dtype=bool)
-        present[indices] = True  # a missing row's slot holds 0: corrected below
-        if missing.any():
-            present[0] = bool((indices[~missing] == 0).any())
-        parts.append((indices, missing if missing.any() else None, values))
-        seen.update(v for v, used in zip(values, present, strict=False) if used)
+        # Missing rows point one past the dictionary, where the remap below holds -1.
+        filled = pc.fill_null(chunk.indices, pa.scalar(len(values), chunk.indices.type))
+        indices = np.asarray(filled.to_numpy(zero_copy_only=False))
+        present = np.bincount(indices, minlength=len(values) + 1)[: len(values)] > 0
+        parts.append((indices, values))
+        seen.update(v for v, used in zip(values, present, strict=True) if used)
     categories = sorted(seen)
     position = {v: i for i, v in enumerate(categories)}
+    code_type = np.int8 if len(categories) < 127 else np.int32
     codes = []
-    for indices, gaps, values in parts:
-        remap = np.array([position.get(v, -1) for v in values], dtype=np.int32)
-        chunk_codes = remap[indices] if len(values) else np.full(len(indices), -1, np.int32)
-        if gaps is not None:
-            chunk_codes[gaps] = -1
-        codes.append(chunk_codes)
-    flat = np.concatenate(codes) if codes else np.empty(0, dtype=np.int32)
+    for indices, values in parts:
+        remap = np.array([position.get(v, -1) for v in values] + [-1], dtype=code_type)
+        codes.append(remap[indices])
+    flat = np.concatenate(codes) if len(codes) != 1 else codes[0]
+    if not codes:
+        flat = np.empty(0, dtype=code_type)
     dtype = pd.CategoricalDtype(pd.Index(categories, dtype="str" if free_text else object))
-    return pd.Series(pd.Categorical.from_codes(flat, dtype=dtype), name=name)
+    # The codes are in range by construction: pandas' check would be one more pass.
+    categorical = pd.Categorical.from_codes(flat, dtype=dtype, validate=False)
+    return pd.Series(categorical, name=name)
 
 
 def _masked_parts(array: Any, dtype: Any) -> tuple[np.ndarray, np.ndarray]:
