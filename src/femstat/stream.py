@@ -663,8 +663,9 @@ def _count_fast(
         ) as fast:
             if fast is None:
                 return 0
+            made: dict[str, Any] = {}  # all-unknown columns, made once for the stream
             for raw in fast.frames:
-                frame, added = with_unknown_columns(raw, mapping)
+                frame, added = with_unknown_columns(raw, mapping, made)
                 part = _count_part(frame, accumulator._options)
                 if part.failure is not None:
                     _log.debug("fast path: batch %d fails validation", done + 1)

@@ -40,7 +40,6 @@ from collections.abc import Generator, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -554,23 +553,27 @@ _ADDED_KINDS = ("code", "boolean", "integer")  # what validation adds when absen
 _REQUIRED = frozenset({"victim_sex", "victim_age", "relationship"})  # refused when absent
 
 
-@lru_cache(maxsize=64)
-def _unknown_array(name: str, n: int) -> Any:
+def _unknown_array(name: str, n: int, made: dict[str, Any]) -> Any:
+    """An all-unknown column of ``n`` rows, sliced from one made for the largest batch."""
     from femstat.validate import _unknown_column
 
-    return _unknown_column(victim_variables()[name], n, pd.RangeIndex(n)).array
+    array = made.get(name)
+    if array is None or len(array) < n:
+        array = _unknown_column(victim_variables()[name], n, pd.RangeIndex(n)).array
+        made[name] = array
+    return array[:n]
 
 
 def with_unknown_columns(
-    frame: pd.DataFrame, mapping: Mapping | None
+    frame: pd.DataFrame, mapping: Mapping | None, made: dict[str, Any]
 ) -> tuple[pd.DataFrame, list[str]]:
     """``frame`` with the optional columns validation would add as all-unknown, added.
 
     Validation adds every absent optional column (a code list, a flag, an age) as
     unknown, which for a batch of a projected read is most of them, every batch. Added
-    here from arrays made once per batch size, they arrive already canonical and
-    validation passes them through. Returns the names added, for the report's
-    ``added_columns`` (see :func:`femstat.stream.counts_from_file`).
+    here from arrays made once per stream (``made`` keeps them while it lasts), they
+    arrive already canonical and validation passes them through. Returns the names
+    added, for the report's ``added_columns`` (see :func:`femstat.stream.counts_from_file`).
     """
     produced = {s.target for s in (mapping.columns if mapping is not None else ())}
     absent = [
@@ -585,7 +588,7 @@ def with_unknown_columns(
         return frame, []
     n = len(frame)
     arrays = {name: frame[name].array for name in frame.columns}
-    arrays.update({name: _unknown_array(name, n) for name in absent})
+    arrays.update({name: _unknown_array(name, n, made) for name in absent})
     return pd.DataFrame(arrays, index=frame.index, copy=False), absent
 
 
