@@ -23,11 +23,13 @@ Results are the general path's by construction, not by imitation:
 - batches have the general path's boundaries (``batch_rows`` rows each, across row
   groups), so batch numbers and row offsets agree;
 - whatever the fast path cannot read identically it does not read at all: an encoding
-  other than UTF-8, reader options other than the delimiter, repeated or mangled column
-  names, a directory of Parquet files. And when a batch fails validation or pyarrow
-  refuses the file, the caller goes back to the general path from that batch on
-  (:func:`femstat.stream.counts_from_file`, :func:`femstat.read`), so errors, warnings
-  and row numbers are the general path's own.
+  other than UTF-8, reader options other than the delimiter, repeated column names
+  (pandas renames them), a directory of Parquet files whose schemas differ. And when a
+  batch fails validation or pyarrow refuses the file, the caller goes back to the
+  general path from that batch on (:func:`femstat.stream.counts_from_file`,
+  :func:`femstat.read`), so errors, warnings and row numbers are the general path's own.
+
+``FEMSTAT_FAST_READ=0`` turns the fast path off.
 """
 
 from __future__ import annotations
