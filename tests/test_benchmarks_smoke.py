@@ -15,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
         ["bench_classify_count.py", "--smoke"],
         ["bench_indicators.py", "--groups", "200", "--rows", "20000", "--repeat", "1"],
         ["bench_validate_classify.py", "--rows", "20000", "--repeat", "1"],
+        ["bench_files.py", "--smoke"],
     ],
 )
 def test_benchmark_script_runs(args):

@@ -438,14 +438,14 @@ def test_python_m_report_without_arguments_writes_the_example_report(
     assert "Traceback" not in done.stderr
     out = tmp_path / "femstat-report"
     assert (out / "report.html").exists() and (out / "report.md").exists()
-    assert len(list(out.glob("chart-*.png"))) == 7
+    assert len(list(out.glob("chart-*.png"))) == 8
     assert "Wrote femstat-report/report.html and femstat-report/report.md" in done.stdout
     femicide = typed["femicide_type"].isin(
         ["intimate_partner", "family_member", "other_perpetrator"]
     )
     assert f"{int(femicide.sum()):,}" in done.stdout
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == 7
+    assert html.count("data:image/png;base64,") == 8
     assert "bundled example data" in html
     assert "Rates by year (per 100,000 women)" in html  # the example population is used
 

@@ -136,7 +136,7 @@ def test_files_are_written(report: ReportFiles) -> None:
     assert files.html.name == "report.html"
     assert files.markdown.name == "report.md"
     charts = files.charts
-    assert len(charts) == 7
+    assert len(charts) == 8  # one per section chart, the estimates included
     for chart in charts:
         assert chart.parent == files.out_dir
         assert chart.read_bytes().startswith(PNG)
@@ -153,7 +153,7 @@ def test_html_is_self_contained(html: str) -> None:
     assert "<link" not in html.lower()
     assert "@import" not in html and "url(" not in html
     sources = re.findall(r'<img [^>]*src="([^"]*)"', html)
-    assert len(sources) == 7
+    assert len(sources) == 8
     assert all(s.startswith("data:image/png;base64,") for s in sources)
     assert all(re.search(r'<img [^>]*alt="[^"]+"', tag) for tag in re.findall(r"<img [^>]*>", html))
     assert "Content-Security-Policy" in html
@@ -308,7 +308,7 @@ def test_report_without_population(tmp_path: Path) -> None:
     html = files.html.read_text(encoding="utf-8")
     assert files.markdown is None and files.charts == ()
     assert "No population was given, so no rates are computed" in html
-    assert html.count("data:image/png;base64,") == 7
+    assert html.count("data:image/png;base64,") == 8
     tables = tables_of(html)
     assert "Rates by year (per 100,000 women)" not in tables
     assert "Bounds of the number of femicides by year" in tables

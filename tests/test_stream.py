@@ -19,7 +19,7 @@ import pytest
 import femstat as fs
 import femstat.stream as stream_module
 from femstat import codes as C
-from femstat.sources.readers import iter_raw, raw_info, read_raw
+from femstat.sources.readers import fast_frames, iter_raw, raw_info, read_raw
 from femstat.stream import CubeAccumulator, counts_from_file
 from femstat.testing import assert_cubes_equal
 
@@ -150,7 +150,12 @@ def test_reads_are_projected(
         seen.append(list(kwargs["columns"]))
         return iter_raw(*args, **kwargs)
 
+    def fast_spy(*args: Any, **kwargs: Any) -> Any:  # the Arrow-native reader, tried first
+        seen.append(list(kwargs["columns"]))
+        return fast_frames(*args, **kwargs)
+
     monkeypatch.setattr(stream_module, "iter_raw", spy)
+    monkeypatch.setattr(stream_module, "fast_frames", fast_spy)
     counts_from_file(parquet, ["year", "place"], batch_rows=5_000)
     expected = {
         "victim_id", "year", "victim_sex", "victim_age", "relationship", "iccs_code", "place",

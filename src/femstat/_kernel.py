@@ -28,6 +28,7 @@ import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import lru_cache
 from types import SimpleNamespace
@@ -67,6 +68,8 @@ AUTO_NUMBA_MIN_ROWS = 5_000_000
 """Below this, ``auto`` uses numpy: the numba kernel's first call in a process costs about
 a second (importing numba, loading the compiled code from numba's cache), and compiling
 a new breakdown signature the first time on a machine a few seconds."""
+AUTO_ROWS_HINT: ContextVar[int] = ContextVar("femstat_auto_rows_hint", default=0)
+"""Rows of the whole data when ``auto`` counts it in parts (set by femstat.stream)."""
 _STRIPES = 4  # histogram copies for cubes of at most _STRIPE_MAX_CELLS (a power of 2)
 _STRIPE_MAX_CELLS = 32  # a total (6 cells) counted 15-25 % faster; 18 or 60 cells, no gain
 _THREAD_MIN_ROWS = 1 << 20  # below this a second thread costs more than it saves
@@ -190,6 +193,8 @@ def resolve(kernel: str | None = None, n_rows: int = 0) -> str:
     """
     name = (kernel or os.environ.get(ENV_VAR) or "auto").strip().lower()
     if name == "auto":
+        # A stream of batches (femstat.stream) pays numba's first call once for all of them.
+        n_rows = max(n_rows, AUTO_ROWS_HINT.get())
         return "numba" if n_rows >= AUTO_NUMBA_MIN_ROWS and numba_available() else "numpy"
     if name not in KERNELS:
         raise KernelError(

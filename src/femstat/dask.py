@@ -29,6 +29,7 @@ not import Dask; only calling its functions does.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -45,7 +46,14 @@ from femstat.stream import CubeAccumulator, _count_part, _Options, _PartCounts
 from femstat.validate import ValidationReport
 from femstat.validate import validate as _validate_frame
 
-__all__ = ["completeness", "counts", "indicators", "is_dask_frame", "validate"]
+__all__ = [
+    "completeness",
+    "counts",
+    "counts_from_parquet",
+    "indicators",
+    "is_dask_frame",
+    "validate",
+]
 
 _SOURCE = "Dask DataFrame"
 
@@ -174,6 +182,66 @@ def counts(
         check_unique_ids=check_unique_ids,
     )
     return _merged_cube(ddf, options, stacklevel=4)
+
+
+def counts_from_parquet(
+    path: str | os.PathLike[str],
+    by: Sequence[str] | str = (),
+    *,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    male_comparator: bool = False,
+    rules: RuleSet = UN_2022,
+    check_unique_ids: bool = True,
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Count a directory of Parquet files (or one file) on a Dask cluster.
+
+    The files are read with :func:`dask.dataframe.read_parquet`, only the columns the
+    count needs, and counted partition by partition by :func:`counts` on whatever
+    scheduler is active: a ``distributed.Client`` connected to a ``LocalCluster``, a
+    ``dask-jobqueue`` cluster on an HPC batch system, or a Dask cluster on Kubernetes
+    (see the performance page of the documentation). femstat runs no scheduler of its own.
+
+    Parameters
+    ----------
+    path : str or path
+        A Parquet file, a directory of them, or anything
+        :func:`dask.dataframe.read_parquet` accepts (a glob, a remote URL).
+    by, age_groups, male_comparator, rules, check_unique_ids :
+        As for :func:`counts`.
+    **kwargs
+        Passed to :func:`dask.dataframe.read_parquet` (``storage_options``,
+        ``split_row_groups``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The complete count cube, equal to
+        :func:`femstat.stream.counts_from_file` on the same files.
+
+    Examples
+    --------
+    >>> from distributed import Client, LocalCluster  # doctest: +SKIP
+    >>> client = Client(LocalCluster(n_workers=2, threads_per_worker=1))  # doctest: +SKIP
+    >>> cube = counts_from_parquet("register/", ["year", "area"])  # doctest: +SKIP
+    """
+    require("dask", "dask")
+    import dask.dataframe as dd
+
+    from femstat.stream import _needed_columns
+
+    by_list = [by] if isinstance(by, str) else list(by)
+    ddf = dd.read_parquet(path, **kwargs)
+    needed = _needed_columns(list(ddf.columns), by_list, rules, check_unique_ids)
+    ddf = ddf[[c for c in ddf.columns if c in needed]]
+    return counts(
+        ddf,
+        by_list,
+        age_groups=age_groups,
+        male_comparator=male_comparator,
+        rules=rules,
+        check_unique_ids=check_unique_ids,
+    )
 
 
 def _merged_cube(ddf: Any, options: _Options, *, stacklevel: int) -> pd.DataFrame:

@@ -20,6 +20,7 @@ parts that come from elsewhere (a database cursor, a message queue), and
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import warnings
@@ -32,13 +33,22 @@ from typing import Any, Literal, overload
 import numpy as np
 import pandas as pd
 
+from femstat import _kernel
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
 from femstat.completeness import _completeness_cube
 from femstat.counts import add_cubes, counts
 from femstat.errors import DataQualityWarning, ValidationError, require
+from femstat.sources.arrow import added_as_unknown, coerced_as_text, with_unknown_columns
 from femstat.sources.mapping import Mapping, load_mapping
-from femstat.sources.readers import Format, MappingLike, ValueLabels, iter_raw, raw_info
+from femstat.sources.readers import (
+    Format,
+    MappingLike,
+    ValueLabels,
+    fast_frames,
+    iter_raw,
+    raw_info,
+)
 from femstat.validate import (
     _FAILURE_COLUMNS,
     _SHOWN_ROWS,
@@ -50,6 +60,8 @@ from femstat.validate import (
 )
 
 __all__ = ["CubeAccumulator", "counts_from_file"]
+
+_log = logging.getLogger(__name__)
 
 _MAX_FAILURE_CASES = 100
 _SHOWN_CASES = 20
@@ -612,6 +624,66 @@ def _progress_bar(
         yield lambda n: bar.advance(task, n)
 
 
+@contextmanager
+def _rows_hint(n_rows: int) -> Iterator[None]:
+    token = _kernel.AUTO_ROWS_HINT.set(n_rows)
+    try:
+        yield
+    finally:
+        _kernel.AUTO_ROWS_HINT.reset(token)
+
+
+def _file_bytes(path: Path) -> int:
+    try:
+        return path.stat().st_size if path.is_file() else 0
+    except OSError:
+        return 0
+
+
+def _count_fast(
+    path: Path,
+    fmt: Format,
+    columns: list[str],
+    mapping: Mapping | None,
+    batch_rows: int,
+    kwargs: dict[str, Any],
+    accumulator: CubeAccumulator,
+    advance: Callable[[int], None],
+) -> int | None:
+    """Count the file through the Arrow-native reader (:mod:`femstat.sources.arrow`).
+
+    Returns None when every batch was counted; otherwise the number of batches counted
+    before the fast path gave way (0 when it does not apply to this file), from which the
+    general path takes over.
+    """
+    done = 0
+    try:
+        with fast_frames(
+            path, format=fmt, columns=columns, batch_rows=batch_rows, mapping=mapping, **kwargs
+        ) as fast:
+            if fast is None:
+                return 0
+            made: dict[str, Any] = {}  # all-unknown columns, made once for the stream
+            for raw in fast.frames:
+                frame, added = with_unknown_columns(raw, mapping, made)
+                part = _count_part(frame, accumulator._options)
+                if part.failure is not None:
+                    _log.debug("fast path: batch %d fails validation", done + 1)
+                    return done
+                if part.report is not None:
+                    coerced_as_text(part.report, fast.categorical, mapping)
+                    added_as_unknown(part.report, added)
+                accumulator._add_counts(part)
+                advance(len(frame))
+                done += 1
+    except MemoryError:
+        raise
+    except Exception as exc:  # the general path reads the file again and says what is wrong
+        _log.debug("fast path gave way at batch %d: %s", done + 1, type(exc).__name__)
+        return done
+    return None
+
+
 @overload
 def counts_from_file(
     path: str | os.PathLike[str],
@@ -731,6 +803,17 @@ def counts_from_file(
     columns are therefore not reported; run :func:`femstat.read` on a sample for a full
     check. A perpetrator table cannot be folded in batch by batch: fold it first.
 
+    Parquet files (one, or a directory of them) and UTF-8 CSV or TSV files are read by
+    the Arrow-native path (:mod:`femstat.sources.arrow`): only the needed columns,
+    decoded on threads while the previous batch is counted, text columns kept
+    dictionary-encoded so that validation reads each distinct value once. Its cubes,
+    reports, errors, warnings and row numbers are the general path's: at the first batch
+    that fails validation, or when pyarrow refuses the file, the general path reads the
+    file again from that batch on and reports the problem itself.
+    ``FEMSTAT_FAST_READ=0`` turns the fast path off. The kernel is chosen by the size of
+    the whole file (see :mod:`femstat._kernel`): numba for 5 million rows or more, however
+    small the batches.
+
     The whole-data checks run on the merged key set, not per batch: a ``victim_id``
     repeated in two batches is an error like one repeated within a batch. Ids that are
     not whole numbers are kept as 64-bit hashes and confirmed against a second read of
@@ -776,10 +859,21 @@ def counts_from_file(
             **kwargs,
         )
 
-    with _progress_bar(progress, info.n_rows, path.name) as advance:
-        for batch in batches(columns, resolved):
-            accumulator.add(batch)
-            advance(len(batch))
+    # The kernel is chosen by the size of the whole file, not of a batch: numba's first
+    # call in a process is paid once for every batch (a CSV's rows are estimated from its
+    # size, at 100 bytes a row).
+    whole = info.n_rows if info.n_rows is not None else _file_bytes(path) // 100
+    with _progress_bar(progress, info.n_rows, path.name) as advance, _rows_hint(whole):
+        counted = _count_fast(
+            path, info.format, columns, restricted, batch_rows, kwargs, accumulator, advance
+        )
+        if counted is not None:
+            # The general path from the first batch the fast path did not count: a batch
+            # that fails, or a file pyarrow refuses, gets the general path's own error.
+            for k, batch in enumerate(batches(columns, resolved)):
+                if k >= counted:
+                    accumulator.add(batch)
+                    advance(len(batch))
 
     def ids_at(positions: np.ndarray) -> np.ndarray:
         """A second, narrow read: the ids at the rows whose hashes repeat (ascending)."""

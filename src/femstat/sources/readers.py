@@ -11,18 +11,21 @@ for files larger than memory (see :mod:`femstat.stream`).
 from __future__ import annotations
 
 import io
+import logging
 import os
-from collections.abc import Iterator, Sequence
+import warnings
+from collections.abc import Generator, Iterator, Sequence
 from collections.abc import Mapping as AbcMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Literal, overload
 
 import numpy as np
 import pandas as pd
 
-from femstat.errors import require
+from femstat.errors import DataQualityWarning, require
 from femstat.sources.files import (
     SourceError,
     TailKeeper,
@@ -44,6 +47,8 @@ if TYPE_CHECKING:
     from femstat.validate import ValidationReport
 
 __all__ = ["FORMATS", "RawInfo", "SourceError", "iter_raw", "raw_info", "read", "read_raw"]
+
+_log = logging.getLogger(__name__)
 
 Format = Literal["csv", "tsv", "parquet", "excel", "spss", "stata", "shr"]
 ValueLabels = Literal["auto", "labels", "codes"]
@@ -308,6 +313,16 @@ def read(
         When the file cannot be read (see :func:`read_raw`).
     femstat.MissingDependencyError
         When the format needs an optional package that is not installed.
+
+    Notes
+    -----
+    CSV, TSV and Parquet files are read through pyarrow's multi-threaded readers when
+    pyarrow is installed, with the columns femstat coerces kept dictionary-encoded, so
+    that each distinct value is read once rather than one string per cell
+    (:mod:`femstat.sources.arrow`). The result, the report, the errors and the warnings
+    are those of the general path, which reads the file again whenever the fast one
+    cannot (another encoding, reader options, a value validation refuses);
+    ``FEMSTAT_FAST_READ=0`` turns the fast path off.
     """
     from femstat.validate import validate
 
@@ -322,6 +337,10 @@ def read(
         resolved: Mapping | None = None
     else:
         resolved = load_mapping(mapping) if mapping is not None else None
+        if perpetrators is None and fmt in ("csv", "tsv", "parquet"):
+            fast = _read_fast(Path(path), fmt, resolved, report, kwargs)
+            if fast is not None:
+                return fast
         victims = read_raw(path, format=fmt, mapping=resolved, value_labels=value_labels, **kwargs)
         if resolved is not None:
             victims = resolved.apply(victims)
@@ -507,8 +526,9 @@ def iter_raw(
         Read only these columns (all when None). Parquet, CSV, SPSS and Stata all skip
         the others while reading.
     batch_rows : int, default 1,000,000
-        Most rows per batch. Parquet batches also end at row-group boundaries, so some
-        are shorter.
+        Most rows per batch. A single Parquet file's batches run across its row groups;
+        a directory's end at each row group (as :mod:`pyarrow.dataset` cuts them), so
+        some are shorter.
     mapping, value_labels :
         As for :func:`read_raw`. With ``value_labels="auto"``, a labelled column that no
         mapping entry recodes gets its labels only when every value in the file has one;
@@ -683,3 +703,149 @@ class _BatchLabels:
             if labelled is not None:
                 out[column] = labelled
         return out
+
+
+# --------------------------------------------------------------------------------------
+# The Arrow-native fast path for Parquet and CSV (femstat.sources.arrow)
+
+
+@dataclass(frozen=True)
+class FastRead:
+    """Frames read by the fast path, and what a caller needs to reproduce the general path.
+
+    Attributes
+    ----------
+    frames : iterator of pandas.DataFrame
+        Consecutive batches, as :func:`iter_raw` would cut them.
+    categorical : frozenset of str
+        File columns handed over as Categoricals where the general path hands over text.
+    """
+
+    frames: Iterator[pd.DataFrame]
+    categorical: frozenset[str]
+
+
+@contextmanager
+def fast_frames(
+    path: str | os.PathLike[str],
+    *,
+    format: Format | None = None,
+    columns: Sequence[str] | None = None,
+    batch_rows: int = 1_000_000,
+    mapping: Mapping | None = None,
+    **kwargs: Any,
+) -> Iterator[FastRead | None]:
+    """Read a Parquet or CSV file in batches through pyarrow, without a string per cell.
+
+    Yields None when the file is not one the fast path reads identically (another
+    format, encoding or reader option; see :mod:`femstat.sources.arrow`). The batches
+    have :func:`iter_raw`'s boundaries and index. Errors of the file itself (corrupt,
+    cut short, too large once decompressed) surface as whatever pyarrow or the stream
+    raises: a caller goes back to :func:`iter_raw` for the general path's error.
+    """
+    from femstat.sources import arrow
+
+    path = Path(path)
+    try:
+        fmt = _streamable_format(path, format)
+    except ValueError:
+        yield None
+        return
+    if not arrow.enabled() or fmt not in ("csv", "tsv", "parquet") or find_spec("pyarrow") is None:
+        yield None
+        return
+    if fmt == "parquet":
+        if path.suffix.lower() in _COMPRESSION or set(kwargs) - {"max_decompressed"}:
+            yield None
+            return
+        names = columns if columns is not None else raw_info(path, format=fmt).columns
+        reading = arrow.plan(list(names), mapping)
+        found = arrow.parquet_tables(path, reading, batch_rows)
+        if found is None:
+            yield None
+            return
+        cut = arrow.rebatch if found.across else arrow.slices
+        frames = _fast_batches(cut(found.tables, batch_rows), found.text, reading.free_text)
+        try:
+            yield FastRead(frames, found.text)
+        finally:
+            frames.close()  # stops the decoding threads when the caller stops early
+        return
+    with _csv_source(path, fmt, dict(kwargs)) as (stream, _label, options):
+        sep = options.get("sep") or options.get("delimiter") or ","
+        header = arrow.csv_header(sample_of(stream), options["encoding"], sep)
+        names = columns if columns is not None else header
+        reading = arrow.plan(list(names), mapping)
+        with arrow.csv_tables(stream, options, reading, header) as parsed:
+            if parsed is None:
+                yield None
+                return
+            batches = arrow.rebatch(parsed, batch_rows)
+            frames = _fast_batches(batches, reading.dictionary, reading.free_text)
+            try:
+                yield FastRead(frames, reading.dictionary)
+            finally:
+                frames.close()
+
+
+def _fast_batches(
+    tables: Iterator[Any], text: frozenset[str], free_text: frozenset[str]
+) -> Generator[pd.DataFrame, None, None]:
+    from femstat.sources import arrow
+
+    offset = 0
+    for table in tables:
+        if table.num_rows == 0:
+            continue  # iter_raw yields no empty batch
+        yield arrow.frame_of(table, text, offset, free_text)
+        offset += table.num_rows
+
+
+def _read_fast(
+    path: Path, fmt: Format, mapping: Mapping | None, report: bool, kwargs: dict[str, Any]
+) -> Any:
+    """:func:`read` through the fast path; None when it does not apply or the file is
+    refused, so that :func:`read` reads it again the general way and reports the problem
+    in its own words."""
+    from femstat.sources.arrow import coerced_as_text
+    from femstat.validate import validate
+
+    try:
+        with fast_frames(path, format=fmt, batch_rows=2**62, mapping=mapping, **kwargs) as fast:
+            if fast is None:
+                return None
+            frames = list(fast.frames)
+        if len(frames) != 1:
+            return None  # no rows: the general path says so
+        victims = mapping.apply(frames[0]) if mapping is not None else frames[0]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out, checked = validate(victims, report=True)
+    except MemoryError:
+        raise
+    except Exception as exc:
+        _log.debug("fast read of %s gave way: %s", path.name, type(exc).__name__)
+        return None
+    for warning in caught:  # none expected; passed on rather than lost
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    coerced_as_text(checked, fast.categorical, mapping)
+    if report:
+        return out, checked
+    _warn_quality(checked)
+    return out
+
+
+def _warn_quality(checked: ValidationReport) -> None:
+    """The data-quality warning :func:`femstat.validate` emits, for a report it returned."""
+    if checked.warnings.empty:
+        return
+    warnings.warn(
+        "femstat data-quality warnings:\n"
+        + "\n".join(
+            f"  [{w.check}] {w.n_rows:,} rows: {w.detail}"
+            for w in checked.warnings.itertuples(index=False)
+        )
+        + "\nCall femstat.validate(..., report=True) for the row positions.",
+        DataQualityWarning,
+        stacklevel=4,
+    )
