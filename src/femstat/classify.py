@@ -189,7 +189,7 @@ class _NotCanonical(FemstatError, TypeError):
 
 def _codes(df: pd.DataFrame, column: str, code_list: C.CodeList) -> np.ndarray:
     series = df[column]
-    if series.dtype != code_list.dtype:
+    if not code_list.is_dtype_of(series):
         raise _NotCanonical(
             f"column {column!r} is not in canonical form ({series.dtype}); "
             "run femstat.validate first"
@@ -309,8 +309,8 @@ def _is_canonical(df: pd.DataFrame) -> bool:
         and not isinstance(df.columns, pd.MultiIndex)
         and df.columns.is_unique
         and all(c in df.columns for c in ("victim_sex", "relationship", "year"))
-        and df["victim_sex"].dtype == C.SEX.dtype
-        and df["relationship"].dtype == C.RELATIONSHIP.dtype
+        and C.SEX.is_dtype_of(df["victim_sex"])
+        and C.RELATIONSHIP.is_dtype_of(df["relationship"])
     )
 
 

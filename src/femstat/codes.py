@@ -83,6 +83,20 @@ class CodeList:
         """
         return pd.CategoricalDtype(list(self.codes), ordered=False)
 
+    def is_dtype_of(self, values: object) -> bool:
+        """Whether ``values`` (a Series, array or dtype) holds this code list's dtype exactly.
+
+        pandas compares unordered Categorical dtypes as sets of categories, so ``==`` is
+        true for the same codes in another order; the integer codes femstat reads would
+        then mean other values. This compares the categories in order.
+        """
+        dtype = getattr(values, "dtype", values)
+        return (
+            isinstance(dtype, pd.CategoricalDtype)
+            and not dtype.ordered
+            and dtype.categories.equals(self.dtype.categories)
+        )
+
     def code_of(self, value: str) -> int:
         """Integer code (category position) of ``value``."""
         return self.codes.index(value)

@@ -163,11 +163,27 @@ def _levels_of(dtype: Any, name: str) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, dtype=dtype), name=name)
 
 
+def _in_code_order(series: pd.Series) -> pd.Series:
+    """A Categorical with a code list's categories in another order, recoded to its order.
+
+    pandas finds such dtypes equal (unordered categories compare as sets), but their
+    integer codes mean other values: every reading of codes goes through this first.
+    """
+    dtype = series.dtype
+    if not isinstance(dtype, pd.CategoricalDtype) or dtype.ordered:
+        return series
+    for declared in _DECLARED:
+        if dtype == declared and not dtype.categories.equals(declared.categories):
+            # astype() to an "equal" dtype would keep the order: reorder explicitly.
+            return series.cat.reorder_categories(list(declared.categories))
+    return series
+
+
 def _is_declared(dtype: object) -> bool:
     """Code lists and age schemes (ordered) contribute every level, present or not."""
     if not isinstance(dtype, pd.CategoricalDtype):
         return False
-    return bool(dtype.ordered) or any(dtype == d for d in _DECLARED)
+    return bool(dtype.ordered) or any(dtype.categories.equals(d.categories) for d in _DECLARED)
 
 
 def _text_order(categories: pd.Index) -> tuple[np.ndarray, np.ndarray]:
@@ -223,8 +239,8 @@ def _encode(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Encoded:
             pd.Series(pd.Categorical(scheme.labels, dtype=scheme.dtype), name=name),
         )
     if name == "relationship_group" and name not in df.columns:
-        rel = df["relationship"]
-        if rel.dtype != C.RELATIONSHIP.dtype:
+        rel = _in_code_order(df["relationship"])
+        if not C.RELATIONSHIP.is_dtype_of(rel):
             raise BreakdownError("column 'relationship' is not canonical; validate first")
         return _Encoded(
             name,
@@ -238,7 +254,7 @@ def _encode(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Encoded:
         raise BreakdownError(
             f"breakdown column {name!r} is not in the data; columns: {list(df.columns)[:30]}"
         )
-    series = df[name]
+    series = _in_code_order(df[name])
     if _is_declared(series.dtype):
         dtype = series.dtype
         cat_codes = series.cat.codes.to_numpy()
@@ -408,8 +424,8 @@ def _count(
                 return cube
             one_pass_tried = True  # too many possible cells: the general path decides
         data = classify(data, rules=rules)
-    types = data[type_column]
-    if types.dtype != C.FEMICIDE_TYPE.dtype:
+    types = _in_code_order(data[type_column])
+    if not C.FEMICIDE_TYPE.is_dtype_of(types):
         raise BreakdownError(f"{type_column!r} is not a femicide type column; classify first")
     if not one_pass_tried:
         cube = _count_in_one_pass(
@@ -487,14 +503,14 @@ def _encode_lazy(name: str, df: pd.DataFrame, scheme: AgeScheme) -> _Lazy:
             )
             return _Lazy(name, dim, _levels_of(scheme.dtype, name))
     elif name == "relationship_group" and name not in df.columns:
-        rel = df["relationship"]
-        if rel.dtype == C.RELATIONSHIP.dtype:
+        rel = _in_code_order(df["relationship"])
+        if C.RELATIONSHIP.is_dtype_of(rel):
             dim = _kernel.Dimension(
                 rel.array.codes, _GROUP_OF_RELATIONSHIP, len(C.RELATIONSHIP_GROUP)
             )
             return _Lazy(name, dim, _levels_of(C.RELATIONSHIP_GROUP.dtype, name))
     elif name in df.columns:
-        series = df[name]
+        series = _in_code_order(df[name])
         if isinstance(series.dtype, pd.CategoricalDtype):
             codes = series.array.codes  # a read-only view, no copy
             if _kernel.scan(codes)[1] < 0:

@@ -228,7 +228,7 @@ def _rules_of(typed: pd.DataFrame, rules: RuleSet | None) -> RuleSet:
     if rules is not None and not isinstance(rules, RuleSet):
         raise EstimateTypeError(f"rules must be a femstat.RuleSet, got {type(rules).__name__}")
     column = (rules or UN_2022).type_column
-    if column not in typed.columns or typed[column].dtype != C.FEMICIDE_TYPE.dtype:
+    if column not in typed.columns or not C.FEMICIDE_TYPE.is_dtype_of(typed[column]):
         raise EstimateError(
             f"the data has no femicide type column {column!r}: estimate works on classified "
             "data. Run fs.classify(data) first (with rules=... for another rule set)."
@@ -297,7 +297,7 @@ def _raw_codes(name: str, df: pd.DataFrame, scheme: AgeScheme) -> tuple[np.ndarr
     if name not in df.columns:
         return None
     series = df[name]
-    if name == "place" and series.dtype == C.PLACE.dtype:
+    if name == "place" and C.PLACE.is_dtype_of(series):
         top = list(dict.fromkeys(C.PLACE_GROUP.values()))
         table = np.array([top.index(C.PLACE_GROUP[c]) for c in C.PLACE.codes], dtype=np.int64)
         codes = series.array.codes.astype(np.int64)

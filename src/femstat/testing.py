@@ -157,7 +157,7 @@ def victims(
 def assert_frame_classified(df: pd.DataFrame, column: str = "femicide_type") -> None:
     """Assert that ``df`` carries a complete, canonical femicide type column."""
     assert column in df.columns, f"no column {column!r}: call femstat.classify first"
-    assert df[column].dtype == C.FEMICIDE_TYPE.dtype, f"{column!r} is {df[column].dtype}"
+    assert C.FEMICIDE_TYPE.is_dtype_of(df[column]), f"{column!r} is {df[column].dtype}"
     assert not df[column].isna().any(), f"{column!r} has missing types"
 
 

@@ -195,7 +195,7 @@ def _coerce_codes(
 ) -> tuple[pd.Series, bool, dict[str, np.ndarray]]:
     """Coerce to the code list's Categorical; returns (series, changed, gendered hits)."""
     dtype = code_list.dtype
-    if series.dtype == dtype:
+    if code_list.is_dtype_of(series):
         return series, False, {}
     in_codes, uniques = _factorize(series)
     table = code_spellings(code_list)
