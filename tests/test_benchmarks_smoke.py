@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parents[1]
         ["bench_indicators.py", "--groups", "200", "--rows", "20000", "--repeat", "1"],
         ["bench_validate_classify.py", "--rows", "20000", "--repeat", "1"],
         ["bench_files.py", "--smoke"],
+        ["bench_trend_coverage.py", "--reps", "20"],
+        ["bench_estimate.py", "--reps", "2", "--rows", "500", "--m", "3"],
     ],
 )
 def test_benchmark_script_runs(args):
