@@ -91,10 +91,12 @@ class CodeList:
         then mean other values. This compares the categories in order.
         """
         dtype = getattr(values, "dtype", values)
+        canonical = self.dtype.categories
         return (
             isinstance(dtype, pd.CategoricalDtype)
             and not dtype.ordered
-            and dtype.categories.equals(self.dtype.categories)
+            and dtype.categories.dtype == canonical.dtype
+            and dtype.categories.equals(canonical)
         )
 
     def code_of(self, value: str) -> int:
