@@ -725,3 +725,19 @@ def test_estimates_are_reproducible_and_can_be_left_out(tmp_path: Path) -> None:
     assert not (tmp_path / "c" / "tables" / "estimates_by_year.csv").exists()
     with pytest.raises(ReportError, match="imputations"):
         build_report(data, population, out_dir=tmp_path / "d", imputations=1)
+
+
+def test_a_release_that_fails_the_audit_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If secondary suppression ever failed, the audit before writing would refuse."""
+    data, population = _area_r12()
+
+    def primary_only(tables: dict[str, pd.DataFrame], min_count: int) -> dict[str, pd.DataFrame]:
+        return {name: fs.suppress(t, min_count) for name, t in tables.items()}
+
+    monkeypatch.setattr(fs, "protect", primary_only)
+    with pytest.raises(ReportError, match="refusing to write the report"):
+        build_report(data, population, out_dir=tmp_path, imputations=0)
+    assert not (tmp_path / "report.html").exists()
+    assert not (tmp_path / "tables").exists()
