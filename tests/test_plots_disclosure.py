@@ -61,3 +61,27 @@ def test_a_withheld_year_is_a_gap_not_a_point(typed: pd.DataFrame) -> None:
     withheld_years = femicide.loc[femicide["count"].isna(), "year"].astype(float)
     assert not np.isin(band[:, 0], withheld_years.to_numpy()).any()
     assert _texts(fig).count("[c]") == len(withheld_years)
+
+
+def test_a_withheld_estimate_is_a_gap(typed: pd.DataFrame) -> None:
+    from femstat.plots import estimate_chart
+
+    table = fs.estimate(typed, by="year", m=3, seed=1, progress=False)
+    femicide = table["femicide_type"] == "femicide"
+    withheld_year = int(table.loc[femicide, "year"].iloc[2])
+    hidden = femicide & (table["year"] == withheld_year)
+    columns = ["bound_lower", "bound_upper", "estimate", "lower", "upper"]
+    table[columns] = table[columns].astype("float64")
+    table.loc[hidden, columns] = np.nan
+    fig = estimate_chart(table)
+    ax = fig.axes[0]
+    checked = 0
+    for line in ax.lines:
+        x = np.asarray(line.get_xdata(), dtype=float)
+        y = np.asarray(line.get_ydata(), dtype=float)
+        if len(x) == int(femicide.sum()):
+            assert np.isnan(y[x == withheld_year]).all(), line.get_label()
+            assert np.isfinite(y[x != withheld_year]).all(), line.get_label()
+            checked += 1
+    assert checked == 3  # both bounds and the estimate
+    assert _texts(fig).count("[c]") == 1

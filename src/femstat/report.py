@@ -1136,7 +1136,14 @@ def _estimates(ctx: _Context) -> _Section:
             f"Femicides by year: the estimate with its {_level_text(ctx.level)} interval "
             "(multiple imputation), the lower bound (identified femicides) and the upper "
             "bound (identified + undetermined).",
-            _png(estimate_chart(table, of="femicide", level=ctx.level)),
+            _png(
+                estimate_chart(
+                    table,
+                    of="femicide",
+                    level=ctx.level,
+                    title="Femicides by year: estimate between the bounds",
+                )
+            ),
         )
     )
     return section
