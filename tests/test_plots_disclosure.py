@@ -83,5 +83,5 @@ def test_a_withheld_estimate_is_a_gap(typed: pd.DataFrame) -> None:
             assert np.isnan(y[x == withheld_year]).all(), line.get_label()
             assert np.isfinite(y[x != withheld_year]).all(), line.get_label()
             checked += 1
-    assert checked == 3  # both bounds and the estimate
+    assert checked >= 3  # both bounds, the estimate (and its interval caps)
     assert _texts(fig).count("[c]") == 1
