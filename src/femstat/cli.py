@@ -57,6 +57,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 if TYPE_CHECKING:
+    from femstat.exports import ExportFormat
     from femstat.validate import ValidationReport
 
 __all__ = ["app", "main"]
@@ -954,18 +955,13 @@ def compare(
     made from them.
     """
     import femstat as fs
-    from femstat.exports import export, format_of
+    from femstat.exports import export
 
-    levels = _parse_levels(level)
-    if len(levels) != 1:
-        raise _UserError("--level: give one confidence level for comparisons")
+    confidence, fmt = _one_table_output(
+        level, output, "comparisons", [file, population, mapping], force=force
+    )
     within_columns = _parse_by(within)
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
-    fmt = format_of(output) if output is not None else None
-    if fmt == "sdmx":
-        raise _UserError("comparisons are written as .csv, .xlsx or .parquet, not SDMX-CSV")
-    if output is not None and fmt is not None:
-        _check_outputs(_export_targets(output, fmt), [file, population, mapping], force=force)
     pop_table = _read_population(population, reading)
     with _progress(4) as step:
         typed = _classified(file, mapping, step, reading)
@@ -979,7 +975,7 @@ def compare(
             reference=_parse_reference(reference, typed, by),
             within=within_columns,
             of=of,
-            level=levels[0],
+            level=confidence,
             standard=standard.value if standard is not None else None,
         )
         table = fs.suppress(table, min_count)
@@ -1050,19 +1046,14 @@ def estimate(
     one) has its estimate withheld too.
     """
     import femstat as fs
-    from femstat.exports import export, format_of
+    from femstat.exports import export
     from femstat.report import withheld_cells, withhold_estimates
 
-    levels = _parse_levels(level)
-    if len(levels) != 1:
-        raise _UserError("--level: give one confidence level for estimates")
+    confidence, fmt = _one_table_output(
+        level, output, "estimates", [file, population, mapping], force=force
+    )
     columns = _parse_by(by)
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
-    fmt = format_of(output) if output is not None else None
-    if fmt == "sdmx":
-        raise _UserError("estimates are written as .csv, .xlsx or .parquet, not SDMX-CSV")
-    if output is not None and fmt is not None:
-        _check_outputs(_export_targets(output, fmt), [file, population, mapping], force=force)
     pop_table = _read_population(population, reading) if population is not None else None
     with _progress(4) as step:
         typed = _classified(file, mapping, step, reading)
@@ -1077,7 +1068,7 @@ def estimate(
             method=method.value,
             m=imputations,
             seed=seed,
-            level=levels[0],
+            level=confidence,
             progress=False,
         )
         # The bounds are the counts of an indicator table: published as that table would be.
@@ -1111,6 +1102,23 @@ def estimate(
         markup=False,
         highlight=False,
     )
+
+
+def _one_table_output(
+    level: str, output: Path | None, what: str, inputs: list[Path | None], *, force: bool
+) -> tuple[float, ExportFormat | None]:
+    """The one confidence level and the output format of a command writing one table."""
+    from femstat.exports import format_of
+
+    levels = _parse_levels(level)
+    if len(levels) != 1:
+        raise _UserError(f"--level: give one confidence level for {what}")
+    fmt = format_of(output) if output is not None else None
+    if fmt == "sdmx":
+        raise _UserError(f"{what} are written as .csv, .xlsx or .parquet, not SDMX-CSV")
+    if output is not None and fmt is not None:
+        _check_outputs(_export_targets(output, fmt), inputs, force=force)
+    return levels[0], fmt
 
 
 def _parse_reference(text: str | None, typed: pd.DataFrame, by: str) -> Any:
