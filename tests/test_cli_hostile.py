@@ -372,3 +372,12 @@ def test_random_bytes_in_a_real_process(tmp_path: Path) -> None:
     done = run_femstat("indicators", str(path), "-o", str(tmp_path / "out.csv"))
     check_failure(done.returncode, done.stdout + done.stderr)
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_an_unknown_extension_is_named_in_the_error(tmp_path: Path) -> None:
+    data = tmp_path / "victims.dat"
+    data.write_text("year\n2020\n", encoding="utf-8")
+    result = runner.invoke(app, ["validate", str(data)])
+    assert result.exit_code == 2, result.output
+    assert "cannot tell the format of 'victims.dat' from its extension" in result.output
+    assert "'.csv'" in result.output and "'…'" not in result.output

@@ -76,14 +76,16 @@ def _format_of(path: Path, given: str | None) -> Format:
     if given is not None:
         allowed = (*dict.fromkeys(FORMATS.values()), "shr")
         if given not in allowed:
-            raise ValueError(f"format must be one of {list(allowed)}, not {given!r}")
+            raise SourceError(f"format must be one of {list(allowed)}, not {given!r}")
         return given
     suffixes = [s.lower() for s in path.suffixes]
     if suffixes and suffixes[-1] in _COMPRESSION:
         suffixes = suffixes[:-1]
     if suffixes and suffixes[-1] in FORMATS:
         return FORMATS[suffixes[-1]]
-    raise ValueError(
+    # A femstat error, so that the command line shows it whole (the file name is the
+    # user's own argument, the rest femstat's words).
+    raise SourceError(
         f"cannot tell the format of {path.name!r} from its extension; known: "
         f"{sorted(FORMATS)}. What to do: pass format=... (e.g. format='shr' for an FBI SHR "
         "fixed-width file, format='csv')"
