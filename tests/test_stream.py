@@ -501,7 +501,9 @@ def test_memory_stays_bounded(tmp_path: Path) -> None:
         + ", ".join(f"{name} {peak / mib:.0f}" for name, peak in peaks.items())
         + f"; the 1,600,000-row frame {frame_bytes / mib:.0f}"
     )
-    assert peaks["whole big"] > 2.5 * peaks["whole small"]  # the measure sees growth
+    # The measure sees growth: four times the rows, at least twice the peak (the
+    # Arrow-native read keeps codes as dictionaries, so a fixed part weighs more).
+    assert peaks["whole big"] > 2 * peaks["whole small"]
     assert peaks["stream big"] < 1.25 * peaks["stream small"] + 4 * mib  # bounded
     assert peaks["stream big"] < peaks["whole big"] / 4
     assert peaks["stream big"] < frame_bytes / 3
