@@ -1155,18 +1155,37 @@ def _comparison_table(
     ]
     if "rate_ratio" not in table.columns:
         shown = [str(c) for c in table.columns]
+    return _terminal_table(table, shown, [*keys, "reference"], whole=whole or set())
+
+
+def _terminal_table(
+    table: pd.DataFrame,
+    shown: Sequence[str],
+    keys: Sequence[str],
+    *,
+    whole: Sequence[str] | set[str] = (),
+    hidden_counts_only: bool = False,
+) -> Table:
+    """A result table for the terminal: keys left, numbers right, withheld as ``[c]``.
+
+    ``whole``: columns shown as whole numbers; ``hidden_counts_only``: a missing value
+    other than a count is left blank (a share over nothing), not marked withheld.
+    """
     out = Table(show_lines=False)
     for column in shown:
-        out.add_column(column, justify="left" if column in (*keys, "reference") else "right")
-    for _, row in table[shown].iterrows():
+        out.add_column(column, justify="left" if column in keys else "right")
+    for _, row in table[list(shown)].iterrows():
         cells = []
         for column in shown:
             value = row[column]
             if pd.isna(value):
-                cells.append(escape("[c]"))
+                hidden = column == "count" or not hidden_counts_only
+                cells.append(escape("[c]") if hidden else "")
+            elif column == "share":
+                cells.append(f"{value * 100:.1f} %")
             elif column == "count":
                 cells.append(f"{int(value):,}")
-            elif whole and column in whole:
+            elif column in whole:
                 cells.append(f"{float(value):,.0f}")
             elif isinstance(value, float):
                 cells.append(f"{value:.3f}")
@@ -1203,25 +1222,7 @@ def _indicator_table(table: pd.DataFrame, by: Sequence[str]) -> Table:
         ]
         if c in table.columns
     ]
-    out = Table(show_lines=False)
-    for column in shown:
-        out.add_column(column, justify="left" if column in (*by, "femicide_type") else "right")
-    for _, row in table[shown].iterrows():
-        cells = []
-        for column in shown:
-            value = row[column]
-            if pd.isna(value):
-                cells.append(escape("[c]") if column == "count" else "")
-            elif column == "share":
-                cells.append(f"{value * 100:.1f} %")
-            elif column == "count":
-                cells.append(f"{int(value):,}")
-            elif isinstance(value, float):
-                cells.append(f"{value:.3f}")
-            else:
-                cells.append(escape(str(value)))
-        out.add_row(*cells)
-    return out
+    return _terminal_table(table, shown, [*by, "femicide_type"], hidden_counts_only=True)
 
 
 @app.command()
