@@ -7,37 +7,131 @@ bounds and completeness with exact intervals.
 
 from __future__ import annotations
 
+import importlib
+import sys
 from importlib.metadata import PackageNotFoundError, version
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-from femstat import codes, datasets, exports, synth
-from femstat.ages import AgeScheme, age_group
-from femstat.classify import UN_2022, RuleSet, classify, criteria_met_names, explain
-from femstat.comparisons import rate_ratios
-from femstat.completeness import completeness
-from femstat.counts import add_cubes, counts
-from femstat.disclosure import DisclosureError, suppress
-from femstat.errors import (
-    DataQualityWarning,
-    FemstatError,
-    FemstatWarning,
-    MissingDependencyError,
-    PopulationError,
-    ValidationError,
-)
-from femstat.estimates import estimate
-from femstat.indicators import age_standardised_rates, bounds, indicators
-from femstat.report import build_report
-from femstat.schemas import (
-    PerpetratorSchema,
-    PopulationSchema,
-    VictimSchema,
-    victim_json_schema,
-    victim_yaml_schema,
-)
-from femstat.sdc import audit_disclosure, protect
-from femstat.sources import SourceError, read, read_icd10, read_shr
-from femstat.trends import trend
-from femstat.validate import ValidationReport, fold_perpetrators, validate
+if TYPE_CHECKING:
+    from femstat import codes, datasets, exports, synth
+    from femstat.ages import AgeScheme, age_group
+    from femstat.classify import UN_2022, RuleSet, classify, criteria_met_names, explain
+    from femstat.comparisons import rate_ratios
+    from femstat.completeness import completeness
+    from femstat.counts import add_cubes, counts
+    from femstat.disclosure import DisclosureError, suppress
+    from femstat.errors import (
+        DataQualityWarning,
+        FemstatError,
+        FemstatWarning,
+        MissingDependencyError,
+        PopulationError,
+        ValidationError,
+    )
+    from femstat.estimates import estimate
+    from femstat.indicators import age_standardised_rates, bounds, indicators
+    from femstat.report import build_report
+    from femstat.schemas import (
+        PerpetratorSchema,
+        PopulationSchema,
+        VictimSchema,
+        victim_json_schema,
+        victim_yaml_schema,
+    )
+    from femstat.sdc import audit_disclosure, protect
+    from femstat.sources import SourceError, read, read_icd10, read_shr
+    from femstat.trends import trend
+    from femstat.validate import ValidationReport, fold_perpetrators, validate
+
+# Public name -> (module, attribute); None: the name is the module itself. Nothing is
+# imported until first used (PEP 562), so that ``import femstat`` and ``femstat --help``
+# do not pay for pandas, pandera, Dask or matplotlib before they are needed.
+_EXPORTS: dict[str, tuple[str, str | None]] = {
+    "AgeScheme": ("femstat.ages", "AgeScheme"),
+    "DataQualityWarning": ("femstat.errors", "DataQualityWarning"),
+    "DisclosureError": ("femstat.disclosure", "DisclosureError"),
+    "FemstatError": ("femstat.errors", "FemstatError"),
+    "FemstatWarning": ("femstat.errors", "FemstatWarning"),
+    "MissingDependencyError": ("femstat.errors", "MissingDependencyError"),
+    "PerpetratorSchema": ("femstat.schemas", "PerpetratorSchema"),
+    "PopulationError": ("femstat.errors", "PopulationError"),
+    "PopulationSchema": ("femstat.schemas", "PopulationSchema"),
+    "RuleSet": ("femstat.classify", "RuleSet"),
+    "SourceError": ("femstat.sources", "SourceError"),
+    "UN_2022": ("femstat.classify", "UN_2022"),
+    "ValidationError": ("femstat.errors", "ValidationError"),
+    "ValidationReport": ("femstat.validate", "ValidationReport"),
+    "VictimSchema": ("femstat.schemas", "VictimSchema"),
+    "add_cubes": ("femstat.counts", "add_cubes"),
+    "age_group": ("femstat.ages", "age_group"),
+    "age_standardised_rates": ("femstat.indicators", "age_standardised_rates"),
+    "audit_disclosure": ("femstat.sdc", "audit_disclosure"),
+    "bounds": ("femstat.indicators", "bounds"),
+    "build_report": ("femstat.report", "build_report"),
+    "classify": ("femstat.classify", "classify"),
+    "codes": ("femstat.codes", None),
+    "completeness": ("femstat.completeness", "completeness"),
+    "counts": ("femstat.counts", "counts"),
+    "criteria_met_names": ("femstat.classify", "criteria_met_names"),
+    "datasets": ("femstat.datasets", None),
+    "estimate": ("femstat.estimates", "estimate"),
+    "explain": ("femstat.classify", "explain"),
+    "exports": ("femstat.exports", None),
+    "fold_perpetrators": ("femstat.validate", "fold_perpetrators"),
+    "indicators": ("femstat.indicators", "indicators"),
+    "protect": ("femstat.sdc", "protect"),
+    "rate_ratios": ("femstat.comparisons", "rate_ratios"),
+    "read": ("femstat.sources", "read"),
+    "read_icd10": ("femstat.sources", "read_icd10"),
+    "read_shr": ("femstat.sources", "read_shr"),
+    "suppress": ("femstat.disclosure", "suppress"),
+    "synth": ("femstat.synth", None),
+    "trend": ("femstat.trends", "trend"),
+    "validate": ("femstat.validate", "validate"),
+    "victim_json_schema": ("femstat.schemas", "victim_json_schema"),
+    "victim_yaml_schema": ("femstat.schemas", "victim_yaml_schema"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name, attribute = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'femstat' has no attribute {name!r}") from None
+    module = importlib.import_module(module_name)
+    value = module if attribute is None else getattr(module, attribute)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(ModuleType):
+    """femstat's module type: a public function keeps its name when its module is imported.
+
+    Importing the submodule ``femstat.counts`` sets the package attribute ``counts`` to
+    the module, which would hide the function ``femstat.counts`` that ``__getattr__``
+    loads on first use (``classify``, ``completeness``, ``validate`` alike). The eager
+    imports this package used to make rebound the name to the function; this does the
+    same, lazily.
+    """
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        target = _EXPORTS.get(name)
+        if (
+            target is not None
+            and target[1] == name
+            and isinstance(value, ModuleType)
+            and value.__name__ == target[0]
+        ):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 try:
     __version__ = version("femstat")

@@ -40,8 +40,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
-import pandas as pd
-
 from femstat.errors import FemstatError, MissingDependencyError
 
 try:
@@ -57,6 +55,8 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
     ) from exc
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from femstat.exports import ExportFormat
     from femstat.validate import ValidationReport
 
@@ -208,6 +208,33 @@ app = typer.Typer(
 )
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            number = version("femstat")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            number = "0.0.0+unknown"
+        console.print(f"femstat {number}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print femstat's version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Femicide statistics by the UN statistical framework (2022)."""
+
+
 class SchemaFormat(StrEnum):
     json = "json"
     yaml = "yaml"
@@ -354,6 +381,8 @@ def _read_population(path: Path, reading: _Reading = _DEFAULT_READING) -> pd.Dat
     ``year`` becomes a whole number, as validation makes the victims' year, and
     ``population`` a number; a value that is neither is an error, never a gap.
     """
+    import pandas as pd
+
     import femstat as fs
 
     table = _read_table(path, reading)
@@ -534,6 +563,8 @@ def _progress(total: int) -> Iterator[Callable[[str], None]]:
 
 def _summary_table(summary: pd.DataFrame, title: str, min_count: int) -> Table:
     """The counts by femicide type from a suppressed indicator table without breakdown."""
+    import pandas as pd
+
     from femstat import codes as C
 
     rows = {str(r["femicide_type"]): r for _, r in summary.iterrows()}
@@ -591,6 +622,8 @@ def _print_validation(result: ValidationReport) -> None:
 
 
 def _failure_table(failure_cases: pd.DataFrame) -> Table:
+    import pandas as pd
+
     table = Table(title="Problems found", title_justify="left")
     for name, justify in (
         ("column", "left"),
@@ -1171,6 +1204,8 @@ def _terminal_table(
     ``whole``: columns shown as whole numbers; ``hidden_counts_only``: a missing value
     other than a count is left blank (a share over nothing), not marked withheld.
     """
+    import pandas as pd
+
     out = Table(show_lines=False)
     for column in shown:
         out.add_column(column, justify="left" if column in keys else "right")
