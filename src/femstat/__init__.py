@@ -37,6 +37,7 @@ from femstat.schemas import (
 from femstat.sdc import audit_disclosure, protect
 from femstat.sources import SourceError, read, read_icd10, read_shr
 from femstat.trends import trend
+from femstat.unodc import to_unodc, unodc_frame
 from femstat.validate import ValidationReport, fold_perpetrators, validate
 
 try:
@@ -85,7 +86,9 @@ __all__ = [
     "read_shr",
     "suppress",
     "synth",
+    "to_unodc",
     "trend",
+    "unodc_frame",
     "validate",
     "victim_json_schema",
     "victim_yaml_schema",
