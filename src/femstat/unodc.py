@@ -25,6 +25,7 @@ are written empty, and the ``Suppressed`` column says why (``primary``, ``second
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Mapping, Sequence
@@ -250,24 +251,29 @@ def _release(cube: pd.DataFrame, keys: list[str], dims: list[str]) -> dict[str, 
     female = cube.loc[types.isin(_in_scope_types(sorted(set(types))))]
     counts = pd.to_numeric(female[_COUNT]).to_numpy(dtype=np.int64)
     base = {k: female[k].astype("object").to_numpy() for k in keys}
+    # Every year of the cube, even one without a female victim, and every category: a
+    # category no record falls in is a count of zero, written as such.
+    key_levels = [list(pd.unique(cube[k].astype("object"))) for k in keys]
 
-    def table(columns: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    def table(columns: Mapping[str, np.ndarray], levels: list[tuple[str, ...]]) -> pd.DataFrame:
         cells = pd.DataFrame({**base, **columns, _COUNT: counts})
         names = [*keys, *columns]
-        if names:
-            sums = cells.groupby(names, sort=False, observed=True, dropna=False)[_COUNT].sum()
-            frame = sums.reset_index()
-        else:
+        if not names:
             frame = pd.DataFrame({_COUNT: [int(counts.sum())]})
+        else:
+            sums = cells.groupby(names, sort=False, observed=True, dropna=False)[_COUNT].sum()
+            full = [(*k, *level) for k in itertools.product(*key_levels) for level in levels]
+            index = pd.MultiIndex.from_tuples(full, names=names)
+            frame = sums.reindex(index, fill_value=0).reset_index()
         frame.insert(len(names), _TYPE, "female_homicide")
         frame[_COUNT] = frame[_COUNT].astype(np.int64)
         return frame
 
-    tables = {"total": table({})}
+    tables = {"total": table({}, [()])}
     for dim in dims:
         if dim == "age":
             ages = _labels_checked(female[_AGE], C.UNODC_AGE_LABELS, _AGE)
-            tables["age"] = table({_AGE: ages.to_numpy()})
+            tables["age"] = table({_AGE: ages.to_numpy()}, [(a,) for a in C.UNODC_AGE_LABELS])
             continue
         column = _SOURCE_COLUMN[dim]
         values = female[column] if column in female.columns else None
@@ -278,8 +284,10 @@ def _release(cube: pd.DataFrame, keys: list[str], dims: list[str]) -> dict[str, 
         top = codes.map(lambda c, d=dim: _CROSSWALKS[d][c][0]).to_numpy()
         sub = codes.map(lambda c, d=dim: _CROSSWALKS[d][c][1] or _REST).to_numpy()
         # Each dimension its own column names: tables that share a column add up.
-        tables[f"{dim}_top"] = table({dim + _TOP: top})
-        tables[f"{dim}_sub"] = table({dim + _TOP: top, dim + _SUB: sub})
+        paths = list(dict.fromkeys((t, s or _REST) for t, s in _CROSSWALKS[dim].values()))
+        tops = list(dict.fromkeys((t,) for t, _ in paths))
+        tables[f"{dim}_top"] = table({dim + _TOP: top}, tops)
+        tables[f"{dim}_sub"] = table({dim + _TOP: top, dim + _SUB: sub}, paths)
     return tables
 
 
@@ -429,8 +437,18 @@ def unodc_frame(
             "count cube; fill or drop those records before exporting"
         )
     threshold = DEFAULT_MIN_COUNT if min_count is None else min_count
-    tables = _protected(_release(cube, keys, dims), threshold)
     pop, pop_by_age = _population_tables(population, keys)
+    if isinstance(pop, pd.DataFrame):
+        # Checked before the protection is worked out: a missing year fails at once.
+        missing = sorted(
+            set(cube["year"].astype("object").map(_key_text)) - set(pop["year"]), key=str
+        )
+        if missing:
+            raise PopulationError(
+                f"the population has no row for year(s) {missing[:10]}, where the data count "
+                "victims; give the female population of every year counted"
+            )
+    tables = _protected(_release(cube, keys, dims), threshold)
     unit_rate = rate_unit(per)
     fixed = {
         "Iso3_code": iso3,
