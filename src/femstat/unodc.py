@@ -255,7 +255,7 @@ def _release(cube: pd.DataFrame, keys: list[str], dims: list[str]) -> dict[str, 
     # category no record falls in is a count of zero, written as such.
     key_levels = [list(pd.unique(cube[k].astype("object"))) for k in keys]
 
-    def table(columns: Mapping[str, np.ndarray], levels: list[tuple[str, ...]]) -> pd.DataFrame:
+    def table(columns: Mapping[str, np.ndarray], levels: Sequence[tuple[str, ...]]) -> pd.DataFrame:
         cells = pd.DataFrame({**base, **columns, _COUNT: counts})
         names = [*keys, *columns]
         if not names:
