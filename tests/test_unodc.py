@@ -158,6 +158,33 @@ def test_written_categories_map_back_to_codes(open_frame: pd.DataFrame) -> None:
     assert ages == PORTAL_AGE
 
 
+def doc_table(heading: str) -> list[list[str]]:
+    """The rows of the first table under ``heading`` in docs/unodc.md."""
+    text = (Path(__file__).resolve().parents[1] / "docs" / "unodc.md").read_text("utf-8")
+    lines = text.split(heading, 1)[1].splitlines()
+    end = next((i for i, line in enumerate(lines) if line.startswith("#")), len(lines))
+    rows = [line for line in lines[:end] if line.startswith("|")][2:]
+    return [[cell.strip().strip("`") for cell in row.strip("|").split("|")] for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("heading", "crosswalk"),
+    [
+        ("### Relationship to the perpetrator", RELATIONSHIP_CROSSWALK),
+        ("### Mechanism", MECHANISM_CROSSWALK),
+    ],
+)
+def test_docs_crosswalk_is_the_codes(heading: str, crosswalk) -> None:
+    documented = {
+        code: (top, None if sub == "(none)" else sub) for code, top, sub in doc_table(heading)
+    }
+    assert documented == dict(crosswalk)
+
+
+def test_docs_age_table_is_the_codes() -> None:
+    assert dict(doc_table("### Age")) == dict(C.UNODC_AGE_LABELS)
+
+
 # ----------------------------------------------------------------------------- layout
 
 
@@ -356,6 +383,7 @@ def test_protection_is_audited_again_from_the_file(typed, tmp_path: Path) -> Non
 
 def test_min_count_one_publishes_everything(open_frame: pd.DataFrame) -> None:
     assert open_frame["VALUE"].notna().all()
+    assert "without disclosure control" in open_frame.attrs["femstat"]["suppression"]["note"]
 
 
 # ----------------------------------------------------------------------------- files

@@ -481,8 +481,9 @@ def unodc_frame(
         return float(table.loc[match, "population"].sum())
 
     def add(row: pd.Series, dimension: str, category: str, age: str, by_age: bool | None) -> None:
-        reason = str(row["suppression"])
-        hidden = reason != "" or pd.isna(row[_COUNT])
+        # A missing count is a hidden one even where its mark was lost.
+        reason = str(row["suppression"]) or ("primary" if pd.isna(row[_COUNT]) else "")
+        hidden = reason != ""
         count = None if hidden else int(row[_COUNT])
         the_year = _key_text(row["year"]) if keys else str(year)
         common = {**fixed, "Dimension": dimension, "Category": category, "Age": age}
@@ -536,7 +537,12 @@ def unodc_frame(
         "dimensions": dims,
         "rules": provenance.get("rules"),
         "per": per,
-        "suppression": {"min_count": int(threshold)},
+        "suppression": {"min_count": int(threshold)}
+        if threshold != 1
+        else {
+            "min_count": 1,
+            "note": "min_count 1: every count is published, without disclosure control",
+        },
         "protection": {"audit": dict(audit)},
     }
     return frame
