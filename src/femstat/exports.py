@@ -873,7 +873,8 @@ def format_of(path: str | os.PathLike[str], given: str | None = None) -> ExportF
             return fmt
     raise ExportError(
         f"cannot tell the output format of {Path(path).name!r}; name it .csv, .xlsx, "
-        ".parquet, .sdmx.csv or .unodc.csv, or give the format explicitly"
+        ".parquet or .sdmx.csv (.unodc.csv for UNODC's layout), or give the format "
+        "explicitly"
     )
 
 
