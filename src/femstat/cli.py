@@ -851,8 +851,8 @@ def indicators(
     fmt = format_of(output, format.value if format else None) if output is not None else None
     if ref_area is not None and fmt not in ("sdmx", "unodc"):
         raise _UserError(
-            "--ref-area applies to SDMX-CSV and UNODC output only (-o table.sdmx.csv, "
-            "-o table.unodc.csv)"
+            "--ref-area applies to SDMX-CSV output only (-o table.sdmx.csv), and to "
+            "UNODC's layout as its Iso3_code (-o table.unodc.csv)"
         )
     if fmt == "unodc":
         if standard is not None:
