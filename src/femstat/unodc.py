@@ -30,7 +30,7 @@ import json
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -45,6 +45,9 @@ from femstat.exports import (
     _neutralised,
     sidecar_path,
 )
+
+if TYPE_CHECKING:
+    from femstat.classify import RuleSet
 
 __all__ = [
     "AGE_TOTAL",
@@ -156,7 +159,7 @@ def _in_scope_types(types: Sequence[str]) -> list[str]:
 def _cube_of(
     data: pd.DataFrame,
     dimensions: Sequence[str] | None,
-    rules: Any,
+    rules: RuleSet | None,
 ) -> tuple[pd.DataFrame, list[str], dict[str, Any]]:
     """A count cube holding the dimensions, the dimensions to write, and what made it."""
     from femstat.classify import UN_2022
@@ -370,7 +373,7 @@ def unodc_frame(
     per: float = 100_000,
     dimensions: Sequence[str] | None = None,
     min_count: int | None = None,
-    rules: Any = None,
+    rules: RuleSet | None = None,
 ) -> pd.DataFrame:
     """Female victims of intentional homicide in the layout of UNODC's data portal.
 
