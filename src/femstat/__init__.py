@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from femstat.sdc import audit_disclosure, protect
     from femstat.sources import SourceError, read, read_icd10, read_shr
     from femstat.trends import trend
+    from femstat.unodc import to_unodc, unodc_frame
     from femstat.validate import ValidationReport, fold_perpetrators, validate
 
 # Public name -> (module, attribute); None: the name is the module itself. Nothing is
@@ -87,7 +88,9 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "read_shr": ("femstat.sources", "read_shr"),
     "suppress": ("femstat.disclosure", "suppress"),
     "synth": ("femstat.synth", None),
+    "to_unodc": ("femstat.unodc", "to_unodc"),
     "trend": ("femstat.trends", "trend"),
+    "unodc_frame": ("femstat.unodc", "unodc_frame"),
     "validate": ("femstat.validate", "validate"),
     "victim_json_schema": ("femstat.schemas", "victim_json_schema"),
     "victim_yaml_schema": ("femstat.schemas", "victim_yaml_schema"),
@@ -179,7 +182,9 @@ __all__ = [
     "read_shr",
     "suppress",
     "synth",
+    "to_unodc",
     "trend",
+    "unodc_frame",
     "validate",
     "victim_json_schema",
     "victim_yaml_schema",

@@ -8,7 +8,8 @@ in the ``cli`` extra. Commands:
 - ``femstat classify FILE -o OUT``: the victim records with their femicide type;
 - ``femstat indicators FILE --by year,area --population POP -o OUT``: the indicator
   table (CSV, Excel, Parquet or SDMX-CSV by the output's extension), small cells
-  suppressed;
+  suppressed; ``-o OUT.unodc.csv`` (or ``--format unodc``) writes female victims by age,
+  relationship and mechanism in UNODC's data portal layout instead;
 - ``femstat report [FILE] -o DIR``: the HTML and Markdown report (no FILE: the bundled
   example data and population);
 - ``femstat schema --format json|yaml``: the victim table's schema.
@@ -245,6 +246,7 @@ class OutputFormat(StrEnum):
     excel = "excel"
     parquet = "parquet"
     sdmx = "sdmx"
+    unodc = "unodc"
 
 
 class ShareMethod(StrEnum):
@@ -500,7 +502,7 @@ def _export_targets(output: Path, fmt: str) -> list[Path]:
     """The files ``femstat.exports.export`` writes for ``output``: CSV has a sidecar."""
     from femstat.exports import sidecar_path
 
-    return [output, sidecar_path(output)] if fmt == "csv" else [output]
+    return [output, sidecar_path(output)] if fmt in ("csv", "unodc") else [output]
 
 
 def _check_report_folder(out_dir: Path, inputs: Sequence[Path | None], *, force: bool) -> None:
@@ -774,7 +776,7 @@ def classify(
 
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     fmt = format_of(output)
-    if fmt == "sdmx":
+    if fmt in ("sdmx", "unodc"):
         raise _UserError("classify writes victim records; use .csv, .xlsx or .parquet")
     _check_outputs(_export_targets(output, fmt), [file, mapping], force=force)
     with _progress(3) as step:
@@ -822,8 +824,9 @@ def indicators(
         typer.Option(
             "--output",
             "-o",
-            help="Output file: .csv (with a .metadata.json sidecar), .xlsx, .parquet or "
-            ".sdmx.csv. Without it, the table is printed.",
+            help="Output file: .csv (with a .metadata.json sidecar), .xlsx, .parquet, "
+            ".sdmx.csv or .unodc.csv (UNODC's data portal layout: female victims by age, "
+            "relationship and mechanism, by year). Without it, the table is printed.",
         ),
     ] = None,
     format: Annotated[
@@ -852,7 +855,11 @@ def indicators(
     ] = "femicide",
     ref_area: Annotated[
         str | None,
-        typer.Option("--ref-area", help="SDMX-CSV REF_AREA when the table has no area column."),
+        typer.Option(
+            "--ref-area",
+            help="SDMX-CSV REF_AREA when the table has no area column; the Iso3_code of "
+            "UNODC's layout.",
+        ),
     ] = None,
     mapping: MappingOption = None,
     encoding: EncodingOption = None,
@@ -875,15 +882,30 @@ def indicators(
     columns = _parse_by(by)
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     fmt = format_of(output, format.value if format else None) if output is not None else None
-    if ref_area is not None and fmt != "sdmx":
-        raise _UserError("--ref-area applies to SDMX-CSV output only (-o table.sdmx.csv)")
+    if ref_area is not None and fmt not in ("sdmx", "unodc"):
+        raise _UserError(
+            "--ref-area applies to SDMX-CSV output only (-o table.sdmx.csv), and to "
+            "UNODC's layout as its Iso3_code (-o table.unodc.csv)"
+        )
+    if fmt == "unodc":
+        if standard is not None:
+            raise _UserError("--standard writes standardised rates, which UNODC's layout has not")
+        if columns != ["year"]:
+            raise _UserError(
+                f"UNODC's layout has one row per country and year, not a breakdown by "
+                f"{columns}: use --by year (the default)"
+            )
     if output is not None and fmt is not None:
         _check_outputs(_export_targets(output, fmt), [file, population, mapping], force=force)
     pop_table = _read_population(population, reading) if population is not None else None
     with _progress(4) as step:
         typed = _classified(file, mapping, step, reading)
         step("computing indicators")
-        if standard is not None:
+        if fmt == "unodc" and output is not None:
+            step("writing")
+            _write_unodc(typed, output, file, population, pop_table, columns, ref_area, min_count)
+            table = None
+        elif standard is not None:
             if pop_table is None:
                 raise _UserError("--standard needs --population (by age_group)")
             pop = _population_by(
@@ -911,14 +933,23 @@ def indicators(
                 min_reliable=min_reliable,
             )
             table = _protected(table, min_count)
-        step("writing")
-        if output is not None:
+        if table is not None:
+            step("writing")
+        if output is not None and table is not None:
             extra = {"source": file.name}
             if population is not None:
                 extra["population_source"] = population.name
             options = {"ref_area": ref_area} if fmt == "sdmx" else {}
             export(table, output, fmt, metadata=extra, min_count=min_count, **options)
-    if output is None:
+    if table is None:
+        console.print(
+            f"Wrote {output} in UNODC's layout (female victims by age, relationship and "
+            f"mechanism; counts from 1 to {min_count - 1} hidden with their complements).",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    elif output is None:
         console.print(_indicator_table(table, columns))
         console.print(_protection_text(table, min_count), markup=False, highlight=False)
     else:
@@ -1147,8 +1178,10 @@ def _one_table_output(
     if len(levels) != 1:
         raise _UserError(f"--level: give one confidence level for {what}")
     fmt = format_of(output) if output is not None else None
-    if fmt == "sdmx":
-        raise _UserError(f"{what} are written as .csv, .xlsx or .parquet, not SDMX-CSV")
+    if fmt in ("sdmx", "unodc"):
+        raise _UserError(
+            f"{what} are written as .csv, .xlsx or .parquet, not SDMX-CSV or UNODC's layout"
+        )
     if output is not None and fmt is not None:
         _check_outputs(_export_targets(output, fmt), inputs, force=force)
     return levels[0], fmt
@@ -1228,6 +1261,38 @@ def _terminal_table(
                 cells.append(escape(str(value)))
         out.add_row(*cells)
     return out
+
+
+def _write_unodc(
+    typed: pd.DataFrame,
+    output: Path,
+    file: Path,
+    population: Path | None,
+    pop_table: pd.DataFrame | None,
+    columns: list[str],
+    ref_area: str | None,
+    min_count: int,
+) -> None:
+    """Write the classified records in UNODC's data portal layout (femstat.unodc)."""
+    from femstat.exports import export
+
+    pop = None
+    if pop_table is not None:
+        # By age group too when the file gives it: the age rows then get rates.
+        keys = [*columns, *(["age_group"] if "age_group" in pop_table.columns else [])]
+        pop = _population_by(pop_table, keys, f"give it by {columns} or drop --population")
+    extra = {"source": file.name}
+    if population is not None:
+        extra["population_source"] = population.name
+    export(
+        typed,
+        output,
+        "unodc",
+        metadata=extra,
+        min_count=min_count,
+        iso3=ref_area or "",
+        population=pop,
+    )
 
 
 def _population_by(table: pd.DataFrame, keys: list[str], what_to_do: str) -> pd.DataFrame:

@@ -40,6 +40,7 @@ __all__ = [
     "RELATIONSHIP_INVERSE",
     "SEX",
     "SITUATIONAL_CONTEXT",
+    "UNODC_AGE_LABELS",
     "UNODC_RELATIONSHIP_LABELS",
     "UNODC_SEX_LABELS",
     "UNODC_TYPE_LABELS",
@@ -369,6 +370,23 @@ UNODC_RELATIONSHIP_LABELS: Mapping[str, str] = MappingProxyType(
         "unknown": "Perpetrator to victim relationship unknown",
     }
 )
+UNODC_AGE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "0-9": "0-9",
+        "10-14": "10 -14",
+        "15-17": "15 -17",
+        "18-19": "18-19",
+        "20-24": "20-24",
+        "25-29": "25-29",
+        "30-44": "30-44",
+        "45-59": "45-59",
+        "60+": "60 and older",
+        "unknown": "Age unknown",
+    }
+)
+"""Age group of femstat's ``"unodc"`` scheme to the label of UNODC's data portal.
+
+The bands are the same; the portal spells some with a space before the hyphen."""
 UNODC_SEX_LABELS: Mapping[str, str] = MappingProxyType(
     {"female": "Female", "male": "Male", "unknown": "Unknown"}
 )
@@ -393,6 +411,7 @@ _UNODC_VOCABULARIES: Mapping[str, Mapping[str, str]] = MappingProxyType(
         "perpetrator_sex": UNODC_SEX_LABELS,
         "sex": UNODC_SEX_LABELS,
         "femicide_type": UNODC_TYPE_LABELS,
+        "age_group": UNODC_AGE_LABELS,
     }
 )
 

@@ -18,6 +18,7 @@ Excel      a second sheet, ``metadata`` (``key``, ``value``; lists and dicts as
 Parquet    the file schema's key-value metadata, key ``femstat`` (JSON)
 SDMX-CSV   attribute columns on every row (``CONF_LEVEL``, ``CI_METHOD``,
            ``RULE_SET``, ``FEMSTAT_VERSION``), as SDMX expects
+UNODC      a JSON sidecar, as CSV (:mod:`femstat.unodc`: UNODC's data portal layout)
 ========== ==================================================================
 
 :func:`read_metadata` reads the metadata of a CSV, Excel or Parquet file back.
@@ -130,16 +131,18 @@ __all__ = [
     "to_sdmx_csv",
 ]
 
-ExportFormat = Literal["csv", "excel", "parquet", "sdmx"]
+ExportFormat = Literal["csv", "excel", "parquet", "sdmx", "unodc"]
 
 FORMATS: dict[str, ExportFormat] = {
     ".sdmx.csv": "sdmx",
+    ".unodc.csv": "unodc",
     ".csv": "csv",
     ".xlsx": "excel",
     ".parquet": "parquet",
     ".pq": "parquet",
 }
-"""File name ending to export format; ``.sdmx.csv`` is SDMX-CSV, any other ``.csv`` CSV."""
+"""File name ending to export format; ``.sdmx.csv`` is SDMX-CSV, ``.unodc.csv`` UNODC's
+data portal layout (:mod:`femstat.unodc`), any other ``.csv`` CSV."""
 
 FEMICIDE_TYPE_CODES: Mapping[str, str] = {
     "intimate_partner": "INTIMATE_PARTNER",
@@ -870,7 +873,8 @@ def format_of(path: str | os.PathLike[str], given: str | None = None) -> ExportF
             return fmt
     raise ExportError(
         f"cannot tell the output format of {Path(path).name!r}; name it .csv, .xlsx, "
-        ".parquet or .sdmx.csv, or give the format explicitly"
+        ".parquet or .sdmx.csv (.unodc.csv for UNODC's layout), or give the format "
+        "explicitly"
     )
 
 
@@ -889,17 +893,19 @@ def export(
     ----------
     table : pandas.DataFrame
     path : str or path
-        ``.csv`` (with a ``.metadata.json`` sidecar), ``.xlsx``, ``.parquet`` or
-        ``.sdmx.csv``.
-    format : {"csv", "excel", "parquet", "sdmx"}, optional
-        Overrides the name.
+        ``.csv`` (with a ``.metadata.json`` sidecar), ``.xlsx``, ``.parquet``,
+        ``.sdmx.csv`` or ``.unodc.csv``.
+    format : {"csv", "excel", "parquet", "sdmx", "unodc"}, optional
+        Overrides the name. ``"unodc"`` writes UNODC's data portal layout
+        (:func:`femstat.unodc.to_unodc`) from the classified records or a count cube.
     metadata : mapping, optional
         Added to the table's metadata (not used by SDMX-CSV, whose attributes are fixed).
     min_count : int, optional
         The threshold of the published table (see :func:`_published`): by default the
         one it was suppressed with, else 5; ``1`` publishes every count.
     **kwargs
-        Passed to :func:`to_sdmx_csv` (``ref_area``, ``time_period``, ``structure_id``).
+        Passed to :func:`to_sdmx_csv` (``ref_area``, ``time_period``, ``structure_id``)
+        or :func:`femstat.unodc.to_unodc` (``iso3``, ``country``, ``year``, ...).
 
     Returns
     -------
@@ -909,8 +915,12 @@ def export(
     fmt = format_of(path, format)
     if fmt == "sdmx":
         return to_sdmx_csv(table, path, min_count=min_count, **kwargs)
+    if fmt == "unodc":
+        from femstat.unodc import to_unodc
+
+        return to_unodc(table, path, metadata=metadata, min_count=min_count, **kwargs)
     if kwargs:
-        raise TypeError(f"options {sorted(kwargs)} only apply to SDMX-CSV")
+        raise TypeError(f"options {sorted(kwargs)} only apply to SDMX-CSV and UNODC")
     if fmt == "csv":
         return to_csv(table, path, metadata=metadata, min_count=min_count)
     if fmt == "excel":
@@ -936,6 +946,8 @@ def read_metadata(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     path = Path(path)
     fmt = format_of(path)
+    if fmt == "unodc":
+        fmt = "csv"  # the same sidecar
     if fmt == "sdmx":
         raise ExportError(
             f"{path.name} is SDMX-CSV, which has no sidecar: its metadata are the attribute "
