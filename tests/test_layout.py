@@ -13,10 +13,15 @@ whose names are public within femstat.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+import inspect
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
+
+import femstat as fs
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "femstat"
@@ -187,3 +192,54 @@ def test_imports_are_read_at_every_level(tmp_path: Path, source: str, expected: 
     path.write_text(source, encoding="utf-8")
     known = {"femstat.counts", "femstat.dask", "femstat.stream"}
     assert [(t, n) for t, n, _ in imports(path, known)] == expected
+
+
+# The dispatch moved between modules; the warnings must still point at the user's line.
+
+
+@pytest.fixture(scope="module")
+def soft_records() -> pd.DataFrame:
+    """Valid records, four of which raise one data-quality warning (not yet classified)."""
+    data = fs.synth.generate(2_000, seed=3)
+    rows = [10, 700, 1_300, 1_999]
+    data.loc[rows, "relationship"] = "stranger"
+    data.loc[rows, "prior_violence"] = True
+    return data
+
+
+def _warned_here(call: Callable[[], object]) -> list[tuple[str, int]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call()
+    return [
+        (Path(w.filename).name, w.lineno)
+        for w in caught
+        if issubclass(w.category, fs.DataQualityWarning)
+    ]
+
+
+def test_warnings_of_dask_frames_point_at_the_callers_line(soft_records: pd.DataFrame) -> None:
+    import dask.dataframe as dd
+
+    import femstat.dask as fdask
+
+    ddf = dd.from_pandas(soft_records, npartitions=3)
+    here = Path(__file__).name
+    line = inspect.currentframe().f_lineno  # type: ignore[union-attr]
+    assert _warned_here(lambda: fs.counts(ddf, ["year"])) == [(here, line + 1)]
+    assert _warned_here(lambda: fs.completeness(ddf, ["year"])) == [(here, line + 2)]
+    assert _warned_here(lambda: fdask.indicators(ddf, ["year"])) == [(here, line + 3)]
+    assert _warned_here(lambda: fdask.validate(ddf)) == [(here, line + 4)]
+
+
+def test_warnings_of_a_file_point_at_the_callers_line(
+    tmp_path: Path, soft_records: pd.DataFrame
+) -> None:
+    from femstat.stream import counts_from_file
+
+    path = tmp_path / "soft.parquet"
+    soft_records.to_parquet(path)
+    here = Path(__file__).name
+    line = inspect.currentframe().f_lineno  # type: ignore[union-attr]
+    found = _warned_here(lambda: counts_from_file(path, ["year"], batch_rows=500))
+    assert found == [(here, line + 1)]
