@@ -330,6 +330,7 @@ def _cell_numbers(encoded: Sequence[_Encoded], shape: Sequence[int], n: int) -> 
 
 
 def frame_from_levels(encoded: Sequence[_Encoded], counts: np.ndarray) -> pd.DataFrame:
+    """The cube frame: every combination of the levels (last one fastest) and ``count``."""
     shape = tuple(len(e.levels) for e in encoded)
     positions = np.unravel_index(np.arange(counts.size), shape) if shape else ()
     # Taking from the levels' arrays keeps their dtypes without re-validating the
@@ -854,6 +855,8 @@ _ALWAYS_READ = ("victim_sex", "victim_age", "relationship", "iccs_code")
 
 @dataclass(frozen=True)
 class Options:
+    """How every part of one data set is counted (it travels to Dask workers)."""
+
     by: tuple[str, ...] | None  # None: validate only
     type_column: str
     age_groups: str | AgeScheme | tuple[int, ...]
@@ -887,6 +890,11 @@ class PartCounts:
 
 
 def count_part(frame: pd.DataFrame, options: Options) -> PartCounts:
+    """Validate (unless classified), classify and count one part into plain data.
+
+    A ValidationError becomes a :class:`Failure` with positions within the part, which
+    :meth:`PartsAccumulator.add_counts` shifts to positions in the whole data set.
+    """
     if len(frame) == 0:
         return PartCounts(0)  # validate refuses empty tables; emptiness is a whole-data check
     report: ValidationReport | None = None
@@ -1142,6 +1150,7 @@ class PartsAccumulator:
         return self._n_rows
 
     def add_counts(self, part: PartCounts) -> None:
+        """Add the next part; raises its ValidationError with rows of the whole data."""
         offset = self._n_rows
         self._n_parts += 1
         if part.failure is not None:
@@ -1175,6 +1184,7 @@ class PartsAccumulator:
         values_at: Callable[[np.ndarray], np.ndarray] | None,
         stacklevel: int,
     ) -> Any:
+        """:meth:`check_whole`, then the cube (and the report, or its one warning)."""
         merged = self.check_whole(values_at)
         if report:
             return self._cube, merged
@@ -1189,6 +1199,7 @@ class PartsAccumulator:
         return self._warnings.report(self._n_rows)
 
     def warn(self, merged: ValidationReport, *, stacklevel: int) -> None:
+        """The merged data-quality warnings as one warning, if there are any."""
         if merged.warnings.empty:
             return
         warnings.warn(

@@ -56,6 +56,7 @@ def is_dask_frame(obj: object) -> bool:
 
 
 def require_dask() -> Any:
+    """The ``dask`` module, or the error saying which extra to install."""
     require("dask.dataframe", "dask")
     import dask
 
@@ -67,6 +68,7 @@ class NotADaskFrameError(FemstatError, TypeError):
 
 
 def check_frame(ddf: object) -> None:
+    """Refuse anything but a Dask DataFrame (:class:`NotADaskFrameError`)."""
     if not is_dask_frame(ddf):
         raise NotADaskFrameError(
             f"expected a Dask DataFrame, got {type(ddf).__name__}; for a pandas DataFrame "
@@ -85,6 +87,7 @@ def partition_results(ddf: Any, options: Options) -> list[PartCounts]:
 
 
 def accumulate(options: Options, results: list[PartCounts]) -> PartsAccumulator:
+    """The partitions' results added in order, as parts of one Dask DataFrame."""
     accumulator = PartsAccumulator(options, source=_SOURCE, unit="partition")
     for part in results:
         accumulator.add_counts(part)
@@ -135,6 +138,7 @@ def partition_options(
     check_unique_ids: bool,
     cube: Literal["counts", "completeness"] = "counts",
 ) -> Options:
+    """The options every partition is counted with (``by=None``: validate only)."""
     return Options(
         by=None if by is None else tuple([by] if isinstance(by, str) else by),
         type_column=type_column,
