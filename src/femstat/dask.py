@@ -1,7 +1,8 @@
 """femstat on Dask DataFrames: classify and count each partition, add the cubes.
 
 :func:`femstat.counts`, :func:`femstat.indicators` and :func:`femstat.completeness` accept a
-Dask DataFrame and come here; the functions below do the same with Dask-specific options.
+Dask DataFrame and count it with the partition engine of :mod:`femstat._dispatch`; the
+functions below use the same engine, with Dask-specific options.
 Each partition is validated, classified and counted where it lives, by the same pandas
 functions femstat uses in memory; only the partition cubes (small) and, for the id check,
 one 8-byte key per row travel to the client, which adds the cubes with
