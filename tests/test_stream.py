@@ -17,6 +17,7 @@ import pyreadstat
 import pytest
 
 import femstat as fs
+import femstat._cube as cube_module
 import femstat.stream as stream_module
 from femstat import codes as C
 from femstat.sources.readers import fast_frames, iter_raw, raw_info, read_raw
@@ -322,7 +323,7 @@ def test_hash_collisions_are_not_reported_as_duplicates(
 ) -> None:
     # A hash with only 10 values: nearly every id "collides"; only true repeats count.
     monkeypatch.setattr(
-        stream_module,
+        cube_module,
         "_hash",
         lambda values: np.array([len(str(v)) % 10 for v in values], dtype=np.uint64),
     )

@@ -314,6 +314,13 @@ def _is_canonical(df: pd.DataFrame) -> bool:
     )
 
 
+# The rule's side of the cube layer's internal interface (femstat._cube): public within
+# femstat, not part of the public API.
+rule_inputs = _rule_inputs
+homicide_of = _homicide_of
+is_canonical = _is_canonical
+
+
 def classify(
     df: pd.DataFrame,
     *,

@@ -1,7 +1,8 @@
 """femstat on Dask DataFrames: classify and count each partition, add the cubes.
 
 :func:`femstat.counts`, :func:`femstat.indicators` and :func:`femstat.completeness` accept a
-Dask DataFrame and come here; the functions below do the same with Dask-specific options.
+Dask DataFrame and count it with the partition engine of :mod:`femstat._dispatch`; the
+functions below use the same engine, with Dask-specific options.
 Each partition is validated, classified and counted where it lives, by the same pandas
 functions femstat uses in memory; only the partition cubes (small) and, for the id check,
 one 8-byte key per row travel to the client, which adds the cubes with
@@ -30,19 +31,29 @@ not import Dask; only calling its functions does.
 from __future__ import annotations
 
 import os
-import sys
 from collections.abc import Sequence
 from functools import partial
 from typing import Any, Literal, overload
 
-import numpy as np
 import pandas as pd
 
+from femstat._cube import needed_columns
+from femstat._dispatch import (
+    NotADaskFrameError as NotADaskFrameError,  # raised here, importable from here
+)
+from femstat._dispatch import (
+    accumulate,
+    check_frame,
+    completeness_of_partitions,
+    counts_of_partitions,
+    ids_lookup,
+    is_dask_frame,
+    partition_options,
+    partition_results,
+)
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
-from femstat.completeness import _shares
-from femstat.errors import FemstatError, require
-from femstat.stream import CubeAccumulator, _count_part, _Options, _PartCounts
+from femstat.errors import require
 from femstat.validate import ValidationReport
 from femstat.validate import validate as _validate_frame
 
@@ -54,74 +65,6 @@ __all__ = [
     "is_dask_frame",
     "validate",
 ]
-
-_SOURCE = "Dask DataFrame"
-
-
-def is_dask_frame(obj: object) -> bool:
-    """Whether ``obj`` is a Dask DataFrame, without importing Dask.
-
-    A Dask DataFrame can only exist once ``dask.dataframe`` has been imported, so the
-    check looks in :data:`sys.modules` and costs nothing when Dask is not in use.
-    """
-    module = sys.modules.get("dask.dataframe")
-    frame_type = getattr(module, "DataFrame", None) if module is not None else None
-    return isinstance(frame_type, type) and isinstance(obj, frame_type)
-
-
-def _require_dask() -> Any:
-    require("dask.dataframe", "dask")
-    import dask
-
-    return dask
-
-
-class NotADaskFrameError(FemstatError, TypeError):
-    """A function of :mod:`femstat.dask` was given something else than a Dask DataFrame."""
-
-
-def _check_frame(ddf: object) -> None:
-    if not is_dask_frame(ddf):
-        raise NotADaskFrameError(
-            f"expected a Dask DataFrame, got {type(ddf).__name__}; for a pandas DataFrame "
-            "use femstat.counts / femstat.indicators / femstat.completeness / femstat.validate"
-        )
-
-
-def _partition_results(ddf: Any, options: _Options) -> list[_PartCounts]:
-    """Run :func:`femstat.stream._count_part` on every partition, results in order."""
-    dask = _require_dask()
-    # partial keeps the options out of Dask's argument traversal, which would take the
-    # dataclasses apart and rebuild them on the workers.
-    task = partial(_count_part, options=options)
-    delayed = [dask.delayed(task)(part) for part in ddf.to_delayed()]
-    return list(dask.compute(*delayed))
-
-
-def _accumulate(options: _Options, results: list[_PartCounts]) -> CubeAccumulator:
-    accumulator = CubeAccumulator._from_options(options, source=_SOURCE, unit="partition")
-    for part in results:
-        accumulator._add_counts(part)
-    return accumulator
-
-
-def _ids_lookup(ddf: Any, results: list[_PartCounts]) -> Any:
-    """The ids at given global row positions, read back from their partitions."""
-    bounds = np.concatenate([[0], np.cumsum([r.n_rows for r in results])])
-
-    def lookup(positions: np.ndarray) -> np.ndarray:
-        dask = _require_dask()
-        partition = np.searchsorted(bounds, positions, side="right") - 1
-        wanted = [int(i) for i in np.unique(partition)]
-        ids = ddf["victim_id"]
-        parts = dask.compute(*[ids.partitions[i] for i in wanted])
-        out = np.empty(len(positions), dtype=object)
-        for i, values in zip(wanted, parts, strict=True):
-            here = partition == i
-            out[here] = values.to_numpy(dtype=object)[positions[here] - bounds[i]]
-        return out
-
-    return lookup
 
 
 def counts(
@@ -171,8 +114,7 @@ def counts(
     (:func:`dask.compute` over the partitions); a second, narrow pass reads back
     ``victim_id`` values only when non-integer ids seem to repeat.
     """
-    _check_frame(ddf)
-    options = _options(
+    return counts_of_partitions(
         ddf,
         by,
         type_column=type_column,
@@ -180,8 +122,8 @@ def counts(
         male_comparator=male_comparator,
         rules=rules,
         check_unique_ids=check_unique_ids,
+        stacklevel=5,
     )
-    return _merged_cube(ddf, options, stacklevel=4)
 
 
 def counts_from_parquet(
@@ -228,11 +170,9 @@ def counts_from_parquet(
     require("dask", "dask")
     import dask.dataframe as dd
 
-    from femstat.stream import _needed_columns
-
     by_list = [by] if isinstance(by, str) else list(by)
     ddf = dd.read_parquet(path, **kwargs)
-    needed = _needed_columns(list(ddf.columns), by_list, rules, check_unique_ids)
+    needed = needed_columns(list(ddf.columns), by_list, rules, check_unique_ids)
     ddf = ddf[[c for c in ddf.columns if c in needed]]
     return counts(
         ddf,
@@ -241,39 +181,6 @@ def counts_from_parquet(
         male_comparator=male_comparator,
         rules=rules,
         check_unique_ids=check_unique_ids,
-    )
-
-
-def _merged_cube(ddf: Any, options: _Options, *, stacklevel: int) -> pd.DataFrame:
-    """The partitions' cubes added up, after the whole-data checks (one warning)."""
-    results = _partition_results(ddf, options)
-    accumulator = _accumulate(options, results)
-    cube: pd.DataFrame = accumulator._finish(
-        report=False, values_at=_ids_lookup(ddf, results), stacklevel=stacklevel
-    )
-    return cube
-
-
-def _options(
-    ddf: Any,
-    by: Sequence[str] | str | None,
-    *,
-    type_column: str,
-    age_groups: str | AgeScheme | Sequence[int],
-    male_comparator: bool,
-    rules: RuleSet,
-    check_unique_ids: bool,
-    cube: Literal["counts", "completeness"] = "counts",
-) -> _Options:
-    return _Options(
-        by=None if by is None else tuple([by] if isinstance(by, str) else by),
-        type_column=type_column,
-        age_groups=age_groups if isinstance(age_groups, str | AgeScheme) else tuple(age_groups),
-        male_comparator=male_comparator,
-        rules=rules,
-        mapping=None,
-        check_unique_ids=check_unique_ids and "victim_id" in ddf.columns,
-        cube=cube,
     )
 
 
@@ -371,19 +278,9 @@ def completeness(
     unknown, per group). Only these count cubes travel to the client, which adds them and
     divides once; a share is never computed per partition.
     """
-    _check_frame(ddf)
-    by_list = [by] if isinstance(by, str) else list(by)
-    options = _options(
-        ddf,
-        by_list,
-        type_column=rules.type_column,
-        age_groups=age_groups,
-        male_comparator=False,
-        rules=rules,
-        check_unique_ids=check_unique_ids,
-        cube="completeness",
+    return completeness_of_partitions(
+        ddf, by, rules=rules, age_groups=age_groups, check_unique_ids=check_unique_ids, stacklevel=5
     )
-    return _shares(_merged_cube(ddf, options, stacklevel=4), by_list)
 
 
 def _validated_partition(df: pd.DataFrame, empty: pd.DataFrame) -> pd.DataFrame:
@@ -435,9 +332,9 @@ def validate(
         As :func:`femstat.validate` would for ``ddf.compute()``; row positions are
         0-based over the whole frame, partitions in order.
     """
-    _check_frame(ddf)
+    check_frame(ddf)
     dd: Any = require("dask.dataframe", "dask")
-    options = _options(
+    options = partition_options(
         ddf,
         None,
         type_column=UN_2022.type_column,  # by=None: every partition is validated
@@ -446,9 +343,9 @@ def validate(
         rules=UN_2022,
         check_unique_ids=check_unique_ids,
     )
-    results = _partition_results(ddf, options)
-    accumulator = _accumulate(options, results)
-    merged = accumulator._check_whole(_ids_lookup(ddf, results))
+    results = partition_results(ddf, options)
+    accumulator = accumulate(options, results)
+    merged = accumulator.check_whole(ids_lookup(ddf, results))
     metas = [r.meta for r in results if r.meta is not None]
     meta = metas[0]
     empty = meta.copy()
@@ -463,5 +360,5 @@ def validate(
     validated = ddf.map_partitions(partial(_validated_partition, empty=empty), meta=meta)
     if report:
         return validated, merged
-    accumulator._warn(merged, stacklevel=2)
+    accumulator.warn(merged, stacklevel=2)
     return validated

@@ -30,16 +30,17 @@ from scipy import sparse, special
 from femstat import _kernel, synth
 from femstat import codes as C
 from femstat._arrays import masked_parts
+from femstat._cube import frame_from_levels as _frame_from_levels
+from femstat._cube import rule_inputs as _rule_inputs
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import (
     RULES_ATTR,
     UN_2022,
     RuleSet,
-    _rule_inputs,
     classify,
     rule_fingerprint,
 )
-from femstat.counts import _frame_from_levels, check_breakdown, group_cells
+from femstat.counts import check_breakdown, group_cells
 from femstat.errors import FemstatError
 from femstat.schemas import is_sensitive
 from femstat.stats import impute as _impute

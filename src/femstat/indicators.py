@@ -282,9 +282,10 @@ def _with_population_groups(
     only. Code columns (age groups, code lists) already have every level in a cube; the
     free columns (``year``, ``area``) get the population's levels added.
     """
-    from femstat.counts import _is_declared, add_cubes
+    from femstat._cube import is_declared
+    from femstat.counts import add_cubes
 
-    free = [k for k in _population_keys(population) if k in by and not _is_declared(cube[k].dtype)]
+    free = [k for k in _population_keys(population) if k in by and not is_declared(cube[k].dtype)]
     if not free or not len(cube):
         return cube  # no free key, or no cells to take the other keys' levels from
     table = population[free].drop_duplicates()

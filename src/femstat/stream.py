@@ -23,10 +23,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, overload
 
@@ -34,11 +32,10 @@ import numpy as np
 import pandas as pd
 
 from femstat import _kernel
+from femstat._cube import Options, PartsAccumulator, count_part, needed_columns
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
-from femstat.completeness import _completeness_cube
-from femstat.counts import add_cubes, counts
-from femstat.errors import DataQualityWarning, ValidationError, require
+from femstat.errors import require
 from femstat.sources.arrow import added_as_unknown, coerced_as_text, with_unknown_columns
 from femstat.sources.mapping import Mapping, load_mapping
 from femstat.sources.readers import (
@@ -49,294 +46,11 @@ from femstat.sources.readers import (
     iter_raw,
     raw_info,
 )
-from femstat.validate import (
-    _FAILURE_COLUMNS,
-    _SHOWN_ROWS,
-    _WARNING_COLUMNS,
-    WITHHELD,
-    ValidationReport,
-    _case_lines,
-    validate,
-)
+from femstat.validate import ValidationReport
 
 __all__ = ["CubeAccumulator", "counts_from_file"]
 
 _log = logging.getLogger(__name__)
-
-_MAX_FAILURE_CASES = 100
-_SHOWN_CASES = 20
-_ALWAYS_READ = ("victim_sex", "victim_age", "relationship", "iccs_code")
-"""What validation requires and classification reads, besides the year and criteria."""
-
-
-# --------------------------------------------------------------------------------------
-# One part: validate, classify, count. Runs where the part is (a Dask worker, say), so it
-# returns plain data, never raises a ValidationError whose row positions it cannot place.
-
-
-@dataclass(frozen=True)
-class _Options:
-    by: tuple[str, ...] | None  # None: validate only
-    type_column: str
-    age_groups: str | AgeScheme | tuple[int, ...]
-    male_comparator: bool
-    rules: RuleSet
-    mapping: Mapping | None
-    check_unique_ids: bool
-    cube: Literal["counts", "completeness"] = "counts"  # what each part is counted into
-
-
-@dataclass(frozen=True)
-class _Failure:
-    """A part's ValidationError as plain data (it travels back from Dask workers)."""
-
-    cases: pd.DataFrame  # rows are positions within the part
-    hint: str | None
-    truncated: bool
-
-
-@dataclass
-class _PartCounts:
-    """What one part contributes: its cube, its id keys and what validation said."""
-
-    n_rows: int
-    cube: pd.DataFrame | None = None
-    ids: np.ndarray | None = None
-    ids_exact: bool = True
-    report: ValidationReport | None = None
-    failure: _Failure | None = None
-    meta: pd.DataFrame | None = None  # zero-row frame of the validated part
-
-
-def _count_part(frame: pd.DataFrame, options: _Options) -> _PartCounts:
-    if len(frame) == 0:
-        return _PartCounts(0)  # validate refuses empty tables; emptiness is a whole-data check
-    report: ValidationReport | None = None
-    try:
-        if options.by is not None and options.type_column in frame.columns:
-            clean = frame  # already classified, as fs.counts trusts it
-        else:
-            clean, report = validate(frame, mapping=options.mapping, report=True)
-        cube = None
-        if options.by is not None and options.cube == "completeness":
-            cube = _completeness_cube(
-                clean, list(options.by), rules=options.rules, age_groups=options.age_groups
-            )
-        elif options.by is not None:
-            cube = counts(
-                clean,
-                list(options.by),
-                type_column=options.type_column,
-                age_groups=options.age_groups,
-                male_comparator=options.male_comparator,
-                rules=options.rules,
-            )
-    except ValidationError as exc:
-        failure = _Failure(exc.failure_cases, exc.hint, exc.truncated)
-        return _PartCounts(len(frame), failure=failure)
-    part = _PartCounts(len(frame), cube=cube, report=report, meta=clean.iloc[:0])
-    if options.check_unique_ids and "victim_id" in clean.columns:
-        part.ids, part.ids_exact = _id_keys(clean["victim_id"])
-    return part
-
-
-def _id_keys(ids: pd.Series) -> tuple[np.ndarray, bool]:
-    """Compact keys of victim ids: the ids themselves when integral, else 64-bit hashes.
-
-    Returns
-    -------
-    keys : numpy.ndarray
-        ``int64`` ids, or ``uint64`` hashes (:func:`pandas.util.hash_array`), one per row.
-    exact : bool
-        Whether equal keys mean equal ids. Hashes can collide, so duplicate hashes are
-        confirmed against the ids themselves before anything is reported.
-    """
-    dtype = ids.dtype
-    if pd.api.types.is_integer_dtype(dtype) and not ids.hasnans:
-        huge = pd.api.types.is_unsigned_integer_dtype(dtype) and len(ids) and ids.max() > 2**62
-        if not huge:
-            return ids.to_numpy(dtype=np.int64), True
-    if pd.api.types.is_float_dtype(dtype):
-        values = ids.to_numpy(dtype=np.float64, na_value=np.nan)
-        # SPSS and Stata store every number as a float: whole-number ids are exact.
-        whole = np.isfinite(values).all() and (values == np.floor(values)).all()
-        if whole and (len(values) == 0 or np.abs(values).max() < 2**53):
-            return values.astype(np.int64), True
-    return _hash(np.asarray(ids.to_numpy(dtype=object))), False
-
-
-def _hash(values: np.ndarray) -> np.ndarray:
-    return np.asarray(pd.util.hash_array(values, categorize=True), dtype=np.uint64)
-
-
-# --------------------------------------------------------------------------------------
-# Whole-data checks on the merged key set
-
-
-class _IdIndex:
-    """The victim ids of every part, in row order, as compact keys.
-
-    Memory: 8 bytes per row while parts arrive; about 16 bytes per row while
-    :meth:`duplicates` sorts them.
-    """
-
-    def __init__(self) -> None:
-        self.parts: list[np.ndarray] = []
-        self.exact = True
-
-    def add(self, keys: np.ndarray, exact: bool) -> None:
-        if not exact and self.exact and self.parts:
-            # Mixed id types across parts (rare): compare everything by hash, as text.
-            self.parts = [_hash(p.astype(object)) for p in self.parts]
-        if exact and not self.exact:
-            keys, exact = _hash(keys.astype(object)), False
-        self.exact = self.exact and exact
-        self.parts.append(keys)
-
-    def duplicates(self, cap: int) -> tuple[int, np.ndarray, np.ndarray]:
-        """Repeated keys: how many, and the rows (global positions, ascending) and keys of
-        the first ``cap`` of them in order of first appearance."""
-        empty = np.empty(0, dtype=np.int64)
-        if not self.parts:
-            return 0, empty, empty
-        merged = np.concatenate(self.parts)
-        merged.sort()
-        repeated = np.unique(merged[1:][merged[1:] == merged[:-1]])
-        del merged
-        if len(repeated) == 0:
-            return 0, empty, empty
-        positions, keys, offset = [], [], 0
-        for part in self.parts:
-            hit = np.flatnonzero(np.isin(part, repeated))
-            positions.append(hit + offset)
-            keys.append(part[hit])
-            offset += len(part)
-        at = np.concatenate(positions)
-        key_at = np.concatenate(keys)
-        chosen = pd.unique(key_at)[:cap]
-        keep = np.isin(key_at, chosen)
-        return len(repeated), at[keep], key_at[keep]
-
-
-def _duplicate_cases(
-    index: _IdIndex,
-    values_at: Callable[[np.ndarray], np.ndarray] | None,
-) -> tuple[int, list[dict[str, Any]]]:
-    """Failure cases for repeated ids, and how many ids repeat."""
-    n_repeated, positions, keys = index.duplicates(_MAX_FAILURE_CASES)
-    if n_repeated == 0:
-        return 0, []
-    confirm = not index.exact and values_at is not None
-    if index.exact:
-        values: np.ndarray = keys
-    elif confirm:
-        assert values_at is not None
-        values = np.asarray(values_at(positions), dtype=object)
-    else:
-        values = np.full(len(keys), None, dtype=object)  # hashes only, unconfirmed
-    cases: list[dict[str, Any]] = []
-    collisions = 0
-    for _, where in pd.Series(np.arange(len(keys))).groupby(keys, sort=False):
-        rows, shown = positions[where.to_numpy()], values[where.to_numpy()]
-        groups = [(shown[0], rows)]
-        if confirm:
-            # Equal hashes but unequal ids are a collision, not a duplicate.
-            by_value: dict[Any, list[int]] = {}
-            for value, row in zip(shown, rows, strict=True):
-                if not pd.isna(value):
-                    by_value.setdefault(value, []).append(int(row))
-            groups = [(v, np.asarray(r)) for v, r in by_value.items()]
-        found = [(v, r) for v, r in groups if len(r) > 1]
-        collisions += not found
-        for _, value_rows in found:
-            # The ids were read back only to tell duplicates from hash collisions; an
-            # identifier is never shown, the rows are.
-            cases.append(
-                {
-                    "column": "victim_id",
-                    "check": "unique",
-                    "value": WITHHELD,
-                    "n_rows": len(value_rows),
-                    "rows": [int(r) for r in value_rows[:_SHOWN_ROWS]],
-                }
-            )
-    return n_repeated - collisions, cases
-
-
-def _plural(noun: str) -> str:
-    return noun + ("es" if noun.endswith(("ch", "s")) else "s")
-
-
-# --------------------------------------------------------------------------------------
-# Adding parts up
-
-
-@dataclass
-class _Warnings:
-    """Data-quality warnings of every part, merged by check."""
-
-    rows: dict[tuple[str, str, str], list[Any]] = field(default_factory=dict)
-    added: dict[str, None] = field(default_factory=dict)
-    coerced: dict[str, None] = field(default_factory=dict)
-    assumptions: dict[str, None] = field(default_factory=dict)
-
-    def add(self, report: ValidationReport, offset: int) -> None:
-        self.added.update(dict.fromkeys(report.added_columns))
-        self.coerced.update(dict.fromkeys(report.coerced_columns))
-        self.assumptions.update(dict.fromkeys(report.assumptions))
-        for w in report.warnings.to_dict("records"):
-            key = (str(w["check"]), str(w["column"]), str(w["detail"]))
-            entry = self.rows.setdefault(key, [0, []])
-            entry[0] += int(w["n_rows"])
-            room = _SHOWN_ROWS - len(entry[1])
-            entry[1].extend(int(r) + offset for r in list(w["rows"])[:room])
-
-    def report(self, n_rows: int) -> ValidationReport:
-        frame = pd.DataFrame(
-            [
-                {"check": c, "column": col, "n_rows": n, "rows": rows, "detail": d}
-                for (c, col, d), (n, rows) in self.rows.items()
-            ],
-            columns=_WARNING_COLUMNS,
-        )
-        return ValidationReport(
-            n_rows=n_rows,
-            warnings=frame,
-            added_columns=list(self.added),
-            coerced_columns=list(self.coerced),
-            assumptions=list(self.assumptions),
-        )
-
-
-def _add_two(running: pd.DataFrame, cube: pd.DataFrame) -> pd.DataFrame:
-    """``add_cubes(running, cube)``, by plain addition when both have the same cells.
-
-    Parts of one data set usually share every level (all years, all areas), and then the
-    counts line up row for row: adding the arrays skips re-encoding the whole cube.
-    """
-    keys = [c for c in running.columns if c != "count"]
-    same = (
-        list(cube.columns) == list(running.columns)
-        and len(cube) == len(running)
-        and all(running[k].equals(cube[k]) for k in keys)
-    )
-    if not same:
-        return add_cubes(running, cube)
-    out = running.copy(deep=False)
-    out["count"] = running["count"].to_numpy() + cube["count"].to_numpy()
-    return out
-
-
-def _error_text(
-    cases: pd.DataFrame, header: str, hint: str, positions_are: str, truncated: bool = False
-) -> str:
-    lines = [f"{header}{' (list truncated)' if truncated else ''}"]
-    lines.append(f"  (row positions are 0-based {positions_are})")
-    lines += _case_lines(cases.iloc[:_SHOWN_CASES])
-    if len(cases) > _SHOWN_CASES:
-        lines.append(f"  - … and {len(cases) - _SHOWN_CASES} more in e.failure_cases")
-    lines.append(hint)
-    return "\n".join(lines)
 
 
 class CubeAccumulator:
@@ -404,7 +118,7 @@ class CubeAccumulator:
     ) -> None:
         by_list = [by] if isinstance(by, str) else list(by)
         groups = age_groups if isinstance(age_groups, str | AgeScheme) else tuple(age_groups)
-        self._options = _Options(
+        options = Options(
             by=tuple(by_list),
             type_column=type_column if type_column is not None else rules.type_column,
             age_groups=groups,
@@ -413,24 +127,13 @@ class CubeAccumulator:
             mapping=load_mapping(mapping) if mapping is not None else None,
             check_unique_ids=check_unique_ids,
         )
-        self._source = source
-        self._unit = unit
-        self._cube: pd.DataFrame | None = None
-        self._ids = _IdIndex()
-        self._warnings = _Warnings()
-        self._n_rows = 0
-        self._n_parts = 0
-
-    @classmethod
-    def _from_options(cls, options: _Options, *, source: str, unit: str) -> CubeAccumulator:
-        accumulator = cls(source=source, unit=unit)
-        accumulator._options = options
-        return accumulator
+        # The running cube, ids and warnings, shared with the Dask partitions' engine.
+        self._parts = PartsAccumulator(options, source=source, unit=unit)
 
     @property
     def n_rows(self) -> int:
         """Rows added so far."""
-        return self._n_rows
+        return self._parts.n_rows
 
     def add(self, frame: pd.DataFrame) -> None:
         """Validate, classify and count the next part of the data.
@@ -441,34 +144,7 @@ class CubeAccumulator:
             When the part cannot be validated; row positions are those in the whole
             data set.
         """
-        self._add_counts(_count_part(frame, self._options))
-
-    def _add_counts(self, part: _PartCounts) -> None:
-        offset = self._n_rows
-        self._n_parts += 1
-        if part.failure is not None:
-            raise self._shifted(part.failure, offset, part.n_rows)
-        if part.report is not None:
-            self._warnings.add(part.report, offset)
-        if part.ids is not None:
-            self._ids.add(part.ids, part.ids_exact)
-        if part.cube is not None:
-            self._cube = part.cube if self._cube is None else _add_two(self._cube, part.cube)
-        self._n_rows += part.n_rows
-
-    def _shifted(self, failure: _Failure, offset: int, n_rows: int) -> ValidationError:
-        cases = failure.cases
-        shifted = cases.copy()
-        shifted["rows"] = [[int(r) + offset for r in rows] for rows in cases["rows"]]
-        hint = failure.hint or "What to do: see e.failure_cases for every case."
-        # Dask numbers partitions from 0 (ddf.partitions[i]); people count batches from 1.
-        number = self._n_parts - 1 if self._unit == "partition" else self._n_parts
-        header = (
-            f"femstat cannot use {self._unit} {number} of {self._source} "
-            f"({n_rows:,} rows from row {offset:,}): {len(cases)} problem(s)"
-        )
-        text = _error_text(shifted, header, hint, f"in the whole {self._source}", failure.truncated)
-        return ValidationError(text, shifted, hint=hint, truncated=failure.truncated)
+        self._parts.add_counts(count_part(frame, self._parts.options))
 
     @overload
     def result(self, *, report: Literal[False] = ...) -> pd.DataFrame: ...
@@ -493,88 +169,11 @@ class CubeAccumulator:
         femstat.ValidationError
             When no rows were added, or ``victim_id`` repeats across parts.
         """
-        return self._finish(report=report, values_at=None, stacklevel=3)
-
-    def _finish(
-        self,
-        *,
-        report: bool,
-        values_at: Callable[[np.ndarray], np.ndarray] | None,
-        stacklevel: int,
-    ) -> Any:
-        merged = self._check_whole(values_at)
-        if report:
-            return self._cube, merged
-        self._warn(merged, stacklevel=stacklevel + 1)
-        return self._cube
-
-    def _check_whole(
-        self, values_at: Callable[[np.ndarray], np.ndarray] | None
-    ) -> ValidationReport:
-        """The checks that need every part; returns the merged validation report."""
-        if self._n_rows == 0:
-            validate(pd.DataFrame())  # raises the not_empty ValidationError
-        self._check_ids(values_at)
-        return self._warnings.report(self._n_rows)
-
-    def _warn(self, merged: ValidationReport, *, stacklevel: int) -> None:
-        if merged.warnings.empty:
-            return
-        warnings.warn(
-            f"femstat data-quality warnings ({self._source}, {self._n_rows:,} rows):\n"
-            + "\n".join(
-                f"  [{w['check']}] {w['n_rows']:,} rows: {w['detail']}"
-                for w in merged.warnings.to_dict("records")
-            )
-            + "\nPass report=True for the row positions.",
-            DataQualityWarning,
-            stacklevel=stacklevel + 1,
-        )
-
-    def _check_ids(self, values_at: Callable[[np.ndarray], np.ndarray] | None) -> None:
-        if not self._options.check_unique_ids:
-            return
-        n_repeated, cases = _duplicate_cases(self._ids, values_at)
-        if not cases:
-            return
-        frame = pd.DataFrame(cases, columns=_FAILURE_COLUMNS)
-        frame["value"] = pd.Series([c["value"] for c in cases], dtype=object)
-        header = (
-            f"femstat cannot use this victim table ({self._source}, {self._n_rows:,} rows in "
-            f"{self._n_parts} {_plural(self._unit)}): {n_repeated:,} victim_id value(s) occur in "
-            "more than one row"
-        )
-        hint = (
-            "What to do: remove the repeated records (the same victim counted twice), or "
-            "give each victim her own victim_id; see e.failure_cases for every case."
-        )
-        text = _error_text(
-            frame,
-            header,
-            hint,
-            f"in the whole {self._source}",
-            truncated=n_repeated > len(cases),
-        )
-        raise ValidationError(text, frame)
+        return self._parts.finish(report=report, values_at=None, stacklevel=3)
 
 
 # --------------------------------------------------------------------------------------
 # Files
-
-
-def _needed_columns(
-    available: Sequence[str],
-    by: Sequence[str],
-    rules: RuleSet,
-    check_unique_ids: bool,
-) -> set[str]:
-    """The femstat columns that validation, classification and the breakdown read."""
-    needed = {*_ALWAYS_READ, *rules.criteria}
-    needed.add("year" if "year" in available else "date")
-    needed.update(by)  # derived ones (age_group, relationship_group) read what is above
-    if check_unique_ids:
-        needed.add("victim_id")
-    return needed
 
 
 def _projection(
@@ -666,14 +265,14 @@ def _count_fast(
             made: dict[str, Any] = {}  # all-unknown columns, made once for the stream
             for raw in fast.frames:
                 frame, added = with_unknown_columns(raw, mapping, made)
-                part = _count_part(frame, accumulator._options)
+                part = count_part(frame, accumulator._parts.options)
                 if part.failure is not None:
                     _log.debug("fast path: batch %d fails validation", done + 1)
                     return done
                 if part.report is not None:
                     coerced_as_text(part.report, fast.categorical, mapping)
                     added_as_unknown(part.report, added)
-                accumulator._add_counts(part)
+                accumulator._parts.add_counts(part)
                 advance(len(frame))
                 done += 1
     except MemoryError:
@@ -832,7 +431,7 @@ def counts_from_file(
     info = raw_info(path, format=format, **kwargs)
     produced = {s.target for s in resolved.columns} if resolved is not None else set()
     by_list = [by] if isinstance(by, str) else list(by)
-    needed = _needed_columns(
+    needed = needed_columns(
         [*info.columns, *produced], by_list, rules, check_unique_ids=check_unique_ids
     )
     columns, restricted = _projection(info.columns, resolved, needed)
@@ -893,4 +492,4 @@ def counts_from_file(
                 break
         return out
 
-    return accumulator._finish(report=report, values_at=ids_at, stacklevel=2)
+    return accumulator._parts.finish(report=report, values_at=ids_at, stacklevel=2)
