@@ -25,6 +25,7 @@ from femstat.errors import (
     ValidationError,
 )
 from femstat.estimates import estimate
+from femstat.extensions import linked_victims, orphans
 from femstat.indicators import age_standardised_rates, bounds, indicators
 from femstat.report import build_report
 from femstat.schemas import (
@@ -78,6 +79,8 @@ __all__ = [
     "exports",
     "fold_perpetrators",
     "indicators",
+    "linked_victims",
+    "orphans",
     "protect",
     "rate_ratios",
     "read",
