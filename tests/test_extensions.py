@@ -327,7 +327,9 @@ def many_events(seed: int = 7) -> pd.DataFrame:
     victims["event_id"] = np.arange(len(victims))
     # Some partner femicides get a linked victim: a child of the same event.
     anchors = victims.index[
-        (victims["victim_sex"] == "female") & (victims["relationship"] == "current_partner")
+        (victims["victim_sex"] == "female")
+        & (victims["relationship"] == "current_partner")
+        & (victims["iccs_code"].astype(str) == "0101")
     ][:40]
     children = victims.loc[anchors].copy()
     children["victim_age"] = rng.integers(0, 15, len(children))
@@ -356,3 +358,61 @@ def test_report_section_present_only_with_the_columns(tmp_path: Path) -> None:
     )
     assert "Linked victims and orphans" not in without.markdown.read_text(encoding="utf-8")
     assert not (tmp_path / "without" / "chart-linked-orphans.png").exists()
+
+
+def _section_rows(markdown: str, caption: str) -> dict[str, list[str]]:
+    """The body rows of the table under ``caption``, by first cell."""
+    lines = markdown[markdown.index(caption) :].splitlines()[2:]
+    rows: dict[str, list[str]] = {}
+    for line in lines:
+        if not line.startswith("|"):
+            if rows:
+                break
+            continue
+        cells = [c.strip().strip("*").replace("\\", "") for c in line.strip("|").split("|")]
+        if set(cells[0]) <= {"-", " "}:
+            continue
+        rows[cells[0]] = cells[1:]
+    return rows
+
+
+@pytest.mark.slow
+def test_report_section_shows_the_indicators_values(tmp_path: Path) -> None:
+    data = many_events()
+    files = fs.build_report(data, out_dir=tmp_path, imputations=0, min_count=1)
+    text = files.markdown.read_text(encoding="utf-8")
+    typed = fs.classify(fs.validate(data, report=True)[0])
+    orphans = fs.orphans(typed).set_index("femicide_type")
+    rows = _section_rows(text, "Children under 18 left by femicide victims")
+    for kind, name in (
+        ("intimate_partner", "Intimate partner"),
+        ("femicide", "Femicide (identified)"),
+    ):
+        expected = orphans.loc[kind, ["victims", "victims_known", "orphans", "victims_unknown"]]
+        assert [int(x.replace(",", "")) for x in rows[name]] == expected.tolist()
+    linked = fs.linked_victims(typed)
+    rows = _section_rows(text, "Linked victims of femicides, by age group and sex")
+    total = int(linked["count"].sum())
+    assert total > 0 and int(rows["Total"][-1]) == total
+    young = linked[linked["age_group"].astype(str) == "0-9"].set_index("victim_sex")["count"]
+    assert int(rows["0-9"][0]) == young["female"] and int(rows["0-9"][1]) == young["male"]
+
+
+@pytest.mark.slow
+def test_report_withholds_small_linked_and_orphan_counts(tmp_path: Path) -> None:
+    data = many_events()
+    files = fs.build_report(data, out_dir=tmp_path, imputations=0, min_count=5)
+    text = files.markdown.read_text(encoding="utf-8")
+    rows = _section_rows(text, "Linked victims of femicides, by age group and sex")
+    typed = fs.classify(fs.validate(data, report=True)[0])
+    linked = fs.linked_victims(typed)
+    small = linked[(linked["count"] > 0) & (linked["count"] < 5)]
+    assert not small.empty
+    for row in small.itertuples():
+        column = 0 if row.victim_sex == "female" else 1
+        assert (
+            rows["Unknown" if row.age_group == "unknown" else str(row.age_group)][column] == "[c]"
+        )
+    cube = pd.read_csv(tmp_path / "tables" / "linked_victims.csv")
+    shown = cube["count"].dropna()
+    assert not ((shown > 0) & (shown < 5)).any()
