@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import femstat as fs
 from femstat import codes as C
 from femstat.errors import DataQualityWarning
-from femstat.extensions import ExtensionError, linked_status
+from femstat.extensions import ExtensionError, linked_status, linked_victims_cube, orphans_cube
 from femstat.schemas import EXTENSION_VARIABLES, MAX_ORPHANS, victim_json_schema
 
 
@@ -238,25 +238,32 @@ def test_linked_victims_by_sex_and_age_group(typed: pd.DataFrame) -> None:
     table = fs.linked_victims(typed)
     # Every sex x UNODC age group is present, zeros explicit.
     assert len(table) == len(C.SEX) * 10
+    assert table["count"].dtype == "Int64"
     hits = table[table["count"] > 0]
     assert hits[["victim_sex", "age_group", "count"]].astype(str).values.tolist() == [
         ["female", "60+", "1"],
         ["male", "0-9", "1"],
     ]
     assert int(table["count"].sum()) == 2
-    # Events 1 and 3 hold a femicide.
-    assert set(table["femicide_events"]) == {2}
 
 
 def test_linked_victims_by_year(typed: pd.DataFrame) -> None:
     table = fs.linked_victims(typed, by="year")
-    per_year = table.groupby("year", observed=True).agg(
-        count=("count", "sum"), events=("femicide_events", "first")
-    )
-    assert per_year.to_dict("index") == {
-        2021: {"count": 2, "events": 1},
-        2022: {"count": 0, "events": 1},
-    }
+    per_year = table.groupby("year", observed=True)["count"].sum()
+    assert per_year.to_dict() == {2021: 2, 2022: 0}
+
+
+def test_linked_victims_from_a_protected_cube(typed: pd.DataFrame) -> None:
+    cube = linked_victims_cube(typed)
+    assert int(cube["count"].sum()) == len(typed)  # every victim, so it adds up
+    release = fs.protect({"overall": fs.indicators(typed), "linked": cube}, min_count=2)
+    protected = fs.linked_victims(release["linked"])
+    # Both linked victims are single counts: withheld, and never shown as a number.
+    by_cell = protected.set_index(["victim_sex", "age_group"])["count"]
+    assert pd.isna(by_cell[("female", "60+")]) and pd.isna(by_cell[("male", "0-9")])
+    assert not (protected["count"].fillna(0) == 1).any()
+    # Unprotected, the cube gives the same table as the microdata.
+    pd.testing.assert_frame_equal(fs.linked_victims(cube), fs.linked_victims(typed))
 
 
 def test_linked_victims_refuses_an_identifying_breakdown(typed: pd.DataFrame) -> None:
@@ -301,6 +308,17 @@ def test_orphans_by_year_has_every_group(typed: pd.DataFrame) -> None:
     assert len(table) == 2 * (len(C.FEMICIDE) + 1)
     total = table[table["femicide_type"] == "femicide"].set_index("year")["orphans"]
     assert total.to_dict() == {2021: 2, 2022: 3}
+
+
+def test_orphans_from_a_protected_cube(typed: pd.DataFrame) -> None:
+    release = fs.protect({"overall": fs.indicators(typed), "o": orphans_cube(typed)}, min_count=3)
+    table = fs.orphans(release["o"]).set_index("femicide_type")
+    # One family victim with 3 orphans: withheld, and so is every value that adds her up.
+    assert pd.isna(table.loc["family_member", "orphans"])
+    assert pd.isna(table.loc["femicide", "orphans"])
+    assert table.loc["other_perpetrator"].tolist() == [0, 0, 0, 0]
+    assert table.loc["intimate_partner", "victims_unknown"] == 0
+    pd.testing.assert_frame_equal(fs.orphans(orphans_cube(typed)), fs.orphans(typed))
 
 
 def test_indicators_say_which_column_is_missing() -> None:

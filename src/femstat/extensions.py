@@ -10,9 +10,15 @@ count: the indicators here are tables of their own, beside the UN ones.
 * :func:`orphans` counts the children under 18 left by femicide victims, by femicide
   type; victims whose number of orphans is not known are counted apart, never as zero.
 
-Both are count tables: publish them through :func:`femstat.suppress` or
-:func:`femstat.protect` like the others (the report puts the cubes they derive from in
-its release, see :func:`linked_status` and :func:`orphans_left`).
+Both derive from a count cube of every victim (:func:`linked_victims_cube`,
+:func:`orphans_cube`, made with :func:`femstat.counts`), which adds up to every other
+table of the same microdata. To publish, protect the cube with the rest of the release
+(:func:`femstat.protect`) and pass the protected cube to the indicator: a value that needs
+a withheld cell is withheld too (``<NA>``)::
+
+    release = fs.protect({"overall": fs.indicators(typed),
+                          "orphans": orphans_cube(typed)}, min_count=5)
+    fs.orphans(release["orphans"])
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from femstat import codes as C
-from femstat.ages import AgeScheme, age_group
+from femstat.ages import AgeScheme
 from femstat.errors import FemstatError
 
 __all__ = [
@@ -31,7 +37,9 @@ __all__ = [
     "ExtensionError",
     "linked_status",
     "linked_victims",
+    "linked_victims_cube",
     "orphans",
+    "orphans_cube",
     "orphans_left",
 ]
 
@@ -119,8 +127,61 @@ def linked_status(typed: pd.DataFrame, *, type_column: str = "femicide_type") ->
     )
 
 
-def linked_victims(
+def _is_cube(data: pd.DataFrame, key: str, type_column: str) -> bool:
+    return {key, type_column, "count"} <= set(map(str, data.columns))
+
+
+def _keys_before(cube: pd.DataFrame, key: str) -> list[str]:
+    columns = [str(c) for c in cube.columns]
+    return columns[: columns.index(key)]
+
+
+def _sum_or_withheld(values: pd.Series) -> object:
+    """The sum, or NA when a part is withheld: a sum over a hidden cell would reveal it."""
+    return values.sum(skipna=False)
+
+
+def linked_victims_cube(
     typed: pd.DataFrame,
+    by: str | Sequence[str] | None = None,
+    *,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    type_column: str = "femicide_type",
+) -> pd.DataFrame:
+    """Count cube of every victim by ``by``, linked status, sex and age group.
+
+    Parameters
+    ----------
+    typed : pandas.DataFrame
+        Classified microdata (classified here when ``type_column`` is absent) with
+        ``linked_victim``.
+    by : str or sequence of str, optional
+        Further breakdown columns (``year``, ``area``, ...), first in the cube.
+    age_groups : scheme, default ``"unodc"``
+    type_column : str, default ``"femicide_type"``
+
+    Returns
+    -------
+    pandas.DataFrame
+        A :func:`femstat.counts` cube with the keys ``by``, ``linked_status`` (see
+        :data:`LINKED_STATUS`), ``victim_sex`` and ``age_group``: every victim is in it,
+        so it can be protected with the other tables of a release.
+    """
+    import femstat as fs
+
+    keys = _by(by)
+    typed = _typed(typed, "linked_victim", type_column)
+    frame = typed.assign(linked_status=linked_status(typed, type_column=type_column))
+    return fs.counts(
+        frame,
+        [*keys, "linked_status", "victim_sex", "age_group"],
+        type_column=type_column,
+        age_groups=age_groups,
+    )
+
+
+def linked_victims(
+    data: pd.DataFrame,
     by: str | Sequence[str] | None = None,
     *,
     age_groups: str | AgeScheme | Sequence[int] = "unodc",
@@ -130,11 +191,12 @@ def linked_victims(
 
     Parameters
     ----------
-    typed : pandas.DataFrame
-        Classified microdata (classified here when ``type_column`` is absent) with the
-        extension variable ``linked_victim`` and the shared ``event_id``.
+    data : pandas.DataFrame
+        Classified microdata with the extension variable ``linked_victim`` and the shared
+        ``event_id`` (classified here when ``type_column`` is absent), or a cube from
+        :func:`linked_victims_cube`, protected or not.
     by : str or sequence of str, optional
-        Further breakdown columns (``year``, ``area``, ...).
+        Further breakdown columns (``year``, ``area``, ...); with a cube, its own keys.
     age_groups : scheme, default ``"unodc"``
         Age groups of the linked victims (:func:`femstat.age_group`).
     type_column : str, default ``"femicide_type"``
@@ -143,49 +205,31 @@ def linked_victims(
     -------
     pandas.DataFrame
         One row per group of ``by`` x ``victim_sex`` x ``age_group``, every combination
-        present (zeros explicit): ``count`` the linked victims of events with a femicide,
-        and ``femicide_events`` the events with a femicide in the group of ``by``
-        (the same on every row of that group), so that ``count / femicide_events`` is the
-        number of linked victims per femicide event. Linked victims whose event has no
-        known femicide are not counted (see :func:`linked_status`).
+        present (zeros explicit), and ``count``: the linked victims of events with a
+        femicide (:func:`linked_status` ``linked_to_femicide``), whatever their own type
+        (a linked man or boy is out of scope). ``<NA>`` where a protected cube withholds
+        a cell it adds up. Linked victims whose event has no known femicide are not
+        counted.
 
     Raises
     ------
     ExtensionError
-        When ``typed`` has no ``linked_victim`` column.
+        When microdata have no ``linked_victim`` column.
     """
-    keys = _by(by)
-    typed = _typed(typed, "linked_victim", type_column)
-    status = linked_status(typed, type_column=type_column)
-    chosen = (status == "linked_to_femicide").to_numpy()
-    frame = typed[keys].copy() if keys else pd.DataFrame(index=typed.index)
-    frame["victim_sex"] = typed["victim_sex"]
-    frame["age_group"] = age_group(typed["victim_age"], age_groups)
-    frame["count"] = chosen.astype(np.int64)
-    columns = [*keys, "victim_sex", "age_group"]
-    table = (
-        frame.groupby(columns, observed=False, dropna=False, sort=True)["count"].sum().reset_index()
-    )
-    table["count"] = table["count"].astype(np.int64)
-    femicide = typed[type_column].astype(str).isin(C.FEMICIDE).to_numpy()
-    events = (
-        typed.loc[femicide, [*keys, "event_id"]].dropna(subset=["event_id"])
-        if "event_id" in typed.columns
-        else pd.DataFrame({k: [] for k in [*keys, "event_id"]})
-    )
-    if keys:
-        per_group = (
-            events.groupby(keys, observed=True, dropna=False)["event_id"]
-            .nunique()
-            .rename("femicide_events")
-            .reset_index()
-        )
-        table = table.merge(per_group, on=keys, how="left")
-        table["femicide_events"] = table["femicide_events"].fillna(0)
+    if _is_cube(data, "linked_status", type_column):
+        cube = data
     else:
-        table["femicide_events"] = events["event_id"].nunique()
-    table["femicide_events"] = table["femicide_events"].astype(np.int64)
-    out = table
+        cube = linked_victims_cube(data, by, age_groups=age_groups, type_column=type_column)
+    keys = _keys_before(cube, "linked_status")
+    rows = cube[cube["linked_status"].astype(str) == "linked_to_femicide"]
+    columns = [*keys, "victim_sex", "age_group"]
+    out = (
+        rows.assign(count=rows["count"].astype("Int64"))
+        .groupby(columns, observed=True, sort=False)["count"]
+        .agg(_sum_or_withheld)
+        .reset_index()
+    )
+    out["count"] = out["count"].astype("Int64")
     out.attrs["femstat"] = {"table": "linked_victims"}
     return out
 
@@ -208,8 +252,38 @@ def orphans_left(typed: pd.DataFrame) -> pd.Series:
     )
 
 
-def orphans(
+def orphans_cube(
     typed: pd.DataFrame,
+    by: str | Sequence[str] | None = None,
+    *,
+    type_column: str = "femicide_type",
+) -> pd.DataFrame:
+    """Count cube of every victim by ``by`` and number of orphans (:func:`orphans_left`).
+
+    Parameters
+    ----------
+    typed : pandas.DataFrame
+        Classified microdata (classified here when ``type_column`` is absent) with
+        ``orphans``.
+    by : str or sequence of str, optional
+    type_column : str, default ``"femicide_type"``
+
+    Returns
+    -------
+    pandas.DataFrame
+        A :func:`femstat.counts` cube with the keys ``by`` and ``orphans_left``, to be
+        protected with the other tables of a release.
+    """
+    import femstat as fs
+
+    keys = _by(by)
+    typed = _typed(typed, "orphans", type_column)
+    frame = typed.assign(orphans_left=orphans_left(typed))
+    return fs.counts(frame, [*keys, "orphans_left"], type_column=type_column)
+
+
+def orphans(
+    data: pd.DataFrame,
     by: str | Sequence[str] | None = None,
     *,
     type_column: str = "femicide_type",
@@ -218,68 +292,67 @@ def orphans(
 
     Parameters
     ----------
-    typed : pandas.DataFrame
-        Classified microdata (classified here when ``type_column`` is absent) with the
-        extension variable ``orphans``.
+    data : pandas.DataFrame
+        Classified microdata with the extension variable ``orphans`` (classified here
+        when ``type_column`` is absent), or a cube from :func:`orphans_cube`, protected
+        or not.
     by : str or sequence of str, optional
-        Further breakdown columns (``year``, ``area``, ...).
+        Further breakdown columns (``year``, ``area``, ...); with a cube, its own keys.
     type_column : str, default ``"femicide_type"``
 
     Returns
     -------
     pandas.DataFrame
         One row per group of ``by`` and femicide type (each of
-        :data:`femstat.codes.FEMICIDE`, then the total ``femicide``), every combination
-        present: ``victims`` (femicide victims), ``victims_known`` (of whom the number
-        of orphans is known), ``orphans`` (children left by those, an integer) and
-        ``victims_unknown`` (victims whose number of orphans is not known: their
-        children are not in ``orphans``, which is then a lower bound).
+        :data:`femstat.codes.FEMICIDE`, then the total ``femicide``): ``victims``
+        (femicide victims), ``victims_known`` (of whom the number of orphans is known),
+        ``orphans`` (children left by those) and ``victims_unknown`` (victims whose
+        number of orphans is not known: their children are not in ``orphans``, which is
+        then a lower bound). Nullable integers: ``<NA>`` where a protected cube withholds
+        a cell the value adds up (the children left add up only the cells of one or more
+        orphans).
 
     Raises
     ------
     ExtensionError
-        When ``typed`` has no ``orphans`` column.
+        When microdata have no ``orphans`` column.
     """
-    keys = _by(by)
-    typed = _typed(typed, "orphans", type_column)
-    kinds = list(C.FEMICIDE)
-    types = typed[type_column].astype(str)
-    chosen = types.isin(kinds).to_numpy()
-    values = typed["orphans"].astype("Int64")
-    frame = typed.loc[chosen, keys].copy() if keys else pd.DataFrame(index=typed.index[chosen])
-    frame[type_column] = pd.Categorical(types[chosen], categories=kinds)
-    frame["victims"] = 1
-    known = values[chosen].notna().to_numpy()
-    frame["victims_known"] = known.astype(np.int64)
-    frame["orphans"] = values[chosen].fillna(0).to_numpy(dtype=np.int64)
-    frame["victims_unknown"] = (~known).astype(np.int64)
-    measures = ["victims", "victims_known", "orphans", "victims_unknown"]
-    if keys:
-        # Every group of the data's keys, crossed with every femicide type.
-        levels = typed[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
-        grid = levels.merge(pd.DataFrame({type_column: kinds}), how="cross")
-        sums = frame.groupby([*keys, type_column], observed=True, dropna=False)[measures].sum()
-        sums = sums.reset_index()
-        sums[type_column] = sums[type_column].astype(str)
-        out = grid.merge(sums, on=[*keys, type_column], how="left")
-        out[measures] = out[measures].fillna(0)
+    if _is_cube(data, "orphans_left", type_column):
+        cube = data
     else:
-        out = frame.groupby(type_column, observed=False)[measures].sum().reset_index()
-        out[type_column] = out[type_column].astype(str)
-    out[measures] = out[measures].astype(np.int64)
-    total = (
-        out.groupby(keys, dropna=False, sort=False)[measures].sum().reset_index()
-        if keys
-        else out[measures].sum().to_frame().T
-    )
-    total[type_column] = "femicide"
-    out = pd.concat([out, total[out.columns]], ignore_index=True)
+        cube = orphans_cube(data, by, type_column=type_column)
+    keys = _keys_before(cube, "orphans_left")
+    kinds = list(C.FEMICIDE)
+    cells = cube[cube[type_column].astype(str).isin(kinds)]
+    level = cells["orphans_left"].astype(str)
+    unknown = level == "unknown"
+    number = pd.to_numeric(level.where(~unknown), errors="coerce").fillna(0).astype("int64")
+    count = cells["count"].astype("Int64")
+    # Where a cell adds nothing (unknown cells to the known, cells of no orphans to the
+    # children), its value is replaced by 0 so that its withholding withholds nothing.
+    measures = pd.DataFrame(
+        {
+            "victims": count,
+            "victims_known": count.where(~unknown, 0),
+            "orphans": (count * number).where(number > 0, 0),
+            "victims_unknown": count.where(unknown, 0),
+        }
+    ).astype("Int64")
+    names = list(measures.columns)
+    frame = pd.concat([cells[keys], measures], axis=1)
+    frame[type_column] = cells[type_column].astype(str)
+    per_type = frame.groupby([*keys, type_column], sort=False)[names].agg(_sum_or_withheld)
+    per_type = per_type.reset_index()
     if keys:
-        order = {k: i for i, k in enumerate([*kinds, "femicide"])}
-        out = out.sort_values(
-            [*keys, type_column], key=lambda s: s.map(order) if s.name == type_column else s
-        ).reset_index(drop=True)
-    out[type_column] = pd.Categorical(out[type_column], categories=[*kinds, "femicide"])
-    out[measures] = out[measures].astype(np.int64)
+        total = frame.groupby(keys, sort=False)[names].agg(_sum_or_withheld).reset_index()
+    else:
+        total = frame[names].agg(_sum_or_withheld).to_frame().T
+    total[type_column] = "femicide"
+    out = pd.concat([per_type, total[per_type.columns]], ignore_index=True)
+    order = [*kinds, "femicide"]
+    out[type_column] = pd.Categorical(out[type_column], categories=order)
+    out = out.sort_values([*keys, type_column], kind="stable").reset_index(drop=True)
+    out = out[[*keys, type_column, *names]]
+    out[names] = out[names].astype("Int64")
     out.attrs["femstat"] = {"table": "orphans"}
     return out

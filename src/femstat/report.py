@@ -1432,23 +1432,17 @@ def _extension_cubes(ctx: _Context) -> dict[str, pd.DataFrame]:
     """The count cubes of the extension variables present, for the release.
 
     Both are cubes of every victim (fs.counts), so that they add up to the other tables
-    of the release and are protected with them: linked victims by their linked status,
-    sex and age group; victims by their number of orphans.
+    of the release and are protected with them: victims by linked status, sex and age
+    group; victims by number of orphans.
     """
-    import femstat as fs
-    from femstat.extensions import linked_status, orphans_left
+    from femstat.extensions import linked_victims_cube, orphans_cube
 
     cubes: dict[str, pd.DataFrame] = {}
-    typed = ctx.typed
     column = ctx.rules.type_column
-    if "linked_victim" in typed.columns:
-        frame = typed.assign(linked_status=linked_status(typed, type_column=column))
-        cubes["linked_victims"] = fs.counts(
-            frame, ["linked_status", "victim_sex", "age_group"], type_column=column, rules=ctx.rules
-        )
-    if "orphans" in typed.columns:
-        frame = typed.assign(orphans_left=orphans_left(typed))
-        cubes["orphans"] = fs.counts(frame, ["orphans_left"], type_column=column, rules=ctx.rules)
+    if "linked_victim" in ctx.typed.columns:
+        cubes["linked_victims"] = linked_victims_cube(ctx.typed, type_column=column)
+    if "orphans" in ctx.typed.columns:
+        cubes["orphans"] = orphans_cube(ctx.typed, type_column=column)
     return cubes
 
 
@@ -1457,52 +1451,26 @@ def _sum_or_withheld(values: pd.Series) -> float:
     return float(values.sum()) if values.notna().all() else np.nan
 
 
-def _linked_table(cube: pd.DataFrame) -> pd.DataFrame:
-    """Linked victims of events with a femicide by sex and age group, from the cube."""
-    rows = cube[cube["linked_status"].astype(str) == "linked_to_femicide"]
-    counts = rows["count"].astype("Float64")
-    grouped = counts.groupby(
-        [rows["victim_sex"].astype(str), rows["age_group"].astype(str)], sort=False
-    ).agg(_sum_or_withheld)
-    out = grouped.rename("count").reset_index()
-    out.columns = ["victim_sex", "age_group", "count"]
-    return out
+def _orphans_table(cube: pd.DataFrame, overall: pd.DataFrame, type_column: str) -> pd.DataFrame:
+    """fs.orphans of the protected cube, with the release's own number of victims.
 
-
-def _orphans_table(cube: pd.DataFrame, overall: pd.DataFrame) -> pd.DataFrame:
-    """Femicide victims, their orphans and the victims whose orphans are unknown.
-
-    The number of victims of each type is the release's own (``overall``, already
-    protected); the rest derives from the protected cube by number of orphans. A value
-    that would need a withheld cell is withheld: the children left add up only the cells
-    of one or more orphans, so a withheld cell of victims with none hides nothing.
+    The victims of each type are published in the overall table already (protected with
+    the rest), so they are taken from there rather than summed over the cube, where a
+    complementary cell may hide them; those whose number of orphans is known follow.
     """
+    import femstat as fs
+
+    table = fs.orphans(cube, type_column=type_column)
     published = overall.set_index(overall["femicide_type"].astype(str))["count"]
-    rows: list[dict[str, Any]] = []
-    kinds = list(C.FEMICIDE)
-    for kind in [*kinds, "femicide"]:
-        wanted = kinds if kind == "femicide" else [kind]
-        cells = cube[cube["femicide_type"].astype(str).isin(wanted)]
-        counts = cells["count"].astype("Float64").to_numpy(dtype=np.float64, na_value=np.nan)
-        level = cells["orphans_left"].astype(str).to_numpy()
-        unknown = level == "unknown"
-        number = np.array([0.0 if u else float(v) for v, u in zip(level, unknown, strict=True)])
-        victims = float(published.get(kind, np.nan))
-        not_known = _sum_or_withheld(pd.Series(counts[unknown]))
-        rows.append(
-            {
-                "femicide_type": kind,
-                "victims": victims,
-                "victims_known": victims - not_known,
-                "orphans": _sum_or_withheld(pd.Series(counts[number > 0] * number[number > 0])),
-                "victims_unknown": not_known,
-            }
-        )
-    return pd.DataFrame(rows)
+    victims = table[type_column].astype(str).map(published).astype("Float64")
+    table["victims"] = victims
+    table["victims_known"] = victims - table["victims_unknown"].astype("Float64")
+    return table
 
 
 def _extensions(ctx: _Context) -> _Section | None:
     """The section "Linked victims and orphans", when the data record either."""
+    import femstat as fs
     from femstat.plots import linked_orphans_chart
 
     linked_cube = ctx.release.get("linked_victims")
@@ -1520,7 +1488,7 @@ def _extensions(ctx: _Context) -> _Section | None:
     linked = orphans = None
     if linked_cube is not None:
         ctx.tables["linked_victims"] = linked_cube
-        linked = _linked_table(linked_cube)
+        linked = fs.linked_victims(linked_cube, type_column=ctx.rules.type_column)
         section.blocks.append(_Heading("Linked victims"))
         # A sex with no linked victim at all (every cell a published zero) is left out.
         shown = linked["count"].isna() | (linked["count"] > 0)
@@ -1552,7 +1520,9 @@ def _extensions(ctx: _Context) -> _Section | None:
         )
     if orphans_cube is not None:
         ctx.tables["orphans"] = orphans_cube
-        orphans = _orphans_table(orphans_cube, ctx.release["indicators_overall"])
+        orphans = _orphans_table(
+            orphans_cube, ctx.release["indicators_overall"], ctx.rules.type_column
+        )
         section.blocks.append(_Heading("Orphans"))
         body = [
             [
