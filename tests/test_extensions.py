@@ -140,6 +140,14 @@ def test_linked_victim_without_event_is_a_warning() -> None:
     assert report.warnings.empty
 
 
+def test_a_blank_event_id_is_no_event() -> None:
+    # Read from text, a missing event id is an empty or blank cell, not an event "".
+    frame = base(3, linked_victim=["no", "yes", "yes"], event_id=["e1", "", "  "])
+    _, report = fs.validate(frame.astype(str), report=True)
+    assert report.warnings["check"].tolist() == ["linked_victim_without_event"]
+    assert report.warnings["rows"].iloc[0] == [1, 2]
+
+
 def test_linked_victim_whose_event_has_no_woman_is_a_warning() -> None:
     frame = pd.DataFrame(
         {
@@ -434,3 +442,21 @@ def test_report_withholds_small_linked_and_orphan_counts(tmp_path: Path) -> None
     cube = pd.read_csv(tmp_path / "tables" / "linked_victims.csv")
     shown = cube["count"].dropna()
     assert not ((shown > 0) & (shown < 5)).any()
+
+
+def test_reading_a_file_gives_what_validate_gives(tmp_path: Path) -> None:
+    frame = event_frame().assign(
+        victim_gender_identity=["mujer trans", "", "travesti", "cis woman", "", "x", "otro"]
+    )
+    frame.loc[5, "victim_gender_identity"] = "non-binary"
+    path = tmp_path / "victims.csv"
+    frame.to_csv(path, index=False)
+    read, read_report = fs.read(path, report=True)
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    valid, valid_report = fs.validate(raw, report=True)
+    for name in EXTENSION_VARIABLES:
+        assert read[name].dtype == valid[name].dtype, name
+        assert read[name].astype(object).tolist() == valid[name].astype(object).tolist(), name
+    assert read_report.added_columns == valid_report.added_columns
+    assert read_report.warnings["check"].tolist() == ["linked_victim_without_event"]
+    assert valid_report.warnings["check"].tolist() == ["linked_victim_without_event"]

@@ -111,7 +111,9 @@ def linked_status(typed: pd.DataFrame, *, type_column: str = "femicide_type") ->
     femicide = typed[type_column].astype(str).isin(C.FEMICIDE).to_numpy() & ~linked
     with_femicide = np.zeros(len(typed), dtype=bool)
     if "event_id" in typed.columns:
-        groups, _ = pd.factorize(typed["event_id"], use_na_sentinel=True)
+        from femstat.validate import event_groups
+
+        groups = event_groups(typed["event_id"])
         known = groups >= 0
         hit = np.zeros(max(int(groups.max(initial=-1)) + 1, 1), dtype=bool)
         hit[groups[femicide & known]] = True

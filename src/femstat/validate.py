@@ -913,6 +913,20 @@ def _soft_checks(
     return pd.DataFrame(rows, columns=_WARNING_COLUMNS)
 
 
+def event_groups(event: pd.Series) -> np.ndarray:
+    """Integer group of each row's ``event_id``; -1 where it is missing.
+
+    An empty or blank cell is a missing event id too (a text file has no other way to
+    write one). The ids themselves are only grouped, never returned.
+    """
+    missing = np.array(event.isna().to_numpy(), dtype=bool)
+    if event.dtype == object or pd.api.types.is_string_dtype(event.dtype):
+        text = event.astype("string").str.strip()
+        missing = missing | (text == "").fillna(True).to_numpy(dtype=bool)
+    groups, _ = pd.factorize(event.where(~missing), use_na_sentinel=True)
+    return np.where(missing, -1, groups)
+
+
 def _linked_victim_checks(out: pd.DataFrame, note: Any) -> None:
     """Linked victims that no event ties to a woman or girl killed (soft checks).
 
@@ -924,12 +938,8 @@ def _linked_victim_checks(out: pd.DataFrame, note: Any) -> None:
     linked = out["linked_victim"].fillna(False).to_numpy(dtype=bool)
     if not linked.any():
         return
-    if "event_id" in out.columns:
-        event = out["event_id"]
-        no_event = linked & event.isna().to_numpy()
-    else:
-        event = None
-        no_event = linked
+    groups = event_groups(out["event_id"]) if "event_id" in out.columns else None
+    no_event = linked if groups is None else linked & (groups < 0)
     note(
         "linked_victim_without_event",
         "linked_victim, event_id",
@@ -937,16 +947,14 @@ def _linked_victim_checks(out: pd.DataFrame, note: Any) -> None:
         "linked_victim is true but the record has no event_id, so the woman or girl it is "
         "linked to cannot be found; give the event_id shared with her record",
     )
-    if event is None:
+    if groups is None:
         return
     female = (out["victim_sex"].cat.codes == C.SEX.code_of("female")).to_numpy()
     if "iccs_code" in out.columns:
         iccs = out["iccs_code"].astype("string").fillna("")
         female = female & iccs.str.startswith(C.INTENTIONAL_HOMICIDE_ICCS).to_numpy(dtype=bool)
     anchor = female & ~linked
-    has_event = ~event.isna().to_numpy()
-    # Group codes of the events; NA event ids get -1 and never group together.
-    groups, _ = pd.factorize(event, use_na_sentinel=True)
+    has_event = groups >= 0
     anchored = np.zeros(max(int(groups.max(initial=-1)) + 1, 1), dtype=bool)
     anchored[groups[anchor & has_event]] = True
     orphaned = linked & has_event & ~anchored[np.where(has_event, groups, 0)]
