@@ -82,7 +82,7 @@ def plausible(name: str) -> st.SearchStrategy[str]:
     if kind == "boolean":
         return st.sampled_from(["yes", "No", "TRUE", "f", "1", "0", "unknown"])
     if kind == "integer":
-        return st.integers(0, 120).map(str)
+        return st.integers(0, VARIABLES[name].maximum or 120).map(str)
     if kind == "year":
         return st.integers(1990, 2024).map(str)
     if kind == "date":

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 NOTEBOOKS = sorted(EXAMPLES.glob("*.ipynb"))
 SHR_FILE = "us_shr_2015_icpsr36790.zip"
+ECUADOR_FILE = "ecuador_violent_deaths_women_2014_2023/ecuador_female_violent_deaths_2014_2023.csv"
 CELL_TIMEOUT = 300  # seconds; each notebook takes a few seconds
 
 
@@ -43,17 +44,26 @@ def _shr_available() -> bool:
     return any((folder / "shared" / "data" / SHR_FILE).is_file() for folder in ROOT.parents)
 
 
+def _ecuador_available() -> bool:
+    return any((folder / "shared" / "data" / ECUADOR_FILE).is_file() for folder in ROOT.parents)
+
+
 # Notebooks that need data femstat does not ship, and how to tell whether it is there.
 NEEDS_DATA = {
     "02_shr_analysis.ipynb": (_shr_available, f"shared/data/{SHR_FILE} not beside the repository"),
+    "un_vs_legal_ecuador.ipynb": (
+        _ecuador_available,
+        f"shared/data/{ECUADOR_FILE} not beside the repository",
+    ),
 }
 
 
-def test_the_three_examples_exist() -> None:
+def test_the_examples_exist() -> None:
     assert [p.name for p in NOTEBOOKS] == [
         "01_national_pipeline.ipynb",
         "02_shr_analysis.ipynb",
         "03_area_comparison_asr.ipynb",
+        "un_vs_legal_ecuador.ipynb",
     ]
 
 

@@ -51,8 +51,9 @@ def good_values(name: str) -> st.SearchStrategy[object]:
     if kind == "boolean":
         return st.sampled_from(["yes", "No", "TRUE", "f", 1, 0, True, False, "", "unknown"])
     if kind == "integer":
+        top = VARIABLES[name].maximum or 120
         return st.one_of(
-            st.integers(0, 120), st.integers(0, 120).map(float), st.integers(0, 120).map(str)
+            st.integers(0, top), st.integers(0, top).map(float), st.integers(0, top).map(str)
         )
     if kind == "year":
         return st.one_of(st.integers(1990, 2024), st.integers(1990, 2024).map(str))
@@ -264,7 +265,7 @@ def check_round_trip(frame: pd.DataFrame, out: pd.DataFrame) -> None:
             elif kind == "boolean":
                 check_boolean(raw, value)
             elif kind == "integer":
-                check_whole(raw, value, 0, 120)
+                check_whole(raw, value, 0, VARIABLES[name].maximum or 120)
             elif kind == "year":
                 check_whole(raw, value, 1800, 2200)
             elif kind == "date":

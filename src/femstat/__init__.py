@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         ValidationError,
     )
     from femstat.estimates import estimate
+    from femstat.extensions import linked_victims, orphans
     from femstat.indicators import age_standardised_rates, bounds, indicators
     from femstat.report import build_report
     from femstat.schemas import (
@@ -94,6 +95,8 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "validate": ("femstat.validate", "validate"),
     "victim_json_schema": ("femstat.schemas", "victim_json_schema"),
     "victim_yaml_schema": ("femstat.schemas", "victim_yaml_schema"),
+    "linked_victims": ("femstat.extensions", "linked_victims"),
+    "orphans": ("femstat.extensions", "orphans"),
 }
 
 
@@ -175,6 +178,8 @@ __all__ = [
     "exports",
     "fold_perpetrators",
     "indicators",
+    "linked_victims",
+    "orphans",
     "protect",
     "rate_ratios",
     "read",

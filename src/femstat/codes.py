@@ -28,6 +28,7 @@ __all__ = [
     "FEMICIDE_TOTALS",
     "FEMICIDE_TYPE",
     "FEMICIDE_TYPES",
+    "GENDER_IDENTITY",
     "INTENTIONAL_HOMICIDE_ICCS",
     "LEGAL_QUALIFICATION",
     "MECHANISM",
@@ -305,6 +306,28 @@ CITIZENSHIP = CodeList(
         "unknown": "citizenship not known",
     },
 )
+
+GENDER_IDENTITY = CodeList(
+    "victim_gender_identity",
+    {
+        "cis_woman": "woman whose gender identity matches the sex recorded at birth",
+        "trans_woman": "trans woman",
+        "travesti": (
+            "travesti: a feminine gender identity named as such in Latin America, "
+            "counted apart from trans women where national registers do"
+        ),
+        "cis_man": "man whose gender identity matches the sex recorded at birth",
+        "trans_man": "trans man",
+        "non_binary": "non-binary person",
+        "other": "another gender identity",
+        "unknown": "gender identity not recorded or not known",
+    },
+)
+"""Victim gender identity (extension variable ``victim_gender_identity``).
+
+Beside ``victim_sex``, never instead of it: the UN universe stays female victims by sex;
+national rule sets that count trans women and travestis read this column.
+"""
 
 CASE_STATUS = CodeList(
     "case_status",

@@ -48,6 +48,7 @@ __all__ = [
     "completeness_chart",
     "estimate_chart",
     "label",
+    "linked_orphans_chart",
     "trend_chart",
     "typology_chart",
 ]
@@ -685,3 +686,102 @@ def breakdown_chart(
             )
         fig.tight_layout()
     return fig
+
+
+def linked_orphans_chart(linked: pd.DataFrame | None, orphans: pd.DataFrame | None) -> Figure:
+    """Linked victims by age group and sex, and children left by femicide type.
+
+    Parameters
+    ----------
+    linked : pandas.DataFrame or None
+        ``victim_sex``, ``age_group`` and ``count`` (linked victims of events with a
+        femicide; NA where withheld), as :func:`femstat.linked_victims` makes it.
+    orphans : pandas.DataFrame or None
+        ``femicide_type`` and ``orphans`` (children left; NA where withheld), as
+        :func:`femstat.orphans` makes it; the total row ``femicide`` is left out.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel for each table given. A withheld value has no bar and is marked ``[c]``.
+    """
+    if linked is None and orphans is None:
+        raise ValueError("give the linked victims table, the orphans table or both")
+    with _style() as plt:
+        ratios = [3] * (linked is not None) + [2] * (orphans is not None)
+        fig, axes = plt.subplots(
+            1,
+            len(ratios),
+            figsize=(4 + 3.5 * len(ratios), 4.6),
+            squeeze=False,
+            gridspec_kw={"width_ratios": ratios},
+        )
+        panels = list(axes[0])
+        if linked is not None:
+            _linked_panel(panels.pop(0), linked)
+        if orphans is not None:
+            _orphans_panel(panels.pop(0), orphans)
+        fig.tight_layout()
+    return fig
+
+
+def _linked_panel(left: Any, linked: pd.DataFrame) -> None:
+    """Bars of linked victims by age group, female and male side by side."""
+    groups = list(dict.fromkeys(linked["age_group"].astype(str)))
+    x = np.arange(len(groups), dtype=np.float64)
+    sexes = [("female", OKABE_ITO["vermillion"], ""), ("male", OKABE_ITO["blue"], "//")]
+    width = 0.4
+    for i, (sex, colour, hatch) in enumerate(sexes):
+        rows = linked[linked["victim_sex"].astype(str) == sex]
+        values = (
+            rows.set_index(rows["age_group"].astype(str))["count"]
+            .reindex(groups)
+            .to_numpy(dtype=np.float64, na_value=np.nan)
+        )
+        offset = (i - 0.5) * width
+        left.bar(
+            x + offset,
+            np.nan_to_num(values),
+            width=width * 0.95,
+            color=colour,
+            hatch=hatch,
+            edgecolor="#222222",
+            linewidth=0.5,
+            label=label(sex),
+        )
+        for xi, yi in zip(x + offset, values, strict=True):
+            if np.isnan(yi):
+                left.annotate(_SUPPRESSED, (xi, 0), ha="center", va="bottom", fontsize=9)
+    left.set_xticks(x, [_literal("Unknown" if g == "unknown" else g) for g in groups], fontsize=9)
+    left.set_ylim(0, max(left.get_ylim()[1], 1.0) * 1.12)
+    left.set_xlabel("Age group of the linked victim (years)")
+    left.set_ylabel("Linked victims (number)")
+    left.set_title("Linked victims of femicides", loc="left")
+    left.grid(axis="x", visible=False)
+    left.legend(loc="upper right", frameon=False)
+
+
+def _orphans_panel(right: Any, orphans: pd.DataFrame) -> None:
+    """Horizontal bars of the children left, one per femicide type."""
+    kinds = [str(k) for k in orphans["femicide_type"].astype(str) if k != "femicide"]
+    table = orphans.set_index(orphans["femicide_type"].astype(str))
+    values = table.loc[kinds, "orphans"].to_numpy(dtype=np.float64, na_value=np.nan)
+    y = np.arange(len(kinds), dtype=np.float64)
+    for yi, kind, value in zip(y, kinds, values, strict=True):
+        colour, hatch = TYPE_STYLES.get(kind, (_GREY, ""))
+        right.barh(
+            yi,
+            0.0 if np.isnan(value) else value,
+            color=colour,
+            hatch=hatch,
+            edgecolor="#222222",
+            linewidth=0.5,
+        )
+        if np.isnan(value):
+            right.annotate(_SUPPRESSED, (0, yi), ha="left", va="center", fontsize=9)
+    right.set_yticks(y, [_literal(label(k)) for k in kinds])
+    right.invert_yaxis()
+    right.set_xlim(0, max(right.get_xlim()[1], 1.0) * 1.1)
+    right.set_xlabel("Children under 18 left (number)")
+    right.set_title("Orphans of femicide victims", loc="left")
+    right.grid(axis="y", visible=False)

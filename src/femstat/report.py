@@ -455,6 +455,7 @@ def _release(ctx: _Context) -> None:
         ("relationship_group", ctx.typed),
     ):
         tables[f"indicators_by_{column}"] = ctx.indicators([column], None, frame)
+    tables.update(_extension_cubes(ctx))
     _protect_release(ctx, tables)
 
 
@@ -1424,6 +1425,144 @@ def _breakdowns(ctx: _Context) -> _Section:
     return section
 
 
+# ----------------------------------------------------------- linked victims and orphans
+
+
+def _extension_cubes(ctx: _Context) -> dict[str, pd.DataFrame]:
+    """The count cubes of the extension variables present, for the release.
+
+    Both are cubes of every victim (fs.counts), so that they add up to the other tables
+    of the release and are protected with them: victims by linked status, sex and age
+    group; victims by number of orphans.
+    """
+    from femstat.extensions import linked_victims_cube, orphans_cube
+
+    cubes: dict[str, pd.DataFrame] = {}
+    column = ctx.rules.type_column
+    if "linked_victim" in ctx.typed.columns:
+        cubes["linked_victims"] = linked_victims_cube(ctx.typed, type_column=column)
+    if "orphans" in ctx.typed.columns:
+        cubes["orphans"] = orphans_cube(ctx.typed, type_column=column)
+    return cubes
+
+
+def _sum_or_withheld(values: pd.Series) -> float:
+    """The sum, or NA when any part is withheld (a sum over a hidden cell would reveal it)."""
+    return float(values.sum()) if values.notna().all() else np.nan
+
+
+def _orphans_table(cube: pd.DataFrame, overall: pd.DataFrame, type_column: str) -> pd.DataFrame:
+    """fs.orphans of the protected cube, with the release's own number of victims.
+
+    The victims of each type are published in the overall table already (protected with
+    the rest), so they are taken from there rather than summed over the cube, where a
+    complementary cell may hide them; those whose number of orphans is known follow.
+    """
+    import femstat as fs
+
+    table = fs.orphans(cube, type_column=type_column)
+    published = overall.set_index(overall["femicide_type"].astype(str))["count"]
+    victims = table[type_column].astype(str).map(published).astype("Float64")
+    table["victims"] = victims
+    table["victims_known"] = victims - table["victims_unknown"].astype("Float64")
+    return table
+
+
+def _extensions(ctx: _Context) -> _Section | None:
+    """The section "Linked victims and orphans", when the data record either."""
+    import femstat as fs
+    from femstat.plots import linked_orphans_chart
+
+    linked_cube = ctx.release.get("linked_victims")
+    orphans_cube = ctx.release.get("orphans")
+    if linked_cube is None and orphans_cube is None:
+        return None
+    section = _Section("linked-orphans", "Linked victims and orphans")
+    section.blocks.append(
+        "These figures come from variables beyond the UN framework (femstat's extension "
+        "variables linked_victim and orphans) and do not change any count above. A linked "
+        "victim was killed in connection with the femicide of a woman or girl in the same "
+        "event (her children, a person who tried to stop it); orphans are the children "
+        "under 18 a femicide victim left. Counts are protected with the rest of the release."
+    )
+    linked = orphans = None
+    if linked_cube is not None:
+        ctx.tables["linked_victims"] = linked_cube
+        linked = fs.linked_victims(linked_cube, type_column=ctx.rules.type_column)
+        section.blocks.append(_Heading("Linked victims"))
+        # A sex with no linked victim at all (every cell a published zero) is left out.
+        shown = linked["count"].isna() | (linked["count"] > 0)
+        sexes = [x for x in C.SEX.codes if (shown & (linked["victim_sex"] == x)).any()]
+        wide = linked.pivot(index="age_group", columns="victim_sex", values="count")
+        groups = list(dict.fromkeys(linked["age_group"]))
+        body = [
+            [
+                _Cell("Unknown" if group == "unknown" else group),
+                *[_n(wide.loc[group, sex]) for sex in sexes],
+                _n(_sum_or_withheld(wide.loc[group, sexes])),
+            ]
+            for group in groups
+        ]
+        total = [
+            _Cell("Total"),
+            *[_n(_sum_or_withheld(wide[sex])) for sex in sexes],
+            _n(_sum_or_withheld(linked["count"])),
+        ]
+        section.blocks.append(
+            _Table(
+                "Linked victims of femicides, by age group and sex, all years",
+                ["Age group", *[_label(sex) for sex in sexes], "Total"],
+                [*body, total],
+                total_rows={len(body)},
+                note="Linked victims whose event has no femicide (or no event_id) are "
+                "not counted here.",
+            )
+        )
+    if orphans_cube is not None:
+        ctx.tables["orphans"] = orphans_cube
+        orphans = _orphans_table(
+            orphans_cube, ctx.release["indicators_overall"], ctx.rules.type_column
+        )
+        section.blocks.append(_Heading("Orphans"))
+        body = [
+            [
+                _Cell(_label(r.femicide_type)),
+                _n(r.victims),
+                _n(r.victims_known),
+                _n(r.orphans),
+                _n(r.victims_unknown),
+            ]
+            for r in orphans.itertuples(index=False)
+        ]
+        section.blocks.append(
+            _Table(
+                "Children under 18 left by femicide victims, by femicide type, all years",
+                [
+                    "Femicide type",
+                    "Victims",
+                    "Number of orphans known",
+                    "Children left",
+                    "Number of orphans not known",
+                ],
+                body,
+                total_rows={len(body) - 1},
+                note="Children left counts the orphans of the victims whose number is known: "
+                "a lower bound when some are not known (never counted as zero).",
+            )
+        )
+    section.blocks.append(
+        _Figure(
+            "chart-linked-orphans",
+            "Bar charts of linked victims by age group and sex, and of children left by "
+            "femicide type, for the variables the data hold.",
+            "Linked victims of femicides by age group and sex, and children under 18 left "
+            "by femicide victims by type, all years.",
+            _png(linked_orphans_chart(linked, orphans)),
+        )
+    )
+    return section
+
+
 def _suppression_text(ctx: _Context) -> str:
     if ctx.min_count == 1:
         return (
@@ -2055,6 +2194,9 @@ def build_report(
     sections.append(_trend(ctx, by_year, bounds_table))
     step("breakdowns")
     sections.append(_breakdowns(ctx))
+    extensions = _extensions(ctx)
+    if extensions is not None:
+        sections.append(extensions)
 
     step("writing")
     _audit_release(ctx)

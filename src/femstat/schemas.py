@@ -23,6 +23,7 @@ from pandera.typing import Series
 from femstat import codes as C
 
 __all__ = [
+    "EXTENSION_VARIABLES",
     "PerpetratorSchema",
     "PopulationSchema",
     "Variable",
@@ -42,13 +43,30 @@ MIN_YEAR = 1800
 MAX_YEAR = 2200
 """The latest year validation accepts (years after the current one are also a warning)."""
 
+MAX_ORPHANS = 50
+"""The largest number of orphans validation accepts for one victim (``orphans``).
 
-def _code_field(code_list: C.CodeList, title: str, description: str) -> Any:
+A bigger number is taken for a typing error or a code (such as 99 for "not known") and
+refused, so that it never inflates a count of children left behind."""
+
+_EXTENSION = {"extension": "victim"}
+# Marks the extension variables (documentation page: "Extension variables"): optional,
+# never mixed into the UN counts, and not added as all-unknown when absent, so that their
+# presence in a table says that the source records them.
+
+
+def _code_field(
+    code_list: C.CodeList,
+    title: str,
+    description: str,
+    metadata: dict[str, Any] | None = None,
+) -> Any:
     return pa.Field(
         dtype_kwargs={"categories": list(code_list.codes), "ordered": False},
         nullable=False,
         title=title,
         description=description,
+        metadata=metadata,
     )
 
 
@@ -193,6 +211,36 @@ class VictimSchema(pa.DataFrameModel):
         "How the killing was qualified in law.",
     )
 
+    victim_gender_identity: Series[pd.CategoricalDtype] | None = _code_field(
+        C.GENDER_IDENTITY,
+        "Victim gender identity",
+        "Gender identity of the victim (extension variable): cis_woman, trans_woman, "
+        "travesti, cis_man, trans_man, non_binary, other or unknown; beside victim_sex, "
+        "never instead of it.",
+        metadata=_EXTENSION,
+    )
+    linked_victim: Series[pd.BooleanDtype] | None = pa.Field(
+        nullable=True,
+        title="Linked victim",
+        description=(
+            "Extension variable: true when the victim was killed in connection with the "
+            "gender-related killing of a woman or girl in the same event (event_id): her "
+            "children, a person who tried to stop it, ..."
+        ),
+        metadata=_EXTENSION,
+    )
+    orphans: Series[pd.Int16Dtype] | None = pa.Field(
+        ge=0,
+        le=MAX_ORPHANS,
+        nullable=True,
+        title="Orphans",
+        description=(
+            f"Extension variable: number of children under 18 the victim left, 0-{MAX_ORPHANS}; "
+            "NA when not known (never read as zero)."
+        ),
+        metadata=_EXTENSION,
+    )
+
     class Config:
         name = "femstat victims"
         strict = False
@@ -259,6 +307,9 @@ class Variable:
     description: str
     codes: tuple[str, ...] = ()
     sensitive: Sensitivity | None = None
+    extension: bool = False
+    maximum: int | None = None
+    """The largest value of an integer variable (ages: :data:`MAX_AGE`)."""
 
 
 def _variables(model: type[pa.DataFrameModel]) -> dict[str, Variable]:
@@ -292,12 +343,23 @@ def _variables(model: type[pa.DataFrameModel]) -> dict[str, Variable]:
             description=column.description or "",
             codes=tuple(categories) if categories is not None else (),
             sensitive=(column.metadata or {}).get("sensitive"),
+            extension="extension" in (column.metadata or {}),
+            maximum=(MAX_ORPHANS if name == "orphans" else MAX_AGE) if kind == "integer" else None,
         )
     return out
 
 
 _VICTIM_VARIABLES = _variables(VictimSchema)
 _PERPETRATOR_VARIABLES = _variables(PerpetratorSchema)
+
+
+EXTENSION_VARIABLES: tuple[str, ...] = tuple(
+    var.name for var in _VICTIM_VARIABLES.values() if var.extension
+)
+"""The extension variables: ``victim_gender_identity``, ``linked_victim``, ``orphans``.
+
+Optional, beyond the UN framework (framework section 6), and never added as all-unknown
+by validation when absent."""
 
 
 SENSITIVE_COLUMNS: frozenset[str] = frozenset(
@@ -351,7 +413,7 @@ def victim_json_schema() -> dict[str, Any]:
         elif var.kind == "boolean":
             prop["type"] = ["boolean", "null"]
         elif var.kind == "integer":
-            prop.update(type=["integer", "null"], minimum=0, maximum=MAX_AGE)
+            prop.update(type=["integer", "null"], minimum=0, maximum=var.maximum)
         elif var.kind == "year":
             prop.update(type="integer", minimum=MIN_YEAR, maximum=MAX_YEAR)
         elif var.kind == "date":

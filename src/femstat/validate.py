@@ -32,6 +32,7 @@ from femstat._arrays import masked_parts
 from femstat.errors import DataQualityWarning, FemstatError, ValidationError
 from femstat.schemas import (
     MAX_AGE,
+    MAX_ORPHANS,
     MAX_YEAR,
     MIN_YEAR,
     Variable,
@@ -61,6 +62,7 @@ _CODE_LISTS: dict[str, C.CodeList] = {
     "victim_citizenship": C.CITIZENSHIP,
     "case_status": C.CASE_STATUS,
     "legal_qualification": C.LEGAL_QUALIFICATION,
+    "victim_gender_identity": C.GENDER_IDENTITY,
 }
 WITHHELD = "<withheld>"
 """What failure cases show instead of a value of an identifying column."""
@@ -310,6 +312,7 @@ class _Range:
 
 
 _AGE_RANGE = _Range(0, MAX_AGE, "whole years", f"in 0-{MAX_AGE}")
+_ORPHANS_RANGE = _Range(0, MAX_ORPHANS, "whole number of children", f"in 0-{MAX_ORPHANS}")
 _YEAR_RANGE = _Range(MIN_YEAR, MAX_YEAR, "whole year", f"in {MIN_YEAR}-{MAX_YEAR}")
 
 
@@ -386,17 +389,19 @@ def _whole_numbers(
     return target[in_codes], unknown[in_codes], failed[in_codes]
 
 
-def _coerce_age(series: pd.Series, column: str, failures: _Collector) -> tuple[pd.Series, bool]:
-    """Coerce to Int16 whole years in 0-120."""
+def _coerce_age(
+    series: pd.Series, column: str, failures: _Collector, bounds: _Range = _AGE_RANGE
+) -> tuple[pd.Series, bool]:
+    """Coerce to Int16 whole numbers within ``bounds`` (ages: whole years in 0-120)."""
     if series.dtype == "Int16":
         values, missing = masked_parts(series)
         # min and max read the values in place, the slots of missing ones included: when
-        # even those are in range, every age is; only otherwise are masks made.
-        if len(values) == 0 or (values.min() >= 0 and values.max() <= MAX_AGE):
+        # even those are in range, every value is; only otherwise are masks made.
+        if len(values) == 0 or (values.min() >= bounds.low and values.max() <= bounds.high):
             return series, False
-        if not (~missing & ((values < 0) | (values > MAX_AGE))).any():
+        if not (~missing & ((values < bounds.low) | (values > bounds.high))).any():
             return series, False
-    values, missing, _ = _whole_numbers(series, column, _AGE_RANGE, failures)
+    values, missing, _ = _whole_numbers(series, column, bounds, failures)
     return pd.Series(pd.arrays.IntegerArray(values, missing), index=series.index, name=column), True
 
 
@@ -674,6 +679,13 @@ def _hint(failures: pd.DataFrame) -> str:
             "a value is a code for 'not known' (such as 999), say so with a mapping, e.g. "
             f"{_hint_mapping(column, value)}; see e.failure_cases for every case."
         )
+    if column == "orphans":
+        return (
+            f"What to do: give the number of children under 18 the victim left as a whole "
+            f"number in 0-{MAX_ORPHANS}, leaving a cell empty when it is not known; if a "
+            "value is a code for 'not known' (such as 99), say so with a mapping, e.g. "
+            f"{_hint_mapping(column, value)}; see e.failure_cases for every case."
+        )
     if column == "date":
         return (
             "What to do: write dates as YYYY-MM-DD or YYYYMMDD, or convert the column "
@@ -710,7 +722,8 @@ def _coerce_column(
     if var.kind == "boolean":
         return (*_coerce_boolean(series, name, failures), {})
     if var.kind == "integer":
-        return (*_coerce_age(series, name, failures), {})
+        bounds = _ORPHANS_RANGE if name == "orphans" else _AGE_RANGE
+        return (*_coerce_age(series, name, failures, bounds), {})
     if var.kind == "year":
         return (*_coerce_year(series, failures), {})
     if var.kind == "date":
@@ -851,6 +864,8 @@ def _soft_checks(
                 f"relationship spelled as a {stated} relative or partner, perpetrator_sex "
                 f"is {other}; still classified by the relationship",
             )
+    if "linked_victim" in out.columns:
+        _linked_victim_checks(out, note)
     today = pd.Timestamp.today().normalize()
     if "date" in out.columns and out["date"].notna().any():
         dates = out["date"]
@@ -896,6 +911,60 @@ def _soft_checks(
             "year is not the year of the date; counts use year",
         )
     return pd.DataFrame(rows, columns=_WARNING_COLUMNS)
+
+
+def event_groups(event: pd.Series) -> np.ndarray:
+    """Integer group of each row's ``event_id``; -1 where it is missing.
+
+    An empty or blank cell is a missing event id too (a text file has no other way to
+    write one). The ids themselves are only grouped, never returned.
+    """
+    missing = np.array(event.isna().to_numpy(), dtype=bool)
+    if event.dtype == object or pd.api.types.is_string_dtype(event.dtype):
+        text = event.astype("string").str.strip()
+        missing = missing | (text == "").fillna(True).to_numpy(dtype=bool)
+    groups, _ = pd.factorize(event.where(~missing), use_na_sentinel=True)
+    return np.where(missing, -1, groups)
+
+
+def _linked_victim_checks(out: pd.DataFrame, note: Any) -> None:
+    """Linked victims that no event ties to a woman or girl killed (soft checks).
+
+    A linked victim is one killed in connection with the gender-related killing of a
+    woman or girl in the same event, so the event must be known (``event_id``) and must
+    hold at least one in-scope female victim who is not herself a linked victim. The
+    event ids are only grouped, never shown: the warnings give row positions.
+    """
+    linked = out["linked_victim"].fillna(False).to_numpy(dtype=bool)
+    if not linked.any():
+        return
+    groups = event_groups(out["event_id"]) if "event_id" in out.columns else None
+    no_event = linked if groups is None else linked & (groups < 0)
+    note(
+        "linked_victim_without_event",
+        "linked_victim, event_id",
+        no_event,
+        "linked_victim is true but the record has no event_id, so the woman or girl it is "
+        "linked to cannot be found; give the event_id shared with her record",
+    )
+    if groups is None:
+        return
+    female = (out["victim_sex"].cat.codes == C.SEX.code_of("female")).to_numpy()
+    if "iccs_code" in out.columns:
+        iccs = out["iccs_code"].astype("string").fillna("")
+        female = female & iccs.str.startswith(C.INTENTIONAL_HOMICIDE_ICCS).to_numpy(dtype=bool)
+    anchor = female & ~linked
+    has_event = groups >= 0
+    anchored = np.zeros(max(int(groups.max(initial=-1)) + 1, 1), dtype=bool)
+    anchored[groups[anchor & has_event]] = True
+    orphaned = linked & has_event & ~anchored[np.where(has_event, groups, 0)]
+    note(
+        "linked_victim_without_female_victim",
+        "linked_victim, event_id",
+        orphaned,
+        "linked_victim is true but no other victim of the same event is a female victim of "
+        "intentional homicide; check event_id and the linked victim's event",
+    )
 
 
 def fold_perpetrators(victims: pd.DataFrame, perpetrators: pd.DataFrame) -> pd.DataFrame:
@@ -1079,6 +1148,8 @@ def validate(
         out["year"] = years.astype("Int16")
     for name, var in variables.items():
         if name not in out.columns and var.kind in ("code", "boolean", "integer"):
+            if var.extension:
+                continue  # an extension variable is present only when the source has it
             out[name] = _unknown_column(var, len(out), out.index)
             result.added_columns.append(name)
     if "iccs_code" not in out.columns:

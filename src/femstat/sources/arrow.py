@@ -582,6 +582,7 @@ def with_unknown_columns(
         name
         for name, variable in victim_variables().items()
         if variable.kind in _ADDED_KINDS
+        and not variable.extension
         and name not in _REQUIRED
         and name not in frame.columns
         and name not in produced
