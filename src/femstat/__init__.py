@@ -27,6 +27,7 @@ from femstat.errors import (
 from femstat.estimates import estimate
 from femstat.indicators import age_standardised_rates, bounds, indicators
 from femstat.report import build_report
+from femstat.rulesets import RuleSetError, compare_rule_sets, rule_set, rule_sets
 from femstat.schemas import (
     PerpetratorSchema,
     PopulationSchema,
@@ -56,6 +57,7 @@ __all__ = [
     "PopulationError",
     "PopulationSchema",
     "RuleSet",
+    "RuleSetError",
     "SourceError",
     "ValidationError",
     "ValidationReport",
@@ -69,6 +71,7 @@ __all__ = [
     "build_report",
     "classify",
     "codes",
+    "compare_rule_sets",
     "completeness",
     "counts",
     "criteria_met_names",
@@ -83,6 +86,8 @@ __all__ = [
     "read",
     "read_icd10",
     "read_shr",
+    "rule_set",
+    "rule_sets",
     "suppress",
     "synth",
     "trend",

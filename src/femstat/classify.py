@@ -10,7 +10,9 @@ loop, no ``apply``, and the vectorised path cannot drift from the written rule.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -39,6 +41,24 @@ RULES_ATTR = "femstat_rules"
 _GROUPS = C.RELATIONSHIP_GROUP.codes
 _TYPE_CODE = {name: i for i, name in enumerate(C.FEMICIDE_TYPES)}
 
+GENDER_IDENTITIES: tuple[str, ...] = (
+    "cis_woman",
+    "trans_woman",
+    "travesti",
+    "cis_man",
+    "trans_man",
+    "non_binary",
+    "other",
+    "unknown",
+)
+"""Codes of ``victim_gender_identity`` a rule set's scope may name."""
+
+SCOPE_STATES: tuple[str, ...] = ("out", "other", "in", "unknown")
+"""Scope of a record under an extended rule set (see :meth:`RuleSet.decide_extended`)."""
+
+LINKED_STATES: tuple[bool | None, ...] = (False, True, None)
+"""``linked_victim`` as an extended rule set reads it: false, true, unknown."""
+
 
 @dataclass(frozen=True)
 class RuleSet:
@@ -63,6 +83,33 @@ class RuleSet:
         Output column names.
     description, reference : str
         Where the rule comes from, for reports and docs.
+    scope_victim_sex : tuple of str, default ``("female",)``
+        ``victim_sex`` codes in scope (among victims of intentional homicide).
+    scope_gender_identity : tuple of str, default ``()``
+        ``victim_gender_identity`` codes also in scope, whatever ``victim_sex`` says
+        (trans women and travestis for Argentina's register). Read only when the column is
+        present; there an unknown identity of a victim whose sex is not in scope gives
+        ``undetermined``.
+    perpetrator_sex : mapping of str to tuple of str, default ``{}``
+        For a femicide type, the perpetrator sexes with which it can be given (Spain's
+        categories need a male perpetrator). Another perpetrator sex makes the
+        relationship non-qualifying (and rule 4 inapplicable for ``other_perpetrator``);
+        an unknown one gives ``undetermined``.
+    linked_type : str, optional
+        A class of the rule set's own, written only into its type column, for victims with
+        ``linked_victim`` true (Argentina's "femicidio vinculado", Spain's "feminicidio
+        vicario"). It is not one of the UN types, and not part of ``femicide``.
+    linked_victim_sex : tuple of str, default every sex
+        ``victim_sex`` codes a linked victim may have.
+    title, country, legal
+        Display title, ISO 3166 alpha-3 country code and the legal reference (law,
+        article, date of the text, official URL) of a national rule set.
+
+    Notes
+    -----
+    A rule set with none of the extensions is decided by :attr:`table` alone, exactly as
+    the framework's rule; its fingerprint and output are those it had before extensions
+    existed.
     """
 
     name: str
@@ -76,9 +123,29 @@ class RuleSet:
     criteria_column: str = "criteria_met"
     description: str = ""
     reference: str = ""
+    scope_victim_sex: tuple[str, ...] = ("female",)
+    scope_gender_identity: tuple[str, ...] = ()
+    perpetrator_sex: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    linked_type: str | None = None
+    linked_victim_sex: tuple[str, ...] = ("female", "male", "unknown")
+    title: str = ""
+    country: str = ""
+    legal: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "criteria", tuple(self.criteria))
+        object.__setattr__(self, "scope_victim_sex", tuple(self.scope_victim_sex))
+        object.__setattr__(self, "scope_gender_identity", tuple(self.scope_gender_identity))
+        object.__setattr__(self, "linked_victim_sex", tuple(self.linked_victim_sex))
+        object.__setattr__(
+            self,
+            "perpetrator_sex",
+            MappingProxyType({k: tuple(v) for k, v in self.perpetrator_sex.items()}),
+        )
+        object.__setattr__(self, "legal", MappingProxyType(dict(self.legal)))
+        self._check_extensions()
         if not 0 < len(self.criteria) <= 32:
             raise ValueError(f"rule set {self.name!r}: give between 1 and 32 criteria columns")
         if len(set(self.criteria)) != len(self.criteria):
@@ -101,8 +168,196 @@ class RuleSet:
                 self.criteria_column,
                 self.description,
                 self.reference,
+                self.scope_victim_sex,
+                self.scope_gender_identity,
+                dict(self.perpetrator_sex),
+                self.linked_type,
+                self.linked_victim_sex,
+                self.title,
+                self.country,
+                dict(self.legal),
             ),
         )
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str]) -> RuleSet:
+        """Load a rule set from a TOML file (the format of femstat's shipped rule sets).
+
+        Raises
+        ------
+        RuleSetError
+            (a ``ValueError``) naming the key that is missing or wrong and what to write.
+        """
+        from femstat.rulesets import load_toml
+
+        return load_toml(path)
+
+    def _check_extensions(self) -> None:
+        """Check the optional extensions (scope, perpetrator sex, linked victims)."""
+
+        def refuse(key: str, bad: object, allowed: Sequence[str]) -> None:
+            raise ValueError(
+                f"rule set {self.name!r}: {key} has {bad!r}, which is not one of "
+                f"{', '.join(allowed)}; use those codes"
+            )
+
+        if self.linked_type is not None and (
+            not self.linked_type.isidentifier() or self.linked_type in C.FEMICIDE_TYPES
+        ):
+            raise ValueError(
+                f"rule set {self.name!r}: linked_type {self.linked_type!r} must be a new "
+                "class name (an identifier that is not one of the UN types); rename it"
+            )
+        for sex in (*self.scope_victim_sex, *self.linked_victim_sex):
+            if sex not in C.SEX.codes:
+                refuse("scope_victim_sex/linked_victim_sex", sex, C.SEX.codes)
+        for identity in self.scope_gender_identity:
+            if identity not in GENDER_IDENTITIES or identity == "unknown":
+                refuse("scope_gender_identity", identity, GENDER_IDENTITIES[:-1])
+        labels = (*C.FEMICIDE, *self.types[len(C.FEMICIDE_TYPES) :])
+        for label, sexes in self.perpetrator_sex.items():
+            if label not in labels:
+                refuse("perpetrator_sex", label, labels)
+            for sex in sexes:
+                if sex not in ("female", "male"):
+                    refuse(f"perpetrator_sex.{label}", sex, ("female", "male"))
+
+    @property
+    def is_extended(self) -> bool:
+        """Whether the rule set uses an extension beyond the framework's rule.
+
+        A rule set without extensions is classified by the framework's table alone, exactly
+        as before extensions existed (same table, fingerprint and output dtype).
+        """
+        return (
+            self.scope_victim_sex != ("female",)
+            or bool(self.scope_gender_identity)
+            or bool(self.perpetrator_sex)
+            or self.linked_type is not None
+        )
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """The classes of the type column: the UN types, then the rule set's own class."""
+        extra = (self.linked_type,) if self.linked_type is not None else ()
+        return (*C.FEMICIDE_TYPES, *extra)
+
+    @property
+    def type_dtype(self) -> pd.CategoricalDtype:
+        """The dtype of the type column this rule set writes."""
+        if self.linked_type is None:
+            return C.FEMICIDE_TYPE.dtype
+        return pd.CategoricalDtype(list(self.types))
+
+    def _perpetrator_allows(self, label: str, perpetrator: str) -> str:
+        """``"yes"``, ``"no"`` or ``"unknown"``: can ``label`` be given with this perpetrator."""
+        sexes = self.perpetrator_sex.get(label)
+        if sexes is None or perpetrator in sexes:
+            return "yes"
+        return "unknown" if perpetrator == "unknown" else "no"
+
+    def _decide_direct(
+        self, group: str, perpetrator: str, any_true: bool, any_unknown: bool
+    ) -> str:
+        """Rules 2 to 6 for an in-scope record, with the perpetrator-sex condition."""
+        result = self.decide(True, group, any_true, any_unknown)
+        if result not in self.perpetrator_sex:
+            return result
+        allowed = self._perpetrator_allows(result, perpetrator)
+        if allowed == "yes":
+            return result
+        if allowed == "unknown":
+            return "undetermined"
+        if self.qualifying_groups.get(group) == result:
+            # The relationship does not qualify with this perpetrator: decide as if it
+            # were not a qualifying group (the criteria may still make it a femicide).
+            groups = {g: t for g, t in self.qualifying_groups.items() if g != group}
+            reduced = dataclasses.replace(self, qualifying_groups=groups)
+            return reduced._decide_direct(group, perpetrator, any_true, any_unknown)
+        # Rule 4 cannot apply with this perpetrator: only an unknown relationship that
+        # might still qualify keeps the record open.
+        if group == "unknown" and any(
+            self._perpetrator_allows(t, perpetrator) != "no"
+            for t in self.qualifying_groups.values()
+        ):
+            return "undetermined"
+        return "not_femicide"
+
+    def decide_extended(
+        self,
+        scope: str,
+        group: str,
+        perpetrator: str,
+        any_true: bool,
+        any_unknown: bool,
+        linked: bool | None,
+    ) -> str:
+        """The decision procedure with the rule set's extensions, for one record.
+
+        Parameters
+        ----------
+        scope : {"out", "other", "in", "unknown"}
+            ``out``: not an intentional homicide (ICCS 0101); ``other``: an intentional
+            homicide of a person outside the rule set's scope; ``in``: in scope;
+            ``unknown``: the scope cannot be told (``victim_gender_identity`` unknown for a
+            victim whose sex is not in scope).
+        group : str
+            Relationship group.
+        perpetrator : {"female", "male", "unknown"}
+            The perpetrator's sex (``unknown`` when the column is absent).
+        any_true, any_unknown : bool
+            Whether any criterion is true, unknown.
+        linked : bool or None
+            ``linked_victim`` (None when unknown or absent); only read when the rule set
+            declares ``linked_type``.
+
+        Notes
+        -----
+        A linked victim (``linked`` true, sex in ``linked_victim_sex``) is given
+        ``linked_type`` before the other rules: the record says the victim was killed in
+        connection with another woman's gender-related killing. A record the extensions
+        cannot place (unknown scope, unknown perpetrator sex where it decides, unknown
+        ``linked_victim`` where it decides) is ``undetermined``, never excluded.
+        """
+        if self.linked_type is not None and scope != "out" and linked is True:
+            allowed = self._perpetrator_allows(self.linked_type, perpetrator)
+            if allowed == "yes":
+                return self.linked_type
+            if allowed == "unknown":
+                return "undetermined"
+        if scope == "out":
+            return "out_of_scope"
+        open_link = self.linked_type is not None and linked is None
+        if scope == "other":
+            return "undetermined" if open_link else "out_of_scope"
+        if scope == "unknown":
+            return "undetermined"
+        result = self._decide_direct(group, perpetrator, any_true, any_unknown)
+        if result == "not_femicide" and open_link:
+            return "undetermined"
+        return result
+
+    @cached_property
+    def extended_table(self) -> np.ndarray:
+        """:meth:`decide_extended` tabulated, indexed as :func:`extended_key` builds keys."""
+        codes = {name: i for i, name in enumerate(self.types)}
+        cells = []
+        for scope in SCOPE_STATES:
+            for group in _GROUPS:
+                for perpetrator in C.SEX.codes:
+                    for any_true in (False, True):
+                        for any_unknown in (False, True):
+                            for linked in LINKED_STATES:
+                                cells.append(
+                                    codes[
+                                        self.decide_extended(
+                                            scope, group, perpetrator, any_true, any_unknown, linked
+                                        )
+                                    ]
+                                )
+        out = np.array(cells, dtype=np.int8)
+        out.setflags(write=False)
+        return out
 
     def decide(self, in_scope: bool, group: str, any_true: bool, any_unknown: bool) -> str:
         """The decision procedure for one record, in the framework's order.
@@ -175,6 +430,20 @@ def rule_fingerprint(rules: RuleSet) -> str:
     digest = hashlib.sha256()
     digest.update(rules.table.tobytes())
     digest.update(repr((rules.criteria, sorted(rules.qualifying_groups.items()))).encode())
+    if rules.is_extended:
+        # Only extended rule sets add to the digest, so every other one keeps its value.
+        digest.update(rules.extended_table.tobytes())
+        digest.update(
+            repr(
+                (
+                    rules.scope_victim_sex,
+                    rules.scope_gender_identity,
+                    sorted(rules.perpetrator_sex.items()),
+                    rules.linked_type,
+                    rules.linked_victim_sex,
+                )
+            ).encode()
+        )
     return digest.hexdigest()[:16]
 
 
@@ -185,6 +454,10 @@ def rules_record(rules: RuleSet) -> dict[str, str]:
 
 class _NotCanonical(FemstatError, TypeError):
     pass
+
+
+class RuleSetError(FemstatError, ValueError):
+    """A rule set cannot be loaded, or cannot be used the way it was asked to be."""
 
 
 def _codes(df: pd.DataFrame, column: str, code_list: C.CodeList) -> np.ndarray:
@@ -278,6 +551,12 @@ def _rule_inputs(df: pd.DataFrame, rules: RuleSet, *, criteria: bool = True) -> 
     frame. Without ``criteria``, only scope and relationship are read (for the male
     comparator of already classified data).
     """
+    if criteria and rules.is_extended:
+        raise RuleSetError(
+            f"rule set {rules.name!r} uses extensions the one-pass counter cannot read; "
+            "classify the frame first with femstat.classify(df, rules=...) and count its "
+            "type column"
+        )
     relationship = _codes(df, "relationship", C.RELATIONSHIP)
     present: list[tuple[np.ndarray, np.ndarray]] = []
     bits: list[int] = []
@@ -356,8 +635,13 @@ def classify(
         # One pass over the codes per rule set, block by block (femstat._kernel): the same
         # key as facts() describes, looked up in rule_set.table, with no full-size
         # temporaries besides the two output columns.
-        types, met = _kernel.classify_codes(_rule_inputs(df, rule_set), len(df))
-        out[rule_set.type_column] = pd.Categorical.from_codes(types, dtype=C.FEMICIDE_TYPE.dtype)
+        if rule_set.is_extended:
+            from femstat.rulesets import classify_codes_extended
+
+            types, met = classify_codes_extended(df, rule_set)
+        else:
+            types, met = _kernel.classify_codes(_rule_inputs(df, rule_set), len(df))
+        out[rule_set.type_column] = pd.Categorical.from_codes(types, dtype=rule_set.type_dtype)
         out[rule_set.criteria_column] = met
     # Which rule set made each type column travels with the frame, so that count cubes of
     # classified data record it (femstat.counts.cube_provenance).
