@@ -704,6 +704,13 @@ def explain(df: pd.DataFrame, label: object, *, rules: RuleSet = UN_2022) -> str
         c for c in rules.criteria if c not in record.columns or bool(pd.isna(record[c].iloc[0]))
     ]
     result = rules.decide(in_scope, group, bool(met), bool(unknown))
+    extended: list[str] = []
+    if rules.is_extended:
+        # The extensions are decided by the tabulated extended rule; quote the codes it read.
+        result = str(classify(record, rules=rules)[rules.type_column].iloc[0])
+        for column in ("victim_gender_identity", "perpetrator_sex", "linked_victim"):
+            shown = record[column].iloc[0] if column in record.columns else "(no column)"
+            extended.append(f"{column} {'unknown' if pd.isna(shown) else shown}")
     sex = record["victim_sex"].iloc[0]
     iccs = (
         record["iccs_code"].iloc[0]
@@ -716,6 +723,12 @@ def explain(df: pd.DataFrame, label: object, *, rules: RuleSet = UN_2022) -> str
         f"  relationship {record['relationship'].iloc[0]} (group {group})",
         f"  criteria true: {', '.join(met) or 'none'}",
         f"  criteria unknown: {', '.join(unknown) or 'none'}",
-        f"  decided by {_RULE_TEXT[result]}",
     ]
+    if extended:
+        lines += [
+            f"  extensions read: {', '.join(extended)}",
+            "  decided by the rule set's extended rule (RuleSet.decide_extended)",
+        ]
+    else:
+        lines.append(f"  decided by {_RULE_TEXT[result]}")
     return "\n".join(lines)

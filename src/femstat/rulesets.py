@@ -140,6 +140,9 @@ def _from_mapping(data: Mapping[str, Any], source: str) -> RuleSet:
         if not isinstance(legal.get(key), str) or not legal[key]:
             raise _refuse(source, f"legal.{key}", "is missing or empty", "cite the law's text")
     criteria = _table(source, "criteria", data["criteria"])
+    for key in criteria:
+        if key != "columns":
+            raise _refuse(source, f"criteria.{key}", "is not a key", "use only columns")
     columns = _strings(source, "criteria.columns", criteria.get("columns"))
     groups = _table(source, "qualifying_groups", data.get("qualifying_groups", {}))
     scope = _table(source, "scope", data.get("scope", {}))
@@ -315,8 +318,14 @@ def _linked(df: pd.DataFrame, rules: RuleSet) -> np.ndarray:
     n = len(df)
     if rules.linked_type is None:
         return np.zeros(n, dtype=np.int64)
+    sex = _codes(df, "victim_sex", C.SEX)
+    # A victim whose sex the rule set's linked class does not take is never linked, known
+    # or not (Spain's vicarious category counts women only).
+    may_be_linked = np.isin(sex, [C.SEX.code_of(s) for s in rules.linked_victim_sex])
+    state = np.full(n, LINKED_STATES.index(False), dtype=np.int64)
     if "linked_victim" not in df.columns:
-        return np.full(n, LINKED_STATES.index(None), dtype=np.int64)
+        state[may_be_linked] = LINKED_STATES.index(None)
+        return state
     series = df["linked_victim"]
     try:
         values = series.astype("boolean")
@@ -325,11 +334,8 @@ def _linked(df: pd.DataFrame, rules: RuleSet) -> np.ndarray:
             f"column 'linked_victim' ({series.dtype}) is not a nullable boolean, in "
             f"{len(df)} rows read for rule set {rules.name!r}; code it true/false/missing"
         ) from None
-    missing = values.isna().to_numpy()
-    true = values.fillna(False).to_numpy(dtype=bool)
-    sex = _codes(df, "victim_sex", C.SEX)
-    true &= np.isin(sex, [C.SEX.code_of(s) for s in rules.linked_victim_sex])
-    state = np.full(n, LINKED_STATES.index(False), dtype=np.int64)
+    missing = values.isna().to_numpy() & may_be_linked
+    true = values.fillna(False).to_numpy(dtype=bool) & may_be_linked
     state[true] = LINKED_STATES.index(True)
     state[missing] = LINKED_STATES.index(None)
     return state
