@@ -384,6 +384,104 @@ def _resolve(rules: Sequence[RuleSet | str]) -> list[RuleSet]:
     return out
 
 
+def cross_counts(typed: pd.DataFrame, rules: RuleSet, by: Sequence[str] = ()) -> pd.DataFrame:
+    """The UN types of ``typed`` broken down by a national rule set's types (and ``by``).
+
+    A count cube of :func:`femstat.counts` (``femicide_type`` by ``by`` and
+    ``rules.type_column``): every number of :func:`compare_rule_sets` is a sum of its
+    cells, so protecting this cube with the rest of a release protects the comparison.
+    """
+    from femstat.counts import counts
+
+    return counts(typed, [*by, rules.type_column])
+
+
+def _sums(cube: pd.DataFrame, by: list[str], masks: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Per group of ``by``, the sum of ``count`` over each mask; NA when a summed cell is.
+
+    A sum over a withheld cell is withheld too: with the cells it does publish, it would
+    give the withheld one back.
+    """
+    count = cube["count"].to_numpy(dtype=np.float64, na_value=np.nan)
+    frame = pd.DataFrame(
+        {name: np.where(mask, count, 0.0) for name, mask in masks.items()}, index=cube.index
+    )
+    if by:
+        keys = [cube[c] for c in by]
+        total = frame.groupby(keys, observed=True, sort=False).sum(min_count=0)
+        hidden = frame.isna().groupby(keys, observed=True, sort=False).any()
+        return total.mask(hidden).reset_index()
+    return frame.sum(min_count=0).mask(frame.isna().any()).to_frame().T
+
+
+def comparison_from_cross(
+    cubes: Mapping[str, pd.DataFrame],
+    rules: Sequence[RuleSet],
+    by: Sequence[str] = (),
+    *,
+    reference: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The side-by-side table from cubes of :func:`cross_counts` (protected or not).
+
+    Parameters
+    ----------
+    cubes : mapping of str to DataFrame
+        One cube per national rule set, by rule set name.
+    rules : sequence of RuleSet
+        The rule sets, the reference (``femicide_type``) first.
+    by : sequence of str
+    reference : DataFrame, optional
+        A count cube of the reference types by ``by``, for a comparison without national
+        rule sets.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`compare_rule_sets`; a number that sums a withheld cell is missing.
+    """
+    by = list(by)
+    frames = []
+    un_type = UN_2022.type_column
+    for rules_ in rules:
+        if rules_.type_column == un_type:
+            cube = next(iter(cubes.values())) if cubes else reference
+            if cube is None:
+                raise RuleSetError("give a reference cube or at least one national cube")
+            types = cube[un_type].astype(str).to_numpy()
+            counted = np.isin(types, C.FEMICIDE)
+            masks = {
+                "femicide": counted,
+                **{t: types == t for t in C.FEMICIDE},
+                "linked_victims": np.zeros(len(cube), dtype=bool),
+                "undetermined": types == "undetermined",
+                "counted_by_both": counted,
+                "only_this_rule_set": np.zeros(len(cube), dtype=bool),
+                "only_un": np.zeros(len(cube), dtype=bool),
+            }
+        else:
+            cube = cubes[rules_.name]
+            types = cube[rules_.type_column].astype(str).to_numpy()
+            counted = np.isin(types, C.FEMICIDE)
+            un_counted = np.isin(cube[un_type].astype(str).to_numpy(), C.FEMICIDE)
+            masks = {
+                "femicide": counted,
+                **{t: types == t for t in C.FEMICIDE},
+                "linked_victims": types == str(rules_.linked_type),
+                "undetermined": types == "undetermined",
+                "counted_by_both": counted & un_counted,
+                "only_this_rule_set": counted & ~un_counted,
+                "only_un": un_counted & ~counted,
+            }
+        table = _sums(cube, by, masks)
+        table.insert(0, "rule_set", rules_.name)
+        frames.append(table)
+    out = pd.concat(frames, ignore_index=True)
+    out["rule_set"] = pd.Categorical(out["rule_set"], categories=[r.name for r in rules])
+    for c in COMPARISON_COLUMNS:
+        out[c] = out[c].round().astype("Int64")
+    return out[["rule_set", *by, *COMPARISON_COLUMNS]]
+
+
 def compare_rule_sets(
     typed: pd.DataFrame,
     rules: Sequence[RuleSet | str],
@@ -411,9 +509,10 @@ def compare_rule_sets(
         ``family_member``, ``other_perpetrator`` of that rule set's column), each of them,
         linked victims (the rule set's own class, 0 when it has none), undetermined, and
         the records counted as femicide by both this rule set and the UN one, by this one
-        only, by the UN one only. Counts only: no record is identified.
+        only, by the UN one only. Counts only: no record is identified. Every number is a
+        sum of cells of :func:`cross_counts`.
     """
-    from femstat.counts import check_breakdown
+    from femstat.counts import check_breakdown, counts
 
     by_list = [] if by is None else [by] if isinstance(by, str) else list(by)
     check_breakdown(by_list)
@@ -427,37 +526,7 @@ def compare_rule_sets(
             f"breakdown column(s) {absent} are not in the data ({len(typed)} rows); "
             "choose columns the frame has"
         )
-    reference = next(r for r in rule_list if r.type_column == UN_2022.type_column)
-    un_counted = typed[reference.type_column].isin(C.FEMICIDE).to_numpy()
-    frames = []
-    for rules_ in rule_list:
-        column = typed[rules_.type_column]
-        counted = column.isin(C.FEMICIDE).to_numpy()
-        parts: dict[str, Any] = {
-            "femicide": counted,
-            **{t: (column == t).to_numpy() for t in C.FEMICIDE},
-            "linked_victims": (
-                (column == rules_.linked_type).to_numpy()
-                if rules_.linked_type is not None
-                else np.zeros(len(typed), dtype=bool)
-            ),
-            "undetermined": (column == "undetermined").to_numpy(),
-            "counted_by_both": counted & un_counted,
-            "only_this_rule_set": counted & ~un_counted,
-            "only_un": un_counted & ~counted,
-        }
-        flags = pd.DataFrame({k: v.astype(np.int64) for k, v in parts.items()})
-        if by_list:
-            for c in by_list:
-                flags[c] = typed[c].to_numpy()
-            table = flags.groupby(by_list, observed=False, dropna=False, sort=True).sum()
-            table = table.reset_index()
-        else:
-            table = flags.sum().to_frame().T
-        table.insert(0, "rule_set", rules_.name)
-        frames.append(table)
-    out = pd.concat(frames, ignore_index=True)
-    out["rule_set"] = pd.Categorical(out["rule_set"], categories=[r.name for r in rule_list])
-    for c in COMPARISON_COLUMNS:
-        out[c] = out[c].astype(np.int64)
-    return out[["rule_set", *by_list, *COMPARISON_COLUMNS]]
+    national = [r for r in rule_list if r.type_column != UN_2022.type_column]
+    cubes = {r.name: cross_counts(typed, r, by_list) for r in national}
+    reference = None if cubes else counts(typed, by_list)
+    return comparison_from_cross(cubes, rule_list, by_list, reference=reference)
