@@ -10,7 +10,6 @@ loop, no ``apply``, and the vectorised path cannot drift from the written rule.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 from collections.abc import Mapping, Sequence
@@ -260,26 +259,28 @@ class RuleSet:
         self, group: str, perpetrator: str, any_true: bool, any_unknown: bool
     ) -> str:
         """Rules 2 to 6 for an in-scope record, with the perpetrator-sex condition."""
-        result = self.decide(True, group, any_true, any_unknown)
-        if result not in self.perpetrator_sex:
-            return result
-        allowed = self._perpetrator_allows(result, perpetrator)
-        if allowed == "yes":
-            return result
-        if allowed == "unknown":
-            return "undetermined"
-        if self.qualifying_groups.get(group) == result:
-            # The relationship does not qualify with this perpetrator: decide as if it
-            # were not a qualifying group (the criteria may still make it a femicide).
-            groups = {g: t for g, t in self.qualifying_groups.items() if g != group}
-            reduced = dataclasses.replace(self, qualifying_groups=groups)
-            return reduced._decide_direct(group, perpetrator, any_true, any_unknown)
-        # Rule 4 cannot apply with this perpetrator: only an unknown relationship that
-        # might still qualify keeps the record open.
-        if group == "unknown" and any(
-            self._perpetrator_allows(t, perpetrator) != "no"
-            for t in self.qualifying_groups.values()
-        ):
+        labels = (*self.qualifying_groups.values(), "other_perpetrator")
+        allows = {label: self._perpetrator_allows(label, perpetrator) for label in labels}
+        if all(a == "yes" for a in allows.values()):
+            return self.decide(True, group, any_true, any_unknown)
+        if group in self.qualifying_groups:
+            label = self.qualifying_groups[group]
+            if allows[label] == "yes":
+                return label
+            if allows[label] == "unknown":
+                return "undetermined"
+            # With this perpetrator the relationship does not qualify: go on to rule 4.
+        rule4 = allows["other_perpetrator"]
+        if rule4 == "no":
+            # No criterion can make it a femicide; only an unknown relationship that might
+            # still qualify keeps the record open.
+            open_relationship = group == "unknown" and any(
+                allows[t] != "no" for t in self.qualifying_groups.values()
+            )
+            return "undetermined" if open_relationship else "not_femicide"
+        if any_true:
+            return "other_perpetrator" if rule4 == "yes" else "undetermined"
+        if (group == "unknown" and self.qualifying_groups) or any_unknown:
             return "undetermined"
         return "not_femicide"
 
