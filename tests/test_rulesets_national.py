@@ -410,3 +410,19 @@ def test_absent_linked_column_never_opens_a_victim_the_linked_class_does_not_tak
     rules = fs.rule_set("ESP_DGVG_2022")
     typed = fs.classify(frame([{"sex": "male"}, {}]), rules=rules)
     assert typed[rules.type_column].tolist() == ["out_of_scope", "undetermined"]
+
+
+def test_paths_that_read_codes_directly_refuse_an_extended_rule_set_clearly():
+    # A perpetrator condition alone keeps the UN output classes, so the estimate accepts
+    # the column and reaches the code reader, which must refuse rather than ignore it.
+    male_partner = fs.RuleSet(
+        name="MALE_PARTNER",
+        criteria=C.CRITERIA,
+        perpetrator_sex={"intimate_partner": ("male",)},
+        type_column="type_male_partner",
+        criteria_column="met_male_partner",
+    )
+    typed = fs.classify(frame([{"rel": "current_partner"}] * 6), rules=male_partner)
+    assert typed["type_male_partner"].dtype == C.FEMICIDE_TYPE.dtype
+    with pytest.raises(fs.FemstatError, match=r"only femstat\.classify reads"):
+        fs.estimate(typed, rules=male_partner, m=2, seed=1)

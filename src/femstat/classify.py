@@ -554,9 +554,10 @@ def _rule_inputs(df: pd.DataFrame, rules: RuleSet, *, criteria: bool = True) -> 
     """
     if criteria and rules.is_extended:
         raise RuleSetError(
-            f"rule set {rules.name!r} uses extensions the one-pass counter cannot read; "
-            "classify the frame first with femstat.classify(df, rules=...) and count its "
-            "type column"
+            f"rule set {rules.name!r} uses extensions (scope, perpetrator sex or linked "
+            "victims) that only femstat.classify reads; classify the frame with "
+            "femstat.classify(df, rules=...) and count its type column (estimates and "
+            "streamed counts take rule sets without extensions)"
         )
     relationship = _codes(df, "relationship", C.RELATIONSHIP)
     present: list[tuple[np.ndarray, np.ndarray]] = []
