@@ -146,14 +146,14 @@ class RuleSet:
         object.__setattr__(self, "legal", MappingProxyType(dict(self.legal)))
         self._check_extensions()
         if not 0 < len(self.criteria) <= 32:
-            raise ValueError(f"rule set {self.name!r}: give between 1 and 32 criteria columns")
+            raise RuleSetError(f"rule set {self.name!r}: give between 1 and 32 criteria columns")
         if len(set(self.criteria)) != len(self.criteria):
-            raise ValueError(f"rule set {self.name!r}: a criterion is listed twice")
+            raise RuleSetError(f"rule set {self.name!r}: a criterion is listed twice")
         for group, label in self.qualifying_groups.items():
             if group not in ("intimate_partner", "family_member", "other_known", "stranger"):
-                raise ValueError(f"rule set {self.name!r}: {group!r} cannot qualify a record")
+                raise RuleSetError(f"rule set {self.name!r}: {group!r} cannot qualify a record")
             if label not in C.FEMICIDE and label != "other_perpetrator":
-                raise ValueError(f"rule set {self.name!r}: {label!r} is not a femicide type")
+                raise RuleSetError(f"rule set {self.name!r}: {label!r} is not a femicide type")
 
     def __reduce__(self) -> tuple[type[RuleSet], tuple[object, ...]]:
         # A mappingproxy cannot be pickled; rebuild from plain values (Dask, multiprocessing).
@@ -182,6 +182,16 @@ class RuleSet:
     def from_toml(cls, path: str | os.PathLike[str]) -> RuleSet:
         """Load a rule set from a TOML file (the format of femstat's shipped rule sets).
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file; its keys are described in the documentation page "National rule
+            sets".
+
+        Returns
+        -------
+        RuleSet
+
         Raises
         ------
         RuleSetError
@@ -195,7 +205,7 @@ class RuleSet:
         """Check the optional extensions (scope, perpetrator sex, linked victims)."""
 
         def refuse(key: str, bad: object, allowed: Sequence[str]) -> None:
-            raise ValueError(
+            raise RuleSetError(
                 f"rule set {self.name!r}: {key} has {bad!r}, which is not one of "
                 f"{', '.join(allowed)}; use those codes"
             )
@@ -203,7 +213,7 @@ class RuleSet:
         if self.linked_type is not None and (
             not self.linked_type.isidentifier() or self.linked_type in C.FEMICIDE_TYPES
         ):
-            raise ValueError(
+            raise RuleSetError(
                 f"rule set {self.name!r}: linked_type {self.linked_type!r} must be a new "
                 "class name (an identifier that is not one of the UN types); rename it"
             )

@@ -201,9 +201,9 @@ def _from_mapping(data: Mapping[str, Any], source: str) -> RuleSet:
             country=data["country"],
             legal={k: str(v) for k, v in legal.items()},
         )
-    except RuleSetError:
-        raise
-    except ValueError as exc:
+    except ValueError as exc:  # RuleSetError too: name the file unless already named
+        if str(exc).startswith("rule set file"):
+            raise
         raise RuleSetError(f"rule set file {source}: {exc}") from None
 
 
