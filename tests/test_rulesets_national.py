@@ -426,3 +426,12 @@ def test_paths_that_read_codes_directly_refuse_an_extended_rule_set_clearly():
     assert typed["type_male_partner"].dtype == C.FEMICIDE_TYPE.dtype
     with pytest.raises(fs.FemstatError, match=r"only femstat\.classify reads"):
         fs.estimate(typed, rules=male_partner, m=2, seed=1)
+
+
+def test_a_rule_set_named_twice_counts_once_and_two_writing_one_column_are_refused():
+    df = frame([{"rel": "current_partner"}])
+    table = fs.compare_rule_sets(df, ["UN_2022", "BRA_CP_121A", fs.rule_set("BRA_CP_121A")])
+    assert table["rule_set"].tolist() == ["UN_2022", "BRA_CP_121A"]
+    clash = fs.RuleSet(name="CLASH", criteria=("hate_crime",), type_column="femicide_type_bra")
+    with pytest.raises(fs.RuleSetError, match="femicide_type_bra"):
+        fs.compare_rule_sets(df, ["BRA_CP_121A", clash])

@@ -372,7 +372,11 @@ COMPARISON_COLUMNS: tuple[str, ...] = (
 
 
 def _resolve(rules: Sequence[RuleSet | str]) -> list[RuleSet]:
-    out = [r if isinstance(r, RuleSet) else rule_set(r) for r in rules]
+    out: list[RuleSet] = []
+    for item in rules:
+        resolved = item if isinstance(item, RuleSet) else rule_set(item)
+        if resolved not in out:  # the same rule set named twice counts once
+            out.append(resolved)
     if not any(r.type_column == UN_2022.type_column for r in out):
         out.insert(0, UN_2022)
     columns = [r.type_column for r in out]
