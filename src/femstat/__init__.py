@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from femstat.extensions import linked_victims, orphans
     from femstat.indicators import age_standardised_rates, bounds, indicators
     from femstat.report import build_report
+    from femstat.rulesets import RuleSetError, compare_rule_sets, rule_set, rule_sets
     from femstat.schemas import (
         PerpetratorSchema,
         PopulationSchema,
@@ -97,6 +98,10 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "victim_yaml_schema": ("femstat.schemas", "victim_yaml_schema"),
     "linked_victims": ("femstat.extensions", "linked_victims"),
     "orphans": ("femstat.extensions", "orphans"),
+    "RuleSetError": ("femstat.rulesets", "RuleSetError"),
+    "compare_rule_sets": ("femstat.rulesets", "compare_rule_sets"),
+    "rule_set": ("femstat.rulesets", "rule_set"),
+    "rule_sets": ("femstat.rulesets", "rule_sets"),
 }
 
 
@@ -156,6 +161,7 @@ __all__ = [
     "PopulationError",
     "PopulationSchema",
     "RuleSet",
+    "RuleSetError",
     "SourceError",
     "ValidationError",
     "ValidationReport",
@@ -169,6 +175,7 @@ __all__ = [
     "build_report",
     "classify",
     "codes",
+    "compare_rule_sets",
     "completeness",
     "counts",
     "criteria_met_names",
@@ -185,6 +192,8 @@ __all__ = [
     "read",
     "read_icd10",
     "read_shr",
+    "rule_set",
+    "rule_sets",
     "suppress",
     "synth",
     "to_unodc",

@@ -415,7 +415,7 @@ def _count(
     """:func:`femstat.counts` without the checks and the provenance record."""
     one_pass_tried = False
     if type_column not in data.columns:
-        if type_column == rules.type_column and len(data):
+        if type_column == rules.type_column and len(data) and not rules.is_extended:
             if not is_canonical(data):
                 from femstat.validate import validate
 
@@ -426,15 +426,21 @@ def _count(
             one_pass_tried = True  # too many possible cells: the general path decides
         data = classify(data, rules=rules)
     types = _in_code_order(data[type_column])
-    if not C.FEMICIDE_TYPE.is_dtype_of(types):
+    # A national rule set may add a class of its own after the UN types (linked victims).
+    own_classes = (
+        isinstance(types.dtype, pd.CategoricalDtype)
+        and len(types.cat.categories) > len(C.FEMICIDE_TYPES)
+        and tuple(types.cat.categories[: len(C.FEMICIDE_TYPES)]) == C.FEMICIDE_TYPES
+    )
+    if not own_classes and not C.FEMICIDE_TYPE.is_dtype_of(types):
         raise BreakdownError(f"{type_column!r} is not a femicide type column; classify first")
-    if not one_pass_tried:
+    if not one_pass_tried and not own_classes:
         cube = _count_in_one_pass(
             data, by, type_column, age_groups, male_comparator, rules, types=types
         )
         if cube is not None:
             return cube
-    n_types = len(C.FEMICIDE_TYPES)
+    n_types = len(types.cat.categories)
     cell, encoded = group_cells(data, by, age_groups=age_groups, extra_cells=n_types)
     shape = [len(e.levels) for e in encoded]
     cell *= n_types
@@ -461,6 +467,15 @@ def _count(
             axis=1,
         )
         table = np.concatenate([table, extra], axis=1)
+    if own_classes:
+        dtype = pd.CategoricalDtype(
+            [*types.cat.categories, *(COMPARATOR_CLASSES if male_comparator else ())]
+        )
+        all_encoded = [
+            *encoded,
+            _Encoded(type_column, np.empty(0, np.int8), _levels_of(dtype, type_column)),
+        ]
+        return frame_from_levels(all_encoded, table.ravel())
     return _cube_frame(encoded, table, type_column, male_comparator)
 
 

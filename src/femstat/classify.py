@@ -11,6 +11,7 @@ loop, no ``apply``, and the vectorised path cannot drift from the written rule.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -22,11 +23,13 @@ import pandas as pd
 from femstat import _kernel
 from femstat import codes as C
 from femstat._arrays import masked_parts
-from femstat.errors import FemstatError
+from femstat._rule_files import read_rule_file
+from femstat.errors import FemstatError, RuleSetError
 
 __all__ = [
     "UN_2022",
     "RuleSet",
+    "RuleSetError",
     "classify",
     "criteria_met_names",
     "explain",
@@ -38,6 +41,15 @@ RULES_ATTR = "femstat_rules"
 
 _GROUPS = C.RELATIONSHIP_GROUP.codes
 _TYPE_CODE = {name: i for i, name in enumerate(C.FEMICIDE_TYPES)}
+
+GENDER_IDENTITIES: tuple[str, ...] = C.GENDER_IDENTITY.codes
+"""Codes of ``victim_gender_identity`` a rule set's scope may name (the code list's)."""
+
+SCOPE_STATES: tuple[str, ...] = ("out", "other", "in", "unknown")
+"""Scope of a record under an extended rule set (see :meth:`RuleSet.decide_extended`)."""
+
+LINKED_STATES: tuple[bool | None, ...] = (False, True, None)
+"""``linked_victim`` as an extended rule set reads it: false, true, unknown."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,33 @@ class RuleSet:
         Output column names.
     description, reference : str
         Where the rule comes from, for reports and docs.
+    scope_victim_sex : tuple of str, default ``("female",)``
+        ``victim_sex`` codes in scope (among victims of intentional homicide).
+    scope_gender_identity : tuple of str, default ``()``
+        ``victim_gender_identity`` codes also in scope, whatever ``victim_sex`` says
+        (trans women and travestis for Argentina's register). Read only when the column is
+        present; there an unknown identity of a victim whose sex is not in scope gives
+        ``undetermined``.
+    perpetrator_sex : mapping of str to tuple of str, default ``{}``
+        For a femicide type, the perpetrator sexes with which it can be given (Spain's
+        categories need a male perpetrator). Another perpetrator sex makes the
+        relationship non-qualifying (and rule 4 inapplicable for ``other_perpetrator``);
+        an unknown one gives ``undetermined``.
+    linked_type : str, optional
+        A class of the rule set's own, written only into its type column, for victims with
+        ``linked_victim`` true (Argentina's "femicidio vinculado", Spain's "feminicidio
+        vicario"). It is not one of the UN types, and not part of ``femicide``.
+    linked_victim_sex : tuple of str, default every sex
+        ``victim_sex`` codes a linked victim may have.
+    title, country, legal
+        Display title, ISO 3166 alpha-3 country code and the legal reference (law,
+        article, date of the text, official URL) of a national rule set.
+
+    Notes
+    -----
+    A rule set with none of the extensions is decided by :attr:`table` alone, exactly as
+    the framework's rule; its fingerprint and output are those it had before extensions
+    existed.
     """
 
     name: str
@@ -76,18 +115,38 @@ class RuleSet:
     criteria_column: str = "criteria_met"
     description: str = ""
     reference: str = ""
+    scope_victim_sex: tuple[str, ...] = ("female",)
+    scope_gender_identity: tuple[str, ...] = ()
+    perpetrator_sex: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    linked_type: str | None = None
+    linked_victim_sex: tuple[str, ...] = ("female", "male", "unknown")
+    title: str = ""
+    country: str = ""
+    legal: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "criteria", tuple(self.criteria))
+        object.__setattr__(self, "scope_victim_sex", tuple(self.scope_victim_sex))
+        object.__setattr__(self, "scope_gender_identity", tuple(self.scope_gender_identity))
+        object.__setattr__(self, "linked_victim_sex", tuple(self.linked_victim_sex))
+        object.__setattr__(
+            self,
+            "perpetrator_sex",
+            MappingProxyType({k: tuple(v) for k, v in self.perpetrator_sex.items()}),
+        )
+        object.__setattr__(self, "legal", MappingProxyType(dict(self.legal)))
+        self._check_extensions()
         if not 0 < len(self.criteria) <= 32:
-            raise ValueError(f"rule set {self.name!r}: give between 1 and 32 criteria columns")
+            raise RuleSetError(f"rule set {self.name!r}: give between 1 and 32 criteria columns")
         if len(set(self.criteria)) != len(self.criteria):
-            raise ValueError(f"rule set {self.name!r}: a criterion is listed twice")
+            raise RuleSetError(f"rule set {self.name!r}: a criterion is listed twice")
         for group, label in self.qualifying_groups.items():
             if group not in ("intimate_partner", "family_member", "other_known", "stranger"):
-                raise ValueError(f"rule set {self.name!r}: {group!r} cannot qualify a record")
+                raise RuleSetError(f"rule set {self.name!r}: {group!r} cannot qualify a record")
             if label not in C.FEMICIDE and label != "other_perpetrator":
-                raise ValueError(f"rule set {self.name!r}: {label!r} is not a femicide type")
+                raise RuleSetError(f"rule set {self.name!r}: {label!r} is not a femicide type")
 
     def __reduce__(self) -> tuple[type[RuleSet], tuple[object, ...]]:
         # A mappingproxy cannot be pickled; rebuild from plain values (Dask, multiprocessing).
@@ -101,8 +160,215 @@ class RuleSet:
                 self.criteria_column,
                 self.description,
                 self.reference,
+                self.scope_victim_sex,
+                self.scope_gender_identity,
+                dict(self.perpetrator_sex),
+                self.linked_type,
+                self.linked_victim_sex,
+                self.title,
+                self.country,
+                dict(self.legal),
             ),
         )
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike[str], *, source: str | None = None) -> RuleSet:
+        """Load a rule set from a TOML file (the format of femstat's shipped rule sets).
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file; its keys are described in the documentation page "National rule
+            sets".
+        source : str, optional
+            How to name the file in error messages (defaults to its file name).
+
+        Returns
+        -------
+        RuleSet
+
+        Raises
+        ------
+        RuleSetError
+            (a ``ValueError``) naming the key that is missing or wrong and what to write.
+        """
+        name = source or os.path.basename(os.fspath(path))
+        arguments = read_rule_file(path, source=name)
+        try:
+            return cls(**arguments)
+        except ValueError as exc:  # RuleSetError too: name the file unless already named
+            if str(exc).startswith("rule set file"):
+                raise
+            raise RuleSetError(f"rule set file {name}: {exc}") from None
+
+    def _check_extensions(self) -> None:
+        """Check the optional extensions (scope, perpetrator sex, linked victims)."""
+
+        def refuse(key: str, bad: object, allowed: Sequence[str]) -> None:
+            raise RuleSetError(
+                f"rule set {self.name!r}: {key} has {bad!r}, which is not one of "
+                f"{', '.join(allowed)}; use those codes"
+            )
+
+        if self.linked_type is not None and (
+            not self.linked_type.isidentifier() or self.linked_type in C.FEMICIDE_TYPES
+        ):
+            raise RuleSetError(
+                f"rule set {self.name!r}: linked_type {self.linked_type!r} must be a new "
+                "class name (an identifier that is not one of the UN types); rename it"
+            )
+        for sex in (*self.scope_victim_sex, *self.linked_victim_sex):
+            if sex not in C.SEX.codes:
+                refuse("scope_victim_sex/linked_victim_sex", sex, C.SEX.codes)
+        for identity in self.scope_gender_identity:
+            if identity not in GENDER_IDENTITIES or identity == "unknown":
+                refuse("scope_gender_identity", identity, GENDER_IDENTITIES[:-1])
+        labels = (*C.FEMICIDE, *self.types[len(C.FEMICIDE_TYPES) :])
+        for label, sexes in self.perpetrator_sex.items():
+            if label not in labels:
+                refuse("perpetrator_sex", label, labels)
+            for sex in sexes:
+                if sex not in ("female", "male"):
+                    refuse(f"perpetrator_sex.{label}", sex, ("female", "male"))
+
+    @property
+    def is_extended(self) -> bool:
+        """Whether the rule set uses an extension beyond the framework's rule.
+
+        A rule set without extensions is classified by the framework's table alone, exactly
+        as before extensions existed (same table, fingerprint and output dtype).
+        """
+        return (
+            self.scope_victim_sex != ("female",)
+            or bool(self.scope_gender_identity)
+            or bool(self.perpetrator_sex)
+            or self.linked_type is not None
+        )
+
+    @property
+    def types(self) -> tuple[str, ...]:
+        """The classes of the type column: the UN types, then the rule set's own class."""
+        extra = (self.linked_type,) if self.linked_type is not None else ()
+        return (*C.FEMICIDE_TYPES, *extra)
+
+    @property
+    def type_dtype(self) -> pd.CategoricalDtype:
+        """The dtype of the type column this rule set writes."""
+        if self.linked_type is None:
+            return C.FEMICIDE_TYPE.dtype
+        return pd.CategoricalDtype(list(self.types))
+
+    def _perpetrator_allows(self, label: str, perpetrator: str) -> str:
+        """``"yes"``, ``"no"`` or ``"unknown"``: can ``label`` be given with this perpetrator."""
+        sexes = self.perpetrator_sex.get(label)
+        if sexes is None or perpetrator in sexes:
+            return "yes"
+        return "unknown" if perpetrator == "unknown" else "no"
+
+    def _decide_direct(
+        self, group: str, perpetrator: str, any_true: bool, any_unknown: bool
+    ) -> str:
+        """Rules 2 to 6 for an in-scope record, with the perpetrator-sex condition."""
+        labels = (*self.qualifying_groups.values(), "other_perpetrator")
+        allows = {label: self._perpetrator_allows(label, perpetrator) for label in labels}
+        if all(a == "yes" for a in allows.values()):
+            return self.decide(True, group, any_true, any_unknown)
+        if group in self.qualifying_groups:
+            label = self.qualifying_groups[group]
+            if allows[label] == "yes":
+                return label
+            if allows[label] == "unknown":
+                return "undetermined"
+            # With this perpetrator the relationship does not qualify: go on to rule 4.
+        rule4 = allows["other_perpetrator"]
+        if rule4 == "no":
+            # No criterion can make it a femicide; only an unknown relationship that might
+            # still qualify keeps the record open.
+            open_relationship = group == "unknown" and any(
+                allows[t] != "no" for t in self.qualifying_groups.values()
+            )
+            return "undetermined" if open_relationship else "not_femicide"
+        if any_true:
+            return "other_perpetrator" if rule4 == "yes" else "undetermined"
+        if (group == "unknown" and self.qualifying_groups) or any_unknown:
+            return "undetermined"
+        return "not_femicide"
+
+    def decide_extended(
+        self,
+        scope: str,
+        group: str,
+        perpetrator: str,
+        any_true: bool,
+        any_unknown: bool,
+        linked: bool | None,
+    ) -> str:
+        """The decision procedure with the rule set's extensions, for one record.
+
+        Parameters
+        ----------
+        scope : {"out", "other", "in", "unknown"}
+            ``out``: not an intentional homicide (ICCS 0101); ``other``: an intentional
+            homicide of a person outside the rule set's scope; ``in``: in scope;
+            ``unknown``: the scope cannot be told (``victim_gender_identity`` unknown for a
+            victim whose sex is not in scope).
+        group : str
+            Relationship group.
+        perpetrator : {"female", "male", "unknown"}
+            The perpetrator's sex (``unknown`` when the column is absent).
+        any_true, any_unknown : bool
+            Whether any criterion is true, unknown.
+        linked : bool or None
+            ``linked_victim`` (None when unknown or absent); only read when the rule set
+            declares ``linked_type``.
+
+        Notes
+        -----
+        A linked victim (``linked`` true, sex in ``linked_victim_sex``) is given
+        ``linked_type`` before the other rules: the record says the victim was killed in
+        connection with another woman's gender-related killing. A record the extensions
+        cannot place (unknown scope, unknown perpetrator sex where it decides, unknown
+        ``linked_victim`` where it decides) is ``undetermined``, never excluded.
+        """
+        if self.linked_type is not None and scope != "out" and linked is True:
+            allowed = self._perpetrator_allows(self.linked_type, perpetrator)
+            if allowed == "yes":
+                return self.linked_type
+            if allowed == "unknown":
+                return "undetermined"
+        if scope == "out":
+            return "out_of_scope"
+        open_link = self.linked_type is not None and linked is None
+        if scope == "other":
+            return "undetermined" if open_link else "out_of_scope"
+        if scope == "unknown":
+            return "undetermined"
+        result = self._decide_direct(group, perpetrator, any_true, any_unknown)
+        if result == "not_femicide" and open_link:
+            return "undetermined"
+        return result
+
+    @cached_property
+    def extended_table(self) -> np.ndarray:
+        """:meth:`decide_extended` tabulated, indexed as :func:`extended_key` builds keys."""
+        codes = {name: i for i, name in enumerate(self.types)}
+        cells = []
+        for scope in SCOPE_STATES:
+            for group in _GROUPS:
+                for perpetrator in C.SEX.codes:
+                    for any_true in (False, True):
+                        for any_unknown in (False, True):
+                            for linked in LINKED_STATES:
+                                cells.append(
+                                    codes[
+                                        self.decide_extended(
+                                            scope, group, perpetrator, any_true, any_unknown, linked
+                                        )
+                                    ]
+                                )
+        out = np.array(cells, dtype=np.int8)
+        out.setflags(write=False)
+        return out
 
     def decide(self, in_scope: bool, group: str, any_true: bool, any_unknown: bool) -> str:
         """The decision procedure for one record, in the framework's order.
@@ -175,6 +441,20 @@ def rule_fingerprint(rules: RuleSet) -> str:
     digest = hashlib.sha256()
     digest.update(rules.table.tobytes())
     digest.update(repr((rules.criteria, sorted(rules.qualifying_groups.items()))).encode())
+    if rules.is_extended:
+        # Only extended rule sets add to the digest, so every other one keeps its value.
+        digest.update(rules.extended_table.tobytes())
+        digest.update(
+            repr(
+                (
+                    rules.scope_victim_sex,
+                    rules.scope_gender_identity,
+                    sorted(rules.perpetrator_sex.items()),
+                    rules.linked_type,
+                    rules.linked_victim_sex,
+                )
+            ).encode()
+        )
     return digest.hexdigest()[:16]
 
 
@@ -278,6 +558,13 @@ def _rule_inputs(df: pd.DataFrame, rules: RuleSet, *, criteria: bool = True) -> 
     frame. Without ``criteria``, only scope and relationship are read (for the male
     comparator of already classified data).
     """
+    if criteria and rules.is_extended:
+        raise RuleSetError(
+            f"rule set {rules.name!r} uses extensions (scope, perpetrator sex or linked "
+            "victims) that only femstat.classify reads; classify the frame with "
+            "femstat.classify(df, rules=...) and count its type column (estimates and "
+            "streamed counts take rule sets without extensions)"
+        )
     relationship = _codes(df, "relationship", C.RELATIONSHIP)
     present: list[tuple[np.ndarray, np.ndarray]] = []
     bits: list[int] = []
@@ -300,6 +587,95 @@ def _rule_inputs(df: pd.DataFrame, rules: RuleSet, *, criteria: bool = True) -> 
         table=rules.table,
         mask_dtype=rules.mask_dtype,
     )
+
+
+# --------------------------------------------------------------------------------------
+# Classification with extensions
+
+
+def _string_values(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Values as text and whether each is missing (any dtype the column may have)."""
+    text = series.astype("string")
+    missing = text.isna().to_numpy()
+    return text.fillna("").to_numpy(dtype=object), missing
+
+
+def _scope(df: pd.DataFrame, rules: RuleSet) -> np.ndarray:
+    """Each record's index in :data:`femstat.classify.SCOPE_STATES`."""
+    n = len(df)
+    iccs = _iccs_codes(df)
+    if iccs is None:
+        homicide = np.ones(n, dtype=bool)
+    else:
+        iccs_codes, intentional = iccs
+        homicide = np.append(intentional, False)[iccs_codes]
+    sex = _codes(df, "victim_sex", C.SEX)
+    in_scope = np.isin(sex, [C.SEX.code_of(s) for s in rules.scope_victim_sex])
+    unknown = np.zeros(n, dtype=bool)
+    # femstat reads the gender identity when the column is present; without it the scope
+    # is by sex alone (say so in the docs: such a count misses trans women recorded male).
+    if rules.scope_gender_identity and "victim_gender_identity" in df.columns:
+        values, missing = _string_values(df["victim_gender_identity"])
+        in_scope |= np.isin(values, list(rules.scope_gender_identity)) & ~missing
+        unknown = (missing | (values == "unknown")) & ~in_scope
+    state = np.full(n, SCOPE_STATES.index("other"), dtype=np.int64)
+    state[in_scope] = SCOPE_STATES.index("in")
+    state[unknown] = SCOPE_STATES.index("unknown")
+    state[~homicide] = SCOPE_STATES.index("out")
+    return state
+
+
+def _perpetrator(df: pd.DataFrame, rules: RuleSet) -> np.ndarray:
+    """Each record's perpetrator sex as a code of ``C.SEX`` (unknown when not recorded)."""
+    unknown = C.SEX.code_of("unknown")
+    if not rules.perpetrator_sex or "perpetrator_sex" not in df.columns:
+        return np.full(len(df), unknown, dtype=np.int64)
+    codes = _codes(df, "perpetrator_sex", C.SEX).astype(np.int64)
+    codes[codes < 0] = unknown
+    return codes
+
+
+def _linked(df: pd.DataFrame, rules: RuleSet) -> np.ndarray:
+    """Each record's index in :data:`femstat.classify.LINKED_STATES`."""
+    n = len(df)
+    if rules.linked_type is None:
+        return np.zeros(n, dtype=np.int64)
+    sex = _codes(df, "victim_sex", C.SEX)
+    # A victim whose sex the rule set's linked class does not take is never linked, known
+    # or not (Spain's vicarious category counts women only).
+    may_be_linked = np.isin(sex, [C.SEX.code_of(s) for s in rules.linked_victim_sex])
+    state = np.full(n, LINKED_STATES.index(False), dtype=np.int64)
+    if "linked_victim" not in df.columns:
+        state[may_be_linked] = LINKED_STATES.index(None)
+        return state
+    series = df["linked_victim"]
+    try:
+        values = series.astype("boolean")
+    except (TypeError, ValueError):
+        raise RuleSetError(
+            f"column 'linked_victim' ({series.dtype}) is not a nullable boolean, in "
+            f"{len(df)} rows read for rule set {rules.name!r}; code it true/false/missing"
+        ) from None
+    missing = values.isna().to_numpy() & may_be_linked
+    true = values.fillna(False).to_numpy(dtype=bool) & may_be_linked
+    state[true] = LINKED_STATES.index(True)
+    state[missing] = LINKED_STATES.index(None)
+    return state
+
+
+def classify_codes_extended(df: pd.DataFrame, rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
+    """Type codes (in ``rules.types`` order) and the criteria mask, for an extended rule set.
+
+    Called by :func:`femstat.classify` for rule sets with extensions; ``df`` is canonical.
+    """
+    f = facts(df, rules)
+    key = _scope(df, rules)
+    key = key * len(_GROUPS) + f["group"]
+    key = key * len(C.SEX.codes) + _perpetrator(df, rules)
+    key = key * 2 + (f["criteria_met"] != 0)
+    key = key * 2 + f["any_unknown"]
+    key = key * len(LINKED_STATES) + _linked(df, rules)
+    return rules.extended_table[key], f["criteria_met"]
 
 
 def _is_canonical(df: pd.DataFrame) -> bool:
@@ -363,8 +739,11 @@ def classify(
         # One pass over the codes per rule set, block by block (femstat._kernel): the same
         # key as facts() describes, looked up in rule_set.table, with no full-size
         # temporaries besides the two output columns.
-        types, met = _kernel.classify_codes(_rule_inputs(df, rule_set), len(df))
-        out[rule_set.type_column] = pd.Categorical.from_codes(types, dtype=C.FEMICIDE_TYPE.dtype)
+        if rule_set.is_extended:
+            types, met = classify_codes_extended(df, rule_set)
+        else:
+            types, met = _kernel.classify_codes(_rule_inputs(df, rule_set), len(df))
+        out[rule_set.type_column] = pd.Categorical.from_codes(types, dtype=rule_set.type_dtype)
         out[rule_set.criteria_column] = met
     # Which rule set made each type column travels with the frame, so that count cubes of
     # classified data record it (femstat.counts.cube_provenance).
@@ -427,6 +806,13 @@ def explain(df: pd.DataFrame, label: object, *, rules: RuleSet = UN_2022) -> str
         c for c in rules.criteria if c not in record.columns or bool(pd.isna(record[c].iloc[0]))
     ]
     result = rules.decide(in_scope, group, bool(met), bool(unknown))
+    extended: list[str] = []
+    if rules.is_extended:
+        # The extensions are decided by the tabulated extended rule; quote the codes it read.
+        result = str(classify(record, rules=rules)[rules.type_column].iloc[0])
+        for column in ("victim_gender_identity", "perpetrator_sex", "linked_victim"):
+            shown = record[column].iloc[0] if column in record.columns else "(no column)"
+            extended.append(f"{column} {'unknown' if pd.isna(shown) else shown}")
     sex = record["victim_sex"].iloc[0]
     iccs = (
         record["iccs_code"].iloc[0]
@@ -439,6 +825,12 @@ def explain(df: pd.DataFrame, label: object, *, rules: RuleSet = UN_2022) -> str
         f"  relationship {record['relationship'].iloc[0]} (group {group})",
         f"  criteria true: {', '.join(met) or 'none'}",
         f"  criteria unknown: {', '.join(unknown) or 'none'}",
-        f"  decided by {_RULE_TEXT[result]}",
     ]
+    if extended:
+        lines += [
+            f"  extensions read: {', '.join(extended)}",
+            "  decided by the rule set's extended rule (RuleSet.decide_extended)",
+        ]
+    else:
+        lines.append(f"  decided by {_RULE_TEXT[result]}")
     return "\n".join(lines)

@@ -58,6 +58,7 @@ except ImportError as exc:  # pragma: no cover - depends on the environment
 if TYPE_CHECKING:
     import pandas as pd
 
+    from femstat.classify import RuleSet
     from femstat.exports import ExportFormat
     from femstat.validate import ValidationReport
 
@@ -1325,6 +1326,26 @@ def _indicator_table(table: pd.DataFrame, by: Sequence[str]) -> Table:
     return _terminal_table(table, shown, [*by, "femicide_type"], hidden_counts_only=True)
 
 
+def _parse_rules(text: str | None) -> list[RuleSet]:
+    """The rule sets of ``--rules``: shipped names, or paths of TOML files."""
+    import femstat as fs
+
+    if text is None:
+        return []
+    items = [item.strip() for item in text.split(",") if item.strip()]
+    if not items:
+        raise _UserError("--rules is empty; give rule set names or .toml files, comma-separated")
+    out: list[RuleSet] = []
+    for item in items:
+        if item.lower().endswith(".toml"):
+            path = Path(item)
+            _check_exists(path)
+            out.append(fs.RuleSet.from_toml(path))
+        else:
+            out.append(fs.rule_set(item))
+    return out
+
+
 @app.command()
 def report(
     file: Annotated[
@@ -1369,6 +1390,15 @@ def report(
     delimiter: DelimiterOption = None,
     max_decompressed: MaxDecompressedOption = None,
     force: ForceOption = False,
+    rules: Annotated[
+        str | None,
+        typer.Option(
+            "--rules",
+            help="National rule sets counted beside the UN one, comma-separated: names "
+            "femstat ships (MEX_CPF_325, ARG_CP_80, ESP_DGVG_2022, BRA_CP_121A, "
+            "ECU_COIP_141) or paths of .toml rule set files.",
+        ),
+    ] = None,
 ) -> None:
     """Write the femicide report (HTML with charts, and Markdown) to a folder.
 
@@ -1384,6 +1414,7 @@ def report(
 
     levels = _parse_levels(level)
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
+    rule_sets = _parse_rules(rules)
     if file is None and mapping is not None:
         raise _UserError("--mapping needs a FILE")
     _check_report_folder(output, [file, population, mapping], force=force)
@@ -1422,6 +1453,7 @@ def report(
             progress=step,
             imputations=imputations,
             seed=seed,
+            rules=[fs.UN_2022, *rule_sets] if rule_sets else fs.UN_2022,
         )
     name = "the bundled example data (synthetic)" if file is None else file.name
     console.print(_summary_table(files.summary, f"femstat {fs.__version__}: {name}", min_count))

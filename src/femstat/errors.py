@@ -91,3 +91,7 @@ def require(module: str, extra: str) -> object:
             f"this feature needs the optional package {module!r}. "
             f"Install it with: pip install 'femstat[{extra}]'"
         ) from exc
+
+
+class RuleSetError(FemstatError, ValueError):
+    """A rule set cannot be loaded, or cannot be used the way it was asked to be."""

@@ -49,6 +49,7 @@ __all__ = [
     "estimate_chart",
     "label",
     "linked_orphans_chart",
+    "rule_set_chart",
     "trend_chart",
     "typology_chart",
 ]
@@ -785,3 +786,78 @@ def _orphans_panel(right: Any, orphans: pd.DataFrame) -> None:
     right.set_xlabel("Children under 18 left (number)")
     right.set_title("Orphans of femicide victims", loc="left")
     right.grid(axis="y", visible=False)
+
+
+_RULE_SET_BARS: tuple[tuple[str, str, str, str], ...] = (
+    ("intimate_partner", "Intimate partner", *TYPE_STYLES["intimate_partner"]),
+    ("family_member", "Family member", *TYPE_STYLES["family_member"]),
+    ("other_perpetrator", "Other perpetrator", *TYPE_STYLES["other_perpetrator"]),
+    ("linked_victims", "Linked victims (national class)", OKABE_ITO["bluish_green"], "++"),
+    ("undetermined", "Undetermined", *TYPE_STYLES["undetermined"]),
+)
+
+
+def rule_set_chart(
+    table: pd.DataFrame,
+    *,
+    title: str = "Victims by type under the UN rule and national rule sets",
+) -> Figure:
+    """Grouped horizontal bars: for each rule set, its victims of each type.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table of :func:`femstat.compare_rule_sets` without a breakdown (or the report's
+        protected one, whose withheld numbers are missing).
+    title : str
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Notes
+    -----
+    A withheld number is not drawn; its bar is labelled ``[c]``.
+    """
+    names = [str(n) for n in table["rule_set"]]
+    n_bars = len(_RULE_SET_BARS)
+    height = 0.8 / n_bars
+    with _style() as plt:
+        fig, ax = plt.subplots(figsize=(8, 1.2 + 0.32 * n_bars * max(len(names), 1)))
+        centres = np.arange(len(names))[::-1].astype(float)
+        values = {
+            key: table[key].to_numpy(dtype=np.float64, na_value=np.nan)
+            for key, *_ in _RULE_SET_BARS
+        }
+        finite = [v for vals in values.values() for v in vals if np.isfinite(v)]
+        top = max(finite) if finite and max(finite) > 0 else 1.0
+        for i, (key, text, colour, hatch) in enumerate(_RULE_SET_BARS):
+            y = centres + 0.4 - height * (i + 0.5)
+            shown = np.nan_to_num(values[key])
+            ax.barh(
+                y,
+                shown,
+                height=height * 0.92,
+                color=colour,
+                hatch=hatch,
+                edgecolor="#222222",
+                linewidth=0.5,
+                label=text,
+            )
+            for yi, v in zip(y, values[key], strict=True):
+                label_text = _SUPPRESSED if not np.isfinite(v) else _thousands(v)
+                ax.text(
+                    (v if np.isfinite(v) else 0) + top * 0.01,
+                    yi,
+                    label_text,
+                    va="center",
+                    fontsize=8,
+                )
+        ax.set_yticks(centres, [_literal(n) for n in names])
+        ax.set_xlim(0, top * 1.2)
+        ax.set_xlabel("Victims (number)")
+        ax.set_title(title, loc="left", pad=44)
+        ax.grid(axis="y", visible=False)
+        ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=3, frameon=False, fontsize=9)
+        fig.tight_layout()
+    return fig

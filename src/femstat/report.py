@@ -306,6 +306,9 @@ class _Context:
     out_dir: Path
     imputations: int = 20
     seed: int = 2022
+    # National rule sets shown beside the main one (section "UN statistical count and
+    # national legal count"); their cross cubes are protected with the rest of the release.
+    national: list[RuleSet] = field(default_factory=list)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)
     # The count tables of the release, protected together (fs.protect), by name.
@@ -456,6 +459,10 @@ def _release(ctx: _Context) -> None:
     ):
         tables[f"indicators_by_{column}"] = ctx.indicators([column], None, frame)
     tables.update(_extension_cubes(ctx))
+    from femstat.rulesets import cross_counts
+
+    for national in ctx.national:
+        tables[f"rule_set_{national.name}"] = cross_counts(ctx.typed, national)
     _protect_release(ctx, tables)
 
 
@@ -730,6 +737,73 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
         )
     )
     return section, overall
+
+
+_COMPARISON_HEADER = {
+    "femicide": "Femicide",
+    "intimate_partner": "Intimate partner",
+    "family_member": "Family member",
+    "other_perpetrator": "Other perpetrator",
+    "linked_victims": "Linked victims",
+    "undetermined": "Undetermined",
+    "counted_by_both": "Counted by both",
+    "only_this_rule_set": "By this rule set only",
+    "only_un": "By the UN rule only",
+}
+
+
+def _rule_sets(ctx: _Context) -> _Section:
+    """The section "UN statistical count and national legal count"."""
+    from femstat.plots import rule_set_chart
+    from femstat.rulesets import COMPARISON_COLUMNS, comparison_from_cross
+
+    section = _Section("rule-sets", "UN statistical count and national legal count")
+    cubes = {r.name: ctx.release[f"rule_set_{r.name}"] for r in ctx.national}
+    for r in ctx.national:
+        ctx.tables[f"rule_set_{r.name}"] = cubes[r.name]
+    table = comparison_from_cross(cubes, [ctx.rules, *ctx.national])
+    ctx.tables["rule_sets_comparison"] = table
+    section.blocks.append(
+        "The same records are counted by the UN statistical rule and by each national legal "
+        "definition, written as a femstat rule set from the law's text. A record whose "
+        "legally decisive facts are not recorded is undetermined under that rule set, not "
+        "excluded. Linked victims (people killed in connection with a woman's "
+        "gender-related killing) are a class of the national rule set only and are not "
+        "part of its femicide count. The last three columns compare each rule set's "
+        "femicide count with the UN one, record by record; every number is a sum of "
+        f"protected cells, and a sum over a withheld cell is withheld too ({_SUPPRESSED})."
+    )
+    body = [
+        [_Cell(str(row["rule_set"])), *[_n(row[c]) for c in COMPARISON_COLUMNS]]
+        for _, row in table.iterrows()
+    ]
+    section.blocks.append(
+        _Table(
+            "Victims by rule set: femicide count, types and agreement with the UN count",
+            ["Rule set", *[_COMPARISON_HEADER[c] for c in COMPARISON_COLUMNS]],
+            body,
+            {0},
+        )
+    )
+    section.blocks.append(
+        _Figure(
+            "chart-rule-sets",
+            "Grouped horizontal bar chart of the victims of each femicide type, linked "
+            "victims and undetermined records under each rule set.",
+            "Victims by type under the UN rule and each national rule set.",
+            _png(rule_set_chart(table)),
+        )
+    )
+    section.blocks.append(
+        _Bullets(
+            [
+                f"{r.name}: {r.title}. {r.legal.get('law', '')}, {r.legal.get('article', '')} "
+                f"(text of {r.legal.get('text_date', '')}); {r.legal.get('url', '')}"
+                for r in ctx.national
+            ]
+        )
+    )
+    return section
 
 
 def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
@@ -2054,7 +2128,7 @@ def build_report(
     standard: str = "esp2013",
     share_method: str = "wilson",
     rate_method: str = "exact",
-    rules: RuleSet = UN_2022,
+    rules: RuleSet | Sequence[RuleSet | str] = UN_2022,
     formats: Sequence[str] = ("html", "markdown"),
     tables: bool = True,
     progress: Callable[[str], None] | None = None,
@@ -2089,7 +2163,11 @@ def build_report(
         Standard population for age-standardised rates.
     share_method, rate_method : str
         As for :func:`femstat.indicators`.
-    rules : RuleSet, default :data:`femstat.UN_2022`
+    rules : RuleSet or sequence of RuleSet or str, default :data:`femstat.UN_2022`
+        The rule set of the report; or several (shipped names allowed,
+        :func:`femstat.rule_set`): the one writing ``femicide_type`` (``UN_2022`` when
+        none does) is the report's, the others are national rule sets counted beside it
+        in the section "UN statistical count and national legal count".
     formats : sequence of {"html", "markdown"}
     tables : bool, default True
         Also write the published tables under ``tables/``.
@@ -2158,7 +2236,15 @@ def build_report(
     else:
         clean = data
     step("classifying")
-    typed = clean if rules.type_column in clean.columns else fs.classify(clean, rules=rules)
+    national: list[RuleSet] = []
+    if not isinstance(rules, RuleSet):
+        from femstat.rulesets import resolve
+
+        resolved = resolve(list(rules))
+        rules = next(r for r in resolved if r.type_column == UN_2022.type_column)
+        national = [r for r in resolved if r is not rules]
+    missing = [r for r in (rules, *national) if r.type_column not in clean.columns]
+    typed = fs.classify(clean, rules=missing) if missing else clean
     ctx = _Context(
         typed=typed,
         population=population,
@@ -2174,6 +2260,7 @@ def build_report(
         out_dir=out,
         imputations=imputations,
         seed=seed,
+        national=national,
     )
     step("protecting")
     _release(ctx)
@@ -2182,6 +2269,8 @@ def build_report(
     step("counts by type")
     counts_section, overall = _counts(ctx)
     sections.append(counts_section)
+    if ctx.national:
+        sections.append(_rule_sets(ctx))
     step("rates")
     rates_section, by_year = _rates(ctx)
     sections.append(rates_section)
@@ -2204,7 +2293,9 @@ def build_report(
     sections.append(_methods(ctx, written_tables))
     meta = [
         f"Data: {source}." + (f" Population: {population_source}." if population_source else ""),
-        f"Rule set {rules.name}; confidence level {', '.join(_level_text(x) for x in levels)}; "
+        f"Rule set {rules.name}"
+        + (f" (national: {', '.join(r.name for r in national)})" if national else "")
+        + f"; confidence level {', '.join(_level_text(x) for x in levels)}; "
         + (
             "every count published (min_count 1, no disclosure control)"
             if min_count == 1
