@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -30,6 +30,8 @@ from scipy import sparse, special
 from femstat import _kernel, synth
 from femstat import codes as C
 from femstat._arrays import masked_parts
+from femstat._estimate_cube import Cube as _Cube
+from femstat._estimate_cube import cube_columns, frame_cube, merge_cubes
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import (
     RULES_ATTR,
@@ -92,6 +94,11 @@ MAX_LEVELS = 200
 
 RATE_DFCOM = 1e6
 """Complete-data degrees of freedom of a Poisson count, for the rate intervals."""
+
+RATE_INTERVAL = (
+    "Rubin's rules with the Poisson variance of each completed count as the within "
+    "variance; normal approximation on the count scale"
+)
 
 _GROUPS4: tuple[str, ...] = ("intimate_partner", "family_member", "other_known", "stranger")
 _UNKNOWN_GROUP = C.RELATIONSHIP_GROUP.code_of("unknown")
@@ -314,17 +321,26 @@ def _raw_codes(name: str, df: pd.DataFrame, scheme: AgeScheme) -> tuple[np.ndarr
     return np.where(codes < 0, n, codes).astype(np.int64), n + 1
 
 
+def _refuse_identifier(name: str) -> None:
+    if is_sensitive(name):
+        raise EstimateError(
+            f"covariate {name!r} is refused: it identifies records, and a model of one "
+            "level per record says nothing. Use coded columns (age group, area, ...)."
+        )
+
+
 def _covariates(
-    df: pd.DataFrame, names: Sequence[str], explicit: bool, scheme: AgeScheme
+    df: pd.DataFrame,
+    names: Sequence[str],
+    explicit: bool,
+    scheme: AgeScheme,
+    weights: np.ndarray,
 ) -> list[_Covariate]:
+    """The covariates of the rows of a cube, ``weights`` records each."""
     out: list[_Covariate] = []
     outcomes = {"femicide_type", "relationship", "relationship_group", "criteria_met"}
     for name in names:
-        if is_sensitive(name):
-            raise EstimateError(
-                f"covariate {name!r} is refused: it identifies records, and a model of one "
-                "level per record says nothing. Use coded columns (age group, area, ...)."
-            )
+        _refuse_identifier(name)
         if name in outcomes:
             raise EstimateError(
                 f"covariate {name!r} is what the model imputes or the classification it "
@@ -339,7 +355,7 @@ def _covariates(
                 )
             continue
         codes, _ = raw
-        counts = np.bincount(codes)
+        counts = np.bincount(codes, weights=weights)
         present = np.flatnonzero(counts)
         if len(present) > MAX_LEVELS:
             raise EstimateError(
@@ -358,7 +374,7 @@ def _covariates(
         n_levels = int(dense.max()) + 1 if len(dense) else 0
         if n_levels < 2:
             continue  # one level: nothing to learn from it
-        reference = int(np.argmax(np.bincount(dense)))
+        reference = int(np.argmax(np.bincount(dense, weights=weights)))
         out.append(_Covariate(name, dense, n_levels, reference, pooled if pooled > 1 else 0))
     return out
 
@@ -396,8 +412,9 @@ class _Model:
 @dataclass(frozen=True)
 class _Prepared:
     rules: RuleSet
-    inputs: _kernel.RuleInputs  # of the in-scope records
-    n_in: int
+    inputs: _kernel.RuleInputs  # of the in-scope rows of the cube
+    n_in: int  # in-scope rows of the cube
+    weight: np.ndarray  # records of each in-scope row
     group_cell: np.ndarray  # breakdown group of each in-scope record
     n_groups: int
     keys: pd.DataFrame
@@ -437,6 +454,7 @@ def _criteria_parts(sub: pd.DataFrame, rules: RuleSet) -> tuple[list[np.ndarray]
 
 def _prepare(
     typed: pd.DataFrame,
+    weights: np.ndarray,
     by: list[str],
     covariate_names: list[str] | None,
     rules: RuleSet,
@@ -449,8 +467,10 @@ def _prepare(
     n_groups = int(np.prod([len(e.levels) for e in encoded], dtype=np.int64))
     keys = _frame_from_levels(encoded, np.zeros(n_groups)).drop(columns="count")
     in_scope = type_codes != _TYPE["out_of_scope"]
-    out_of_scope = np.bincount(cell[~in_scope], minlength=n_groups).astype(np.float64)
+    out_of_scope = np.bincount(cell[~in_scope], weights[~in_scope], minlength=n_groups)
     sub = typed.loc[in_scope]
+    w = weights[in_scope].astype(np.int64)
+    wf = w.astype(np.float64)
     n_in = len(sub)
     group_cell = cell[in_scope].astype(np.int64)
     inputs = _rule_inputs(sub, rules)
@@ -465,12 +485,13 @@ def _prepare(
         any_unknown |= mk
     unknown_rel_mask = group4 < 0
     sub_types = type_codes[in_scope].astype(np.int64)
-    observed = _rows(_type_counts(group_cell, sub_types, n_groups), out_of_scope)
+    observed = _rows(_type_counts(group_cell, sub_types, n_groups, wf), out_of_scope)
     # The logical range of each row: records that are in it however their unknowns are
     # filled in, and records that could be.
     fact = (np.where(unknown_rel_mask, 4, group4) * 2 + any_true) * 2 + any_unknown
     certain, possible = _possible_rows(rules)
-    per_fact = np.bincount(group_cell * 20 + fact, minlength=n_groups * 20).reshape(n_groups, 20)
+    per_fact = np.bincount(group_cell * 20 + fact, wf, minlength=n_groups * 20)
+    per_fact = per_fact.reshape(n_groups, 20)
     fixed = per_fact @ certain
     change_rows = per_fact @ possible - fixed
     fixed[:, ESTIMATE_ROWS.index("out_of_scope")] = out_of_scope
@@ -481,7 +502,7 @@ def _prepare(
         names = list(DEFAULT_COVARIATES)
     outcomes = {"relationship", "relationship_group", rules.type_column, rules.criteria_column}
     names = list(dict.fromkeys([*names, *(b for b in by if b not in outcomes)]))
-    covariates = _covariates(sub, names, explicit, scheme) if models else []
+    covariates = _covariates(sub, names, explicit, scheme, wf) if models else []
     x_codes = np.column_stack([c.codes for c in covariates]) if covariates else np.zeros((n_in, 0))
     x_levels = [c.n_levels for c in covariates]
     x_refs = [c.reference for c in covariates]
@@ -519,7 +540,7 @@ def _prepare(
             )
             state_levels, state_refs = [], []
             for j in range(states.shape[1]):
-                counts = np.bincount(states[:, j], minlength=3)
+                counts = np.bincount(states[:, j], wf, minlength=3)
                 state_levels.append(3)
                 state_refs.append(int(np.argmax(counts)))
             z = np.column_stack([x_pattern, states])
@@ -533,7 +554,7 @@ def _prepare(
             # Dummies of a state that never occurs are all zero: drop them (no information).
             design = design[:, np.any(design != 0, axis=0) | (np.arange(design.shape[1]) == 0)]
             y = np.zeros((len(z_unique), len(_GROUPS4)))
-            np.add.at(y, (z_pattern[known], group4[known]), 1.0)
+            np.add.at(y, (z_pattern[known], group4[known]), wf[known])
             design = sparse.csr_matrix(design)
             fit = _impute.fit(design, y)
             criteria_text = " + ".join(rules.criteria)
@@ -557,9 +578,10 @@ def _prepare(
                     "known relationship: there is nothing to impute it from. Report the "
                     "bounds (fs.bounds) instead."
                 )
-            g_counts = np.bincount(group4[usable], minlength=len(_GROUPS4))
+            g_counts = np.bincount(group4[usable], wf[usable], minlength=len(_GROUPS4))
             g_ref = int(np.argmax(g_counts))
-            events = int(min(v[usable].sum(), (~v[usable]).sum()))
+            n_true = int(w[usable & v].sum())
+            events = min(n_true, int(w[usable].sum()) - n_true)
             columns = np.arange(x_design.shape[1])
             text = covariate_text
             if events < EVENTS_PER_PARAMETER * (len(columns) + len(_GROUPS4) - 1):
@@ -576,7 +598,7 @@ def _prepare(
                 ]
             )
             y = np.zeros((len(zc_unique), 2))
-            np.add.at(y, (zc_pattern, v[usable].astype(np.int64)), 1.0)
+            np.add.at(y, (zc_pattern, v[usable].astype(np.int64)), wf[usable])
             fit = _impute.fit(design, y)
             # The per-group dummies as a 4 x d block, for the linear predictor of any record.
             crit_models.append(
@@ -598,6 +620,7 @@ def _prepare(
         rules=rules,
         inputs=inputs,
         n_in=n_in,
+        weight=w,
         group_cell=group_cell,
         n_groups=n_groups,
         keys=keys,
@@ -658,8 +681,10 @@ def _possible_rows(rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
     return certain, possible
 
 
-def _type_counts(cell: np.ndarray, types: np.ndarray, n_groups: int) -> np.ndarray:
-    flat = np.bincount(cell * _N_TYPES + types, minlength=n_groups * _N_TYPES)
+def _type_counts(
+    cell: np.ndarray, types: np.ndarray, n_groups: int, weights: np.ndarray
+) -> np.ndarray:
+    flat = np.bincount(cell * _N_TYPES + types, weights, minlength=n_groups * _N_TYPES)
     return flat.reshape(n_groups, _N_TYPES).astype(np.float64)
 
 
@@ -670,9 +695,32 @@ def _rows(type_counts: np.ndarray, out_of_scope: np.ndarray) -> np.ndarray:
     return full @ _ROW_MATRIX
 
 
+def _split(
+    rows: np.ndarray, count: np.ndarray, parts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of the completed cube after splitting each row's count among ``parts`` columns.
+
+    Returns, for the non-empty pieces, the row each piece comes from, its column and its
+    count (row-major: the order depends only on the cube).
+    """
+    k = parts.shape[1]
+    flat = parts.ravel()
+    keep = flat > 0
+    return np.repeat(rows, k)[keep], np.tile(np.arange(k), len(rows))[keep], flat[keep]
+
+
 def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> np.ndarray:
-    """Counts (groups x rows) of one completed data set."""
+    """Counts (groups x rows) of one completed data set, imputed on the cube.
+
+    For a row of the cube holding ``n`` records with the same pattern, the ``n`` imputed
+    relationships are drawn at once as a multinomial of ``n`` (then each unknown criterion
+    as a binomial of the records of each imputed group), which has the distribution of
+    ``n`` independent draws. The completed data set is a cube too: its rows are pieces of
+    the cube's rows, each with its relationship group, criteria and count.
+    """
+    rows = np.arange(prep.n_in)
     group4 = prep.group4.copy()
+    count = prep.weight.copy()
     if prep.rel_model is not None:
         model = prep.rel_model
         coef = _impute.draw_coefficients(model.fit, rng)
@@ -684,12 +732,19 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
             # A victim with a history of violence from the perpetrator was not killed by a
             # stranger (framework section 2): never impute one.
             prob[prep.history_known, _STRANGER] = 0.0
-        group4[prep.unknown_rel] = _impute.draw_categories(prob, rng)
-    values = list(prep.crit_values)
+        prob /= prob.sum(axis=1, keepdims=True)
+        drawn = rng.multinomial(count[prep.unknown_rel], prob)
+        known = np.ones(prep.n_in, dtype=bool)
+        known[prep.unknown_rel] = False
+        pieces, imputed_group, n = _split(prep.unknown_rel, count[prep.unknown_rel], drawn)
+        rows = np.concatenate([rows[known], pieces])
+        group4 = np.concatenate([group4[known], imputed_group])
+        count = np.concatenate([count[known], n])
+    values = [v[rows] for v in prep.crit_values]
     for j, crit_model in enumerate(prep.crit_models):
         if crit_model is None:
             continue
-        where = np.flatnonzero(prep.crit_missing[j])
+        where = np.flatnonzero(prep.crit_missing[j][rows])
         coef = _impute.draw_coefficients(crit_model.fit, rng)
         columns = crit_model.columns
         assert columns is not None
@@ -697,7 +752,7 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
         full[columns] = coef[: len(columns)]
         eta_x = prep.x_design @ full  # patterns x 2
         eta_g = crit_model.design @ coef[len(columns) :]  # 4 groups x 2
-        eta = eta_x[prep.x_pattern[where]] + eta_g[group4[where]]
+        eta = eta_x[prep.x_pattern[rows[where]]] + eta_g[group4[where]]
         observed = crit_model.fit.observed
         if observed.all():
             p_true = special.expit(eta[:, 1] - eta[:, 0])
@@ -707,22 +762,39 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
             # A stranger has no history with her: the model's small positive probability
             # there (a structural zero, estimated under a penalty) would add femicides.
             p_true = np.where(group4[where] == _STRANGER, 0.0, p_true)
-        filled = values[j].copy()
-        filled[where] = rng.random(len(where)) < p_true
-        values[j] = filled
-    relationship = np.asarray(prep.inputs.relationship).copy()
-    relationship[prep.unknown_rel] = _RELATIONSHIP_OF_GROUP[group4[prep.unknown_rel]]
-    no_missing = np.zeros(prep.n_in, dtype=bool)
+        n_true = rng.binomial(count[where], p_true)
+        # Each piece with an unknown criterion splits in two: false, then true.
+        others = np.ones(len(rows), dtype=bool)
+        others[where] = False
+        pieces, truth, n = _split(
+            where, count[where], np.column_stack([count[where] - n_true, n_true])
+        )
+        rows, group4, count, values = (
+            np.concatenate([rows[others], rows[pieces]]),
+            np.concatenate([group4[others], group4[pieces]]),
+            np.concatenate([count[others], n]),
+            [
+                np.concatenate([v[others], truth.astype(bool) if i == j else v[pieces]])
+                for i, v in enumerate(values)
+            ],
+        )
+    relationship = np.asarray(prep.inputs.relationship)[rows].copy()
+    imputed = prep.group4[rows] < 0
+    relationship[imputed] = _RELATIONSHIP_OF_GROUP[group4[imputed]]
+    no_missing = np.zeros(len(rows), dtype=bool)
     present = [(values[bit], no_missing) for bit in range(len(prep.rules.criteria))]
     inputs = dataclasses.replace(
         prep.inputs,
+        sex=np.asarray(prep.inputs.sex)[rows],
         relationship=relationship,
         criteria=tuple(present),
         bits=tuple(range(len(prep.rules.criteria))),
         absent_criteria=False,
     )
-    types, _ = _kernel.classify_codes(inputs, prep.n_in)
-    counts = _type_counts(prep.group_cell, types.astype(np.int64), prep.n_groups)
+    types, _ = _kernel.classify_codes(inputs, len(rows))
+    counts = _type_counts(
+        prep.group_cell[rows], types.astype(np.int64), prep.n_groups, count.astype(np.float64)
+    )
     return _rows(counts, prep.out_of_scope)
 
 
@@ -862,7 +934,7 @@ def _pooled_table(
 
 def _allocate(
     prep: _Prepared,
-    typed: pd.DataFrame,
+    cube: _Cube,
     by: list[str],
     strata_names: list[str],
     scheme: AgeScheme,
@@ -870,9 +942,11 @@ def _allocate(
     population: np.ndarray | None,
     per: float,
 ) -> pd.DataFrame:
-    sub = typed.loc[typed[prep.rules.type_column].array.codes != _TYPE["out_of_scope"]]
+    in_scope = cube.frame[prep.rules.type_column].array.codes != _TYPE["out_of_scope"]
+    sub = cube.frame.loc[in_scope]
+    wf = cube.weights[in_scope].astype(np.float64)
     types = sub[prep.rules.type_column].array.codes.astype(np.int64)
-    covs = _covariates(sub, strata_names, True, scheme) if strata_names else []
+    covs = _covariates(sub, strata_names, True, scheme, wf) if strata_names else []
     _, stratum = _patterns(np.column_stack([prep.group_cell, *[c.codes for c in covs]]))
     n_strata = int(stratum.max()) + 1 if len(stratum) else 0
     group_of_stratum = np.zeros(n_strata, dtype=np.int64)
@@ -880,7 +954,7 @@ def _allocate(
     # Determined records per stratum and type (undetermined and out of scope stay zero).
     n_det = np.zeros((n_strata, _N_TYPES))
     determined = types != _TYPE["undetermined"]
-    np.add.at(n_det, (stratum[determined], types[determined]), 1.0)
+    np.add.at(n_det, (stratum[determined], types[determined]), wf[determined])
     group_det = np.zeros((prep.n_groups, _N_TYPES))
     np.add.at(group_det, group_of_stratum, n_det)
     total_det = n_det.sum(axis=0)
@@ -895,7 +969,8 @@ def _allocate(
         # of the determined records of those types: its stratum's, else its group's,
         # else all the data's.
         mask = possible[fact].astype(np.float64)
-        n_und = np.bincount(stratum[undetermined & (prep.fact == fact)], minlength=n_strata)
+        chosen = undetermined & (prep.fact == fact)
+        n_und = np.bincount(stratum[chosen], wf[chosen], minlength=n_strata)
         source = n_det * mask
         empty = source.sum(axis=1) == 0
         source[empty] = group_det[group_of_stratum[empty]] * mask
@@ -1045,27 +1120,98 @@ def estimate(
     proportions (delta method); strata are taken as independent.
     """
     chosen = _rules_of(typed, rules)
+    args = _arguments(by, method, m, level, seed, delta, per, covariates, age_groups, chosen)
+    cube = _cube_of(typed, args)
+    return _estimate_cube(cube, args, population, progress)
+
+
+@dataclass(frozen=True)
+class _Arguments:
+    rules: RuleSet
+    by: list[str]
+    method: str
+    m: int
+    level: float
+    seed: int
+    delta: float
+    per: float
+    covariates: list[str] | None
+    scheme: AgeScheme
+
+
+def _arguments(
+    by: object,
+    method: object,
+    m: object,
+    level: object,
+    seed: object,
+    delta: object,
+    per: object,
+    covariates: object,
+    age_groups: str | AgeScheme | Sequence[int],
+    rules: RuleSet,
+) -> _Arguments:
+    """The arguments of :func:`estimate`, checked (those that need no data)."""
     by_list = _names(by, "by")
     check_breakdown(by_list)
-    if chosen.type_column in by_list:
+    if rules.type_column in by_list:
         raise EstimateError(
-            f"{chosen.type_column!r} is always a dimension of the result; do not list it in by"
+            f"{rules.type_column!r} is always a dimension of the result; do not list it in by"
         )
-    method = _check_choice(method, "method", METHODS)
-    m = _check_m(m)
-    level = _check_level(level)
+    method_name = _check_choice(method, "method", METHODS)
+    m_checked = _check_m(m)
+    level_checked = _check_level(level)
     seed_used = _check_seed(seed)
-    delta = _check_delta(delta)
-    per = _check_number(per, "per", "pass e.g. per=100_000")
-    if not per > 0:
+    delta_checked = _check_delta(delta)
+    per_checked = _check_number(per, "per", "pass e.g. per=100_000")
+    if not per_checked > 0:
         raise EstimateError(f"per must be a positive number, got {per!r}; pass e.g. per=100_000")
     cov_names = None if covariates is None else _names(covariates, "covariates")
-    scheme = age_scheme(age_groups)
-    prep = _prepare(typed, by_list, cov_names, chosen, scheme, models=method == "impute")
+    for name in cov_names or ():
+        _refuse_identifier(name)
+    return _Arguments(
+        rules,
+        by_list,
+        method_name,
+        m_checked,
+        level_checked,
+        seed_used,
+        delta_checked,
+        per_checked,
+        cov_names,
+        age_scheme(age_groups),
+    )
+
+
+def _cube_columns(available: Iterable[str], args: _Arguments) -> list[str]:
+    names = args.covariates if args.covariates is not None else list(DEFAULT_COVARIATES)
+    return cube_columns(list(available), args.by, names, args.rules)
+
+
+def _cube_of(typed: pd.DataFrame, args: _Arguments) -> _Cube:
+    """The cube of a classified frame (already checked against its rule set)."""
+    keep_ages = [a for a in ("victim_age", "perpetrator_age") if a in args.by]
+    return merge_cubes(
+        [frame_cube(typed, _cube_columns(typed.columns, args), args.scheme, keep_ages)]
+    )
+
+
+def _estimate_cube(
+    cube: _Cube,
+    args: _Arguments,
+    population: pd.DataFrame | float | None,
+    progress: bool | None,
+) -> pd.DataFrame:
+    """:func:`estimate` of the data a cube counts."""
+    by_list, chosen, method = args.by, args.rules, args.method
+    cov_names, scheme = args.covariates, args.scheme
+    prep = _prepare(
+        cube.frame, cube.weights, by_list, cov_names, chosen, scheme, models=method == "impute"
+    )
     pop = _population(prep.keys, population, by_list) if population is not None else None
     if method == "impute":
-        draws = _impute_counts(prep, m, seed_used, delta, progress)
-        out = _pooled_table(prep, by_list, draws, level, pop, float(per))
+        draws = _impute_counts(prep, args.m, args.seed, args.delta, progress)
+        out = _pooled_table(prep, by_list, draws, args.level, pop, args.per)
         models: dict[str, Any] = {}
         if prep.rel_model is not None:
             models["relationship_group"] = _model_record(prep.rel_model)
@@ -1074,14 +1220,15 @@ def estimate(
                 models[name] = _model_record(model)
         meta: dict[str, Any] = {
             "method": "impute",
-            "m": m,
-            "seed": seed_used,
-            "delta": delta,
+            "m": args.m,
+            "seed": args.seed,
+            "delta": args.delta,
             "assumption": IMPUTE_ASSUMPTION,
             "models": models,
             "covariates": [c.name for c in prep.covariates],
             "pooled_rare_levels": {c.name: c.pooled for c in prep.covariates if c.pooled},
             "rate_dfcom": RATE_DFCOM,
+            "rate_interval": RATE_INTERVAL,
             "reference": (
                 "Rubin (1987) Multiple Imputation for Nonresponse in Surveys; Barnard and "
                 "Rubin (1999) Biometrika 86(4):948-955; van Buuren (2018) Flexible "
@@ -1089,7 +1236,7 @@ def estimate(
             ),
         }
     else:
-        out = _allocate(prep, typed, by_list, cov_names or [], scheme, level, pop, float(per))
+        out = _allocate(prep, cube, by_list, cov_names or [], scheme, args.level, pop, args.per)
         meta = {
             "method": "allocate",
             "m": None,
@@ -1106,11 +1253,11 @@ def estimate(
 
     out.attrs[ATTRS_KEY] = {
         **meta,
-        "level": level,
+        "level": args.level,
         "by": by_list,
         "rule_set": chosen.name,
         "rule_fingerprint": rule_fingerprint(chosen),
-        "per": float(per),
+        "per": args.per,
         "femstat_version": __version__,
     }
     return out
