@@ -12,8 +12,10 @@ estimate of the whole frame, number for number, for the same seed.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +23,17 @@ import pandas as pd
 
 from femstat.ages import AgeScheme
 from femstat.classify import RuleSet
+from femstat.errors import FemstatError
 
-__all__ = ["Cube", "cube_columns", "frame_cube", "merge_cubes"]
+__all__ = [
+    "Cube",
+    "CubeSpec",
+    "cube_columns",
+    "dask_cube",
+    "file_cube",
+    "frame_cube",
+    "merge_cubes",
+]
 
 _AGES = ("victim_age", "perpetrator_age")
 
@@ -144,3 +155,132 @@ def merge_cubes(parts: Iterable[Cube]) -> Cube:
             frames = [f.assign(**{name: f[name].cat.set_categories(union)}) for f in frames]
     data = pd.concat(frames, ignore_index=True)
     return _group(data, np.concatenate([c.weights for c in cubes]))
+
+
+# --------------------------------------------------------------------------------------
+# Files, batch by batch, and Dask frames, partition by partition
+
+
+@dataclass(frozen=True)
+class CubeSpec:
+    """What a cube is made of: the breakdown, the covariates, the rule set, the ages."""
+
+    by: tuple[str, ...]
+    covariates: tuple[str, ...]
+    rules: RuleSet
+    scheme: AgeScheme
+
+    @property
+    def keep_ages(self) -> tuple[str, ...]:
+        return tuple(a for a in _AGES if a in self.by)
+
+    def of(self, typed: pd.DataFrame) -> Cube:
+        """The cube of one classified part."""
+        columns = cube_columns(list(typed.columns), self.by, self.covariates, self.rules)
+        return frame_cube(typed, columns, self.scheme, self.keep_ages)
+
+
+def file_cube(
+    path: str | os.PathLike[str],
+    spec: CubeSpec,
+    *,
+    mapping: Any = None,
+    format: Any = None,
+    batch_rows: int = 1_000_000,
+    check_unique_ids: bool = True,
+    value_labels: Any = "auto",
+    progress: bool | None = None,
+    **kwargs: Any,
+) -> Cube:
+    """The cube of a victim file, read, mapped, validated and classified batch by batch.
+
+    Only the running cube is kept, with the victim ids (8 bytes each) when they are
+    checked. Errors, warnings and the checks of the whole file (no rows; ``victim_id``
+    unique across batches) are those of :func:`femstat.stream.counts_from_file`.
+    """
+    from femstat import stream as _stream
+    from femstat.classify import classify
+    from femstat.errors import ValidationError
+    from femstat.sources.mapping import load_mapping
+    from femstat.sources.readers import iter_raw, raw_info
+    from femstat.validate import validate
+
+    path = Path(path)
+    resolved = load_mapping(mapping) if mapping is not None else None
+    info = raw_info(path, format=format, **kwargs)
+    produced = {s.target for s in resolved.columns} if resolved is not None else set()
+    available = [*info.columns, *produced]
+    sources = [*spec.by, *spec.covariates, *(a for a in _AGES if a not in spec.by)]
+    needed = _stream._needed_columns(available, sources, spec.rules, check_unique_ids)
+    columns, restricted = _stream._projection(info.columns, resolved, needed)
+    accumulator = _stream.CubeAccumulator(
+        (),
+        rules=spec.rules,
+        check_unique_ids=check_unique_ids,
+        source=f"file {path.name!r}",
+        unit="batch",
+    )
+    running: Cube | None = None
+    batches = iter_raw(
+        path,
+        format=info.format,
+        columns=columns,
+        batch_rows=batch_rows,
+        mapping=resolved,
+        value_labels=value_labels,
+        **kwargs,
+    )
+    with _stream._progress_bar(progress, info.n_rows, path.name) as advance:
+        for batch in batches:
+            part = _stream._PartCounts(len(batch))
+            cube = None
+            if len(batch):
+                try:
+                    clean, report = validate(batch, mapping=restricted, report=True)
+                except ValidationError as exc:
+                    part.failure = _stream._Failure(exc.failure_cases, exc.hint, exc.truncated)
+                else:
+                    part.report = report
+                    if check_unique_ids and "victim_id" in clean.columns:
+                        part.ids, part.ids_exact = _stream._id_keys(clean["victim_id"])
+                    cube = spec.of(classify(clean, rules=spec.rules))
+            # Raises a failure with the rows numbered in the whole file.
+            accumulator._add_counts(part)
+            if cube is not None:
+                running = cube if running is None else merge_cubes([running, cube])
+            advance(len(batch))
+    accumulator._finish(report=False, values_at=None, stacklevel=4)
+    assert running is not None  # _finish refuses a file without rows
+    return running
+
+
+def dask_cube(ddf: Any, spec: CubeSpec, check: Callable[[pd.DataFrame], None]) -> Cube:
+    """The cube of a classified Dask frame, one partition at a time on the workers.
+
+    ``check`` is run on every non-empty partition (that its type column is what the rule
+    set makes of it); its error names the partition.
+    """
+    from femstat.errors import require
+
+    dask: Any = require("dask", "dask")
+
+    def part_cube(frame: pd.DataFrame, number: int) -> Cube:
+        if not len(frame):
+            return Cube(frame.iloc[:0], np.zeros(0, dtype=np.int64))
+        try:
+            check(frame)
+        except FemstatError as exc:
+            raise type(exc)(f"partition {number}: {exc}") from exc
+        return spec.of(frame)
+
+    tasks = [dask.delayed(part_cube)(p, i) for i, p in enumerate(ddf.to_delayed())]
+    cubes = dask.compute(*tasks)
+    non_empty = [c for c in cubes if len(c.frame)]
+    if not non_empty:
+        from femstat.estimates import EstimateError
+
+        raise EstimateError(
+            "the Dask frame has no rows: there is nothing to estimate. Pass the classified "
+            "victim table."
+        )
+    return merge_cubes(non_empty)

@@ -16,8 +16,9 @@ what is unknown"); the result carries them in ``attrs["femstat_estimate"]``.
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -31,7 +32,7 @@ from femstat import _kernel, synth
 from femstat import codes as C
 from femstat._arrays import masked_parts
 from femstat._estimate_cube import Cube as _Cube
-from femstat._estimate_cube import cube_columns, frame_cube, merge_cubes
+from femstat._estimate_cube import CubeSpec, dask_cube, file_cube, merge_cubes
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import (
     RULES_ATTR,
@@ -1141,15 +1142,15 @@ class _Arguments:
 
 def _arguments(
     by: object,
-    method: object,
-    m: object,
-    level: object,
-    seed: object,
-    delta: object,
-    per: object,
-    covariates: object,
-    age_groups: str | AgeScheme | Sequence[int],
-    rules: RuleSet,
+    method: object = "impute",
+    m: object = 50,
+    level: object = 0.95,
+    seed: object = None,
+    delta: object = 0.0,
+    per: object = 100_000,
+    covariates: object = None,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    rules: RuleSet = UN_2022,
 ) -> _Arguments:
     """The arguments of :func:`estimate`, checked (those that need no data)."""
     by_list = _names(by, "by")
@@ -1183,17 +1184,53 @@ def _arguments(
     )
 
 
-def _cube_columns(available: Iterable[str], args: _Arguments) -> list[str]:
+def _spec(args: _Arguments) -> CubeSpec:
     names = args.covariates if args.covariates is not None else list(DEFAULT_COVARIATES)
-    return cube_columns(list(available), args.by, names, args.rules)
+    return CubeSpec(tuple(args.by), tuple(names), args.rules, args.scheme)
 
 
 def _cube_of(typed: pd.DataFrame, args: _Arguments) -> _Cube:
     """The cube of a classified frame (already checked against its rule set)."""
-    keep_ages = [a for a in ("victim_age", "perpetrator_age") if a in args.by]
-    return merge_cubes(
-        [frame_cube(typed, _cube_columns(typed.columns, args), args.scheme, keep_ages)]
-    )
+    return merge_cubes([_spec(args).of(typed)])
+
+
+def _estimate_file(
+    path: str | os.PathLike[str],
+    by: Sequence[str] | str | None,
+    population: pd.DataFrame | float | None,
+    *,
+    reading: Mapping[str, Any],
+    progress: bool | None,
+    rules: RuleSet | None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`femstat.stream.estimate_from_file`: the cube of the file, batch by batch."""
+    if rules is not None and not isinstance(rules, RuleSet):
+        raise EstimateTypeError(f"rules must be a femstat.RuleSet, got {type(rules).__name__}")
+    args = _arguments(by, rules=rules or UN_2022, **options)
+    cube = file_cube(path, _spec(args), progress=progress, **reading)
+    return _estimate_cube(cube, args, population, progress)
+
+
+def _estimate_dask(
+    ddf: Any,
+    by: Sequence[str] | str | None,
+    population: pd.DataFrame | float | None,
+    *,
+    progress: bool | None,
+    rules: RuleSet | None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`femstat.dask.estimate`: the cube of a classified Dask frame."""
+    if rules is not None and not isinstance(rules, RuleSet):
+        raise EstimateTypeError(f"rules must be a femstat.RuleSet, got {type(rules).__name__}")
+    args = _arguments(by, rules=rules or UN_2022, **options)
+
+    def check(frame: pd.DataFrame) -> None:
+        _rules_of(frame, rules)
+
+    cube = dask_cube(ddf, _spec(args), check)
+    return _estimate_cube(cube, args, population, progress)
 
 
 def _estimate_cube(

@@ -894,3 +894,94 @@ def counts_from_file(
         return out
 
     return accumulator._finish(report=report, values_at=ids_at, stacklevel=2)
+
+
+# --------------------------------------------------------------------------------------
+# Estimates with uncertainty
+
+__all__ += ["estimate_from_file"]
+
+
+def estimate_from_file(
+    path: str | os.PathLike[str],
+    by: Sequence[str] | str | None = None,
+    population: pd.DataFrame | float | None = None,
+    *,
+    mapping: MappingLike | None = None,
+    batch_size: int = 1_000_000,
+    method: str = "impute",
+    m: int = 50,
+    seed: int | None = None,
+    level: float = 0.95,
+    covariates: Sequence[str] | None = None,
+    rules: RuleSet | None = None,
+    delta: float = 0.0,
+    per: float = 100_000,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    progress: bool | None = None,
+    format: Format | None = None,
+    check_unique_ids: bool = True,
+    value_labels: ValueLabels = "auto",
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """:func:`femstat.estimate` of a victim file of any size, read batch by batch.
+
+    Each batch is read (only the columns needed), mapped, validated, classified and
+    reduced to the count cube the estimate works from (one row per distinct combination
+    of breakdown, covariates, relationship, criteria and type; ages by age group). The
+    models are fitted to, and the imputations drawn on, the merged cube: the result is
+    ``fs.estimate(fs.classify(fs.read(path, mapping)), by, population, ...)``, number
+    for number for the same seed, at any ``batch_size``.
+
+    Parameters
+    ----------
+    path : str or path
+        As for :func:`counts_from_file`.
+    by, population, method, m, seed, level, covariates, rules, delta, per, age_groups :
+        As for :func:`femstat.estimate`.
+    mapping, format, check_unique_ids, value_labels, **kwargs :
+        As for :func:`counts_from_file`.
+    batch_size : int, default 1,000,000
+        Rows per batch. Memory grows with it and with the number of distinct
+        combinations, not with the file.
+    progress : bool, optional
+        Progress bars of the reading and of the imputations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`femstat.estimate`.
+
+    Raises
+    ------
+    femstat.ValidationError
+        As :func:`counts_from_file` (row positions are those in the file).
+    femstat.estimates.EstimateError
+        As :func:`femstat.estimate`.
+    """
+    from femstat.estimates import _estimate_file
+
+    reading = {
+        "mapping": mapping,
+        "format": format,
+        "batch_rows": batch_size,
+        "check_unique_ids": check_unique_ids,
+        "value_labels": value_labels,
+        **kwargs,
+    }
+    return _estimate_file(
+        path,
+        by,
+        population,
+        reading=reading,
+        progress=progress,
+        rules=rules,
+        method=method,
+        m=m,
+        seed=seed,
+        level=level,
+        covariates=covariates,
+        delta=delta,
+        per=per,
+        age_groups=age_groups,
+    )
