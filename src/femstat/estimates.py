@@ -16,6 +16,7 @@ what is unknown"); the result carries them in ``attrs["femstat_estimate"]``.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -54,6 +55,7 @@ __all__ = [
     "EstimateError",
     "estimate",
     "sensitivity",
+    "sensitivity_difference",
     "simulate",
 ]
 
@@ -711,7 +713,9 @@ def _split(
     return np.repeat(rows, k)[keep], np.tile(np.arange(k), len(rows))[keep], flat[keep]
 
 
-def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> np.ndarray:
+def _one_imputation(
+    prep: _Prepared, rng: np.random.Generator, delta: float | np.ndarray
+) -> np.ndarray:
     """Counts (groups x rows) of one completed data set, imputed on the cube.
 
     For a row of the cube holding ``n`` records with the same pattern, the ``n`` imputed
@@ -728,8 +732,16 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
         coef = _impute.draw_coefficients(model.fit, rng)
         offset = np.zeros(len(_GROUPS4))
         for group in prep.rules.qualifying_groups:
-            offset[_GROUPS4.index(group)] = delta
-        prob = _impute.probabilities(model.fit, model.design, coef, offset)[prep.rel_pattern]
+            offset[_GROUPS4.index(group)] = 1.0
+        if isinstance(delta, np.ndarray):
+            # A delta per group of the breakdown (the sensitivity of a difference): the
+            # linear predictor of each record, with its group's shift.
+            shift = delta[prep.group_cell[prep.unknown_rel]][:, None] * offset[None, :]
+            design = model.design[prep.rel_pattern]
+            prob = _impute.probabilities(model.fit, design, coef, shift)
+        else:
+            prob = _impute.probabilities(model.fit, model.design, coef, delta * offset)
+            prob = prob[prep.rel_pattern]
         if prep.history_known.any():
             # A victim with a history of violence from the perpetrator was not killed by a
             # stranger (framework section 2): never impute one.
@@ -824,9 +836,12 @@ def _progress(show: bool | None, total: int) -> Iterator[Callable[[], None]]:
 
 
 def _impute_counts(
-    prep: _Prepared, m: int, seed: int, delta: float, progress: bool | None
+    prep: _Prepared, m: int, seed: int, delta: float | np.ndarray, progress: bool | None
 ) -> np.ndarray:
-    """m x groups x rows counts of the completed data sets."""
+    """m x groups x rows counts of the completed data sets.
+
+    ``delta`` is one shift for every record, or one per group of the breakdown.
+    """
     # One generator per imputation, spawned from one seed: the same seed gives the same
     # numbers, and imputation l does not depend on how many came before it.
     streams = np.random.default_rng(seed).spawn(m)
@@ -1444,6 +1459,218 @@ def sensitivity(
             "exp(delta) is the odds ratio of being killed by a partner or family member "
             "for a victim whose relationship is unknown, against one whose relationship is "
             "known with the same covariates. delta = 0 is missing at random."
+        ),
+    }
+    return out
+
+
+def sensitivity_difference(
+    typed: pd.DataFrame,
+    compare: tuple[str, Any, Any],
+    *,
+    target: str = "partner_or_family",
+    measure: str = "share",
+    apply_to: str = "both",
+    deltas: Sequence[float] = (-3.0, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0),
+    population: pd.DataFrame | float | None = None,
+    m: int = 20,
+    seed: int | None = None,
+    level: float = 0.95,
+    covariates: Sequence[str] | None = None,
+    rules: RuleSet | None = None,
+    tolerance: float = 0.01,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Tipping point of a difference between two groups: how far from missing at random
+    the undetermined would have to be for "A differs from B" to stop holding (or start).
+
+    The two groups are two levels of one column (two years, two areas). For each ``delta``
+    the log-odds of the qualifying relationships (intimate partner, family member) of the
+    records whose relationship is imputed are shifted by ``delta`` in the groups
+    ``apply_to`` names, as :func:`sensitivity` does, and the difference is estimated again
+    with the same seed: the difference of ``target``'s shares of female homicide
+    (``measure="share"``, no difference: 0) or the ratio of its rates
+    (``measure="rate"``, no difference: 1). The tipping delta, the delta closest to 0 at
+    which the conclusion changes, is then found between the grid points by bisection, to
+    ``tolerance``: there the interval of the difference reaches no difference.
+
+    Parameters
+    ----------
+    typed : pandas.DataFrame
+        Classified microdata.
+    compare : (str, value, value)
+        The column and the two levels compared, A then B: ``("year", 2021, 2022)``.
+    target : str, default ``"partner_or_family"``
+        A row of :data:`ESTIMATE_ROWS`.
+    measure : {"share", "rate"}, default "share"
+        ``"rate"`` needs ``population`` (per level of the column).
+    apply_to : {"both", "first", "second"}, default "both"
+        Whose unknown relationships depart from missing at random: both groups alike, or
+        only A, or only B (the usual question: "if B's undetermined were partners more
+        often than its known cases...").
+    deltas : sequence of float
+        The grid of log odds ratios searched; 0 is added if absent.
+    tolerance : float, default 0.01
+        Precision of the tipping delta.
+    population, m, seed, level, covariates, rules, progress :
+        As for :func:`estimate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per delta of the grid: ``delta``, ``odds_ratio``, ``estimate``, ``lower``,
+        ``upper`` (of the difference of shares or of the rate ratio, A against B),
+        ``conclusion`` (``"A > B"``, ``"A < B"`` or ``"no difference"``, with the levels'
+        names), and ``tipping_delta`` (NaN if no delta of the grid's range changes the
+        conclusion). ``attrs["femstat_estimate"]`` says what was asked, and gives the
+        interval (estimate, lower, upper) at the tipping delta and ``tolerance`` before it
+        (``tipping_interval``, ``interval_before_tipping``): the limit that crosses no
+        difference lies on either side of it.
+
+    Notes
+    -----
+    Delta adjustment (van Buuren 2018, section 6.2 and 9.2; Carpenter and Kenward 2013,
+    chapter 10). Each completed data set gives the difference :math:`Q_l`: of shares
+    (census: no complete-data variance), or of log rates with the Poisson variance
+    :math:`1/x_A + 1/x_B`; Rubin's rules combine them as for :func:`estimate`. The
+    draws are those of the cube, so the limits move in small steps as delta moves: at
+    the tipping delta the limit is within one such step of no difference.
+    """
+    chosen = _rules_of(typed, rules)
+    if not (
+        isinstance(compare, tuple | list) and len(compare) == 3 and isinstance(compare[0], str)
+    ):
+        raise EstimateTypeError(
+            "compare must be (column, level A, level B), e.g. compare=('year', 2021, 2022)"
+        )
+    column, first, second = compare
+    if target not in ESTIMATE_ROWS or target in ("out_of_scope", "female_homicide"):
+        raise EstimateError(
+            f"target={target!r} is not a row whose share can differ; pass one of "
+            f"{[r for r in ESTIMATE_ROWS if r not in ('out_of_scope', 'female_homicide')]}"
+        )
+    measure = _check_choice(measure, "measure", ("share", "rate"))
+    apply_to = _check_choice(apply_to, "apply_to", ("both", "first", "second"))
+    if measure == "rate" and population is None:
+        raise EstimateError("measure='rate' needs population=...; pass it, or measure='share'")
+    tolerance = _check_number(tolerance, "tolerance", "pass e.g. tolerance=0.01")
+    if not tolerance > 0:
+        raise EstimateError(f"tolerance must be positive, got {tolerance!r}")
+    grid = _check_deltas(deltas)
+    args = _arguments([column], "impute", m, level, seed, 0.0, 100_000, covariates, "unodc", chosen)
+    cube = _cube_of(typed, args)
+    prep = _prepare(cube.frame, cube.weights, args.by, args.covariates, chosen, args.scheme)
+    labels = prep.keys[column].astype(str).tolist()
+    where = []
+    for value in (first, second):
+        if str(value) not in labels:
+            raise EstimateError(
+                f"{column!r} has no level {value!r} among the victims; pass two of its levels"
+            )
+        where.append(labels.index(str(value)))
+    if where[0] == where[1]:
+        raise EstimateError("compare names the same level twice; pass two different levels")
+    pop = None
+    if population is not None:
+        pop = _population(prep.keys, population, args.by)[where]
+    row = ESTIMATE_ROWS.index(target)
+    fh = prep.observed[where, ESTIMATE_ROWS.index("female_homicide")]
+    if measure == "share" and np.any(fh <= 0):
+        raise EstimateError(f"a compared level of {column!r} has no female homicide victim")
+    chosen_groups = {"both": where, "first": where[:1], "second": where[1:]}[apply_to]
+    null = 0.0 if measure == "share" else 1.0
+
+    def interval(delta: float) -> tuple[float, float, float]:
+        shift = np.zeros(prep.n_groups)
+        shift[chosen_groups] = delta
+        draws = _impute_counts(prep, args.m, args.seed, shift, False)[:, where, row]
+        if measure == "share":
+            pooled = pool(draws[:, 0] / fh[0] - draws[:, 1] / fh[1], 0.0)
+        else:
+            if np.any(draws <= 0):
+                raise EstimateError(
+                    f"a completed count of {target!r} is 0 in a compared group: its rate "
+                    "ratio is undefined. Compare shares (measure='share') or larger groups."
+                )
+            assert pop is not None
+            log_ratio = np.log(draws[:, 0] / pop[0]) - np.log(draws[:, 1] / pop[1])
+            variance = 1.0 / draws[:, 0] + 1.0 / draws[:, 1]
+            pooled = pool(log_ratio[:, None], variance[:, None], dfcom=RATE_DFCOM)
+        lower, upper = pooled.interval(args.level)
+        q, lo, up = float(pooled.qbar[0]), float(lower[0]), float(upper[0])
+        if measure == "rate":
+            return math.exp(q), math.exp(lo), math.exp(up)
+        return q, lo, up
+
+    names = (f"{column}={first}", f"{column}={second}")
+
+    def conclusion(limits: tuple[float, float, float]) -> str:
+        if limits[1] > null:
+            return f"{names[0]} > {names[1]}"
+        if limits[2] < null:
+            return f"{names[0]} < {names[1]}"
+        return "no difference"
+
+    with _progress(progress, len(grid)) as advance:
+        results = []
+        for d in grid:
+            results.append(interval(d))
+            advance()
+    conclusions = [conclusion(r) for r in results]
+    at_zero = conclusions[grid.index(0.0)]
+    tipping = np.nan
+    tipping_limits: tuple[float, float, float] | None = None
+    before_limits: tuple[float, float, float] | None = None
+    zero = grid.index(0.0)
+    for side in (range(zero + 1, len(grid)), range(zero - 1, -1, -1)):
+        previous = 0.0
+        for i in side:
+            if conclusions[i] != at_zero:
+                # Bisection between the last delta with the conclusion at 0 and this one.
+                inside, outside = previous, grid[i]
+                while abs(outside - inside) > tolerance:
+                    middle = (inside + outside) / 2.0
+                    if conclusion(interval(middle)) == at_zero:
+                        inside = middle
+                    else:
+                        outside = middle
+                if np.isnan(tipping) or abs(outside) < abs(tipping):
+                    tipping, tipping_limits = outside, interval(outside)
+                    before_limits = interval(inside)
+                break
+            previous = grid[i]
+    out = pd.DataFrame(
+        {
+            "delta": grid,
+            "odds_ratio": np.exp(grid),
+            "estimate": [r[0] for r in results],
+            "lower": [r[1] for r in results],
+            "upper": [r[2] for r in results],
+            "conclusion": conclusions,
+        }
+    )
+    out["tipping_delta"] = tipping
+    out.attrs[ATTRS_KEY] = {
+        "analysis": "sensitivity of a difference (delta adjustment)",
+        "compare": [column, first, second],
+        "target": target,
+        "measure": "difference of shares" if measure == "share" else "rate ratio",
+        "no_difference": null,
+        "apply_to": apply_to,
+        "deltas": grid,
+        "tolerance": tolerance,
+        "tipping_interval": None if tipping_limits is None else list(tipping_limits),
+        "interval_before_tipping": None if before_limits is None else list(before_limits),
+        "method": "impute",
+        "m": args.m,
+        "seed": args.seed,
+        "level": args.level,
+        "rule_set": chosen.name,
+        "assumption": IMPUTE_ASSUMPTION,
+        "reference": (
+            "van Buuren (2018) Flexible Imputation of Missing Data, 2nd ed., sections 6.2 "
+            "and 9.2; Carpenter and Kenward (2013) Multiple Imputation and its Application, "
+            "chapter 10"
         ),
     }
     return out
