@@ -184,7 +184,7 @@ def _peak(run: Callable[[], object]) -> int:
 def test_memory_stays_bounded(tmp_path: Path) -> None:
     # The same victims, once and four times over (new ids): the streaming estimate keeps
     # the cube, whose rows do not grow with the file, and one batch.
-    n = 6_000
+    n = 12_000
     frame = fs.synth.generate(n, seed=5)
     small, big = tmp_path / "small.parquet", tmp_path / "big.parquet"
     frame.to_parquet(small, index=False)
@@ -198,7 +198,7 @@ def test_memory_stays_bounded(tmp_path: Path) -> None:
 
     def stream(path: Path) -> Callable[[], object]:
         return lambda: estimate_from_file(
-            path, "year", batch_size=2_000, m=2, seed=1, check_unique_ids=False
+            path, "year", batch_size=4_000, m=2, seed=1, check_unique_ids=False
         )
 
     stream(small)()  # first calls (imports, compiled kernels) outside the measure
