@@ -3,6 +3,7 @@ whole frame: number for number, for the same seed, at any batch size or partitio
 
 from __future__ import annotations
 
+import itertools
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -10,8 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import femstat as fs
+from femstat._estimate_cube import merge_cubes
 from femstat.estimates import EstimateError
 from femstat.stream import estimate_from_file
 
@@ -208,3 +212,25 @@ def test_memory_stays_bounded(tmp_path: Path) -> None:
     assert peaks["big"] < 1.25 * peaks["small"] + 4 * 2**20
     # The measure sees the data: holding the big file whole takes far more.
     assert peaks["big"] < 0.75 * whole_big
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(cuts=st.lists(st.integers(0, 3_000), max_size=6))
+def test_the_cubes_of_any_split_add_up_to_the_cube_of_the_whole(typed, cuts):
+    from femstat.estimates import _arguments, _cube_of
+
+    args = _arguments(["year", "area"], covariates=["mechanism", "age_group", "place"])
+    whole = _cube_of(typed, args)
+    bounds = [0, *sorted(cuts), len(typed)]
+    # Parts validated on their own: a free code's categories are those each part holds.
+    parts = []
+    for start, stop in itertools.pairwise(bounds):
+        part = typed.iloc[start:stop].copy()
+        part["area"] = part["area"].cat.remove_unused_categories()
+        parts.append(_cube_of(part, args))
+    merged = merge_cubes(parts)
+    pd.testing.assert_frame_equal(merged.frame, whole.frame)
+    np.testing.assert_array_equal(merged.weights, whole.weights)
+    assert merged.n_records == len(typed)
