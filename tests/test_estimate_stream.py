@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import femstat as fs
+from femstat import codes as C
 from femstat._estimate_cube import merge_cubes
 from femstat.estimates import EstimateError
 from femstat.stream import estimate_from_file
@@ -234,3 +235,20 @@ def test_the_cubes_of_any_split_add_up_to_the_cube_of_the_whole(typed, cuts):
     pd.testing.assert_frame_equal(merged.frame, whole.frame)
     np.testing.assert_array_equal(merged.weights, whole.weights)
     assert merged.n_records == len(typed)
+
+
+def test_the_cube_merges_what_the_estimate_does_not_distinguish(typed):
+    from femstat.estimates import _arguments, _cube_of
+
+    cube = _cube_of(typed, _arguments("year"))
+    frame = cube.frame
+    out = (frame["femicide_type"] == "out_of_scope").to_numpy()
+    # Out of scope: only the breakdown is counted of them, so one row per year.
+    assert out.sum() == frame.loc[out, "year"].nunique()
+    assert int(cube.weights[out].sum()) == int((typed["femicide_type"] == "out_of_scope").sum())
+    # Relationships by group, ages by age group.
+    assert set(frame["relationship"].dropna().astype(str)) <= set(C.RELATIONSHIP_GROUP_OF.values())
+    assert set(frame["victim_age"].dropna().astype(int)) <= set(fs.ages.age_scheme("unodc").lower)
+    # A breakdown by the detailed relationship keeps it.
+    detailed = _cube_of(typed, _arguments("relationship")).frame["relationship"]
+    assert "current_partner" in set(detailed.dropna().astype(str))

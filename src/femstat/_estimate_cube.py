@@ -13,7 +13,7 @@ estimate of the whole frame, number for number, for the same seed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from femstat import codes as C
 from femstat.ages import AgeScheme
 from femstat.classify import RuleSet
 from femstat.errors import FemstatError
@@ -102,18 +103,61 @@ def _grouped_ages(series: pd.Series, scheme: AgeScheme) -> pd.Series:
     return grouped.astype(dtype)
 
 
+def _representatives(codes: Sequence[str], group_of: Mapping[str, str]) -> dict[str, str]:
+    """Each code mapped to one code of its group (the group's own code when it has one)."""
+    first: dict[str, str] = {}
+    for code in codes:
+        first.setdefault(group_of[code], code)
+    return {
+        code: group_of[code] if group_of[code] in codes else first[group_of[code]] for code in codes
+    }
+
+
+def _rolled_up(series: pd.Series, group_of: Mapping[str, str]) -> pd.Series:
+    """A coded column with each code replaced by its group's representative."""
+    categories = [str(c) for c in series.cat.categories]
+    mapping = _representatives(categories, group_of)
+    codes = np.asarray(series.array.codes)
+    table = np.array([categories.index(mapping[c]) for c in categories], dtype=codes.dtype)
+    rolled = np.where(codes < 0, codes, table[np.maximum(codes, 0)] if len(table) else codes)
+    dtype: Any = series.dtype
+    values = pd.Categorical.from_codes(rolled, dtype=dtype)
+    return pd.Series(values, index=series.index, name=series.name)
+
+
 def frame_cube(
-    frame: pd.DataFrame, columns: Sequence[str], scheme: AgeScheme, keep_ages: Sequence[str] = ()
+    frame: pd.DataFrame,
+    columns: Sequence[str],
+    scheme: AgeScheme,
+    by: Sequence[str] = (),
+    type_column: str | None = None,
 ) -> Cube:
     """The cube of one classified frame over ``columns``.
 
-    Ages (``victim_age``, ``perpetrator_age``) are reduced to their age group unless listed
-    in ``keep_ages`` (an explicit breakdown by single years of age).
+    What the estimate does not distinguish is merged, so that the cube has fewer rows:
+    ages (``victim_age``, ``perpetrator_age``) by their age group, the relationship by its
+    group and the place by its top-level group (the models and the rule read no more),
+    unless they are in the breakdown ``by``; and for records out of scope (with
+    ``type_column``), everything but the breakdown, which is all that is counted of them.
     """
     data = frame.loc[:, list(columns)]
+    keep = set(by)
+    sources = set(by)
+    derived = {"age_group": "victim_age", "relationship_group": "relationship"}
+    sources.update(derived[b] for b in by if b in derived and b not in data.columns)
+    lists = {"relationship": C.RELATIONSHIP, "place": C.PLACE}
     for name in _AGES:
-        if name in data.columns and name not in keep_ages:
+        if name in data.columns and name not in keep:
             data[name] = _grouped_ages(data[name], scheme)
+    for name, group_of in (("relationship", C.RELATIONSHIP_GROUP_OF), ("place", C.PLACE_GROUP)):
+        if name in data.columns and name not in keep and lists[name].is_dtype_of(data[name]):
+            data[name] = _rolled_up(data[name], group_of)
+    if type_column is not None and type_column in data.columns:
+        out = (data[type_column] == "out_of_scope").to_numpy()
+        if out.any():
+            for name in data.columns:
+                if name not in sources and name != type_column:
+                    data.loc[out, name] = None
     return _group(data, np.ones(len(data), dtype=np.int64))
 
 
@@ -170,14 +214,10 @@ class CubeSpec:
     rules: RuleSet
     scheme: AgeScheme
 
-    @property
-    def keep_ages(self) -> tuple[str, ...]:
-        return tuple(a for a in _AGES if a in self.by)
-
     def of(self, typed: pd.DataFrame) -> Cube:
         """The cube of one classified part."""
         columns = cube_columns(list(typed.columns), self.by, self.covariates, self.rules)
-        return frame_cube(typed, columns, self.scheme, self.keep_ages)
+        return frame_cube(typed, columns, self.scheme, self.by, self.rules.type_column)
 
 
 def file_cube(
