@@ -103,9 +103,12 @@ def test_the_golden_inputs_are_what_femstat_makes_today():
     counts = pd.read_csv(FIXTURES / "completed_counts.csv")
     module = _make_inputs()
     typed = module.data()
-    from femstat.estimates import _impute_counts, _prepare
+    from femstat.estimates import _arguments, _cube_of, _impute_counts, _prepare
 
-    prep = _prepare(typed, ["year"], module.COVARIATES, fs.UN_2022, fs.ages.age_scheme("unodc"))
+    covariates = module.COVARIATES
+    args = _arguments("year", "impute", 5, 0.95, 7, 0.0, 1e5, covariates, "unodc", fs.UN_2022)
+    cube = _cube_of(typed, args)
+    prep = _prepare(cube.frame, cube.weights, ["year"], covariates, fs.UN_2022, args.scheme)
     draws = _impute_counts(prep, 5, 7, 0.0, False).reshape(5, -1)
     np.testing.assert_array_equal(draws.T, counts.filter(regex="^q").to_numpy())
 

@@ -36,7 +36,7 @@ RANKS: dict[str, int] = {
     "femstat.stream": 4,
     "femstat.completeness": 5,
     "femstat.indicators": 5,
-    "femstat.dask": 6,
+    "femstat.dask": 7,
     "femstat.estimates": 6,
 }
 """The cube layer, lowest first: arrays, the rule, the interface, the Dask dispatch, the

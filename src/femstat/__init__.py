@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         PopulationError,
         ValidationError,
     )
-    from femstat.estimates import estimate
+    from femstat.estimates import estimate, estimate_from_file
     from femstat.extensions import linked_victims, orphans
     from femstat.indicators import age_standardised_rates, bounds, indicators
     from femstat.report import build_report
@@ -102,6 +102,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "compare_rule_sets": ("femstat.rulesets", "compare_rule_sets"),
     "rule_set": ("femstat.rulesets", "rule_set"),
     "rule_sets": ("femstat.rulesets", "rule_sets"),
+    "estimate_from_file": ("femstat.estimates", "estimate_from_file"),
 }
 
 
@@ -181,6 +182,7 @@ __all__ = [
     "criteria_met_names",
     "datasets",
     "estimate",
+    "estimate_from_file",
     "explain",
     "exports",
     "fold_perpetrators",

@@ -1110,9 +1110,14 @@ def estimate(
     the other tables: a group whose count is withheld (below --min-count, or to protect
     one) has its estimate withheld too.
     """
+    import warnings
+
     import femstat as fs
+    from femstat.estimates import estimate_from_file
     from femstat.exports import export
     from femstat.report import withheld_cells, withhold_estimates
+    from femstat.sources.readers import _STREAMABLE
+    from femstat.stream import counts_from_file
 
     confidence, fmt = _one_table_output(
         level, output, "estimates", [file, population, mapping], force=force
@@ -1121,23 +1126,51 @@ def estimate(
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     pop_table = _read_population(population, reading) if population is not None else None
     with _progress(4) as step:
-        typed = _classified(file, mapping, step, reading)
-        step("estimating")
         pop = None
         if pop_table is not None:
             pop = _population_by(pop_table, columns, f"give it by {columns} or drop them")
-        table = fs.estimate(
-            typed,
-            by=columns or None,
-            population=pop,
-            method=method.value,
-            m=imputations,
-            seed=seed,
-            level=confidence,
-            progress=False,
-        )
+        settings: dict[str, Any] = {
+            "method": method.value,
+            "m": imputations,
+            "seed": seed,
+            "level": confidence,
+        }
+        _check_exists(file)
+        if mapping is not None:
+            _check_exists(mapping)
+        options = reading.options(file)
+        if options["format"] in _STREAMABLE:
+            # Batch by batch: the estimate and the bounds' counts of a file of any size.
+            step("reading, validating and classifying in batches")
+            with warnings.catch_warnings():  # quality warnings are not shown here, as before
+                warnings.simplefilter("ignore", fs.DataQualityWarning)
+                table = _guarded(
+                    file,
+                    lambda: estimate_from_file(
+                        file,
+                        columns or None,
+                        pop,
+                        mapping=mapping,
+                        progress=False,
+                        **settings,
+                        **options,
+                    ),
+                )
+            step("estimating")
+            cube, _ = _guarded(
+                file,
+                lambda: counts_from_file(file, columns, mapping=mapping, report=True, **options),
+            )
+            indicators = fs.indicators(cube, by=columns)
+        else:
+            typed = _classified(file, mapping, step, reading)
+            step("estimating")
+            table = fs.estimate(
+                typed, by=columns or None, population=pop, progress=False, **settings
+            )
+            indicators = fs.indicators(typed, by=columns)
         # The bounds are the counts of an indicator table: published as that table would be.
-        counts = _protected(fs.indicators(typed, by=columns), min_count)
+        counts = _protected(indicators, min_count)
         kinds = ("femicide", "partner_or_family", "female_homicide")
         table = withhold_estimates(table, withheld_cells({"counts": counts}), columns, kinds)
         step("writing")

@@ -362,3 +362,68 @@ def validate(
         return validated, merged
     accumulator.warn(merged, stacklevel=2)
     return validated
+
+
+# --------------------------------------------------------------------------------------
+# Estimates with uncertainty
+
+__all__ += ["estimate"]
+
+
+def estimate(
+    ddf: Any,
+    by: Sequence[str] | str | None = None,
+    population: pd.DataFrame | float | None = None,
+    *,
+    method: str = "impute",
+    m: int = 50,
+    seed: int | None = None,
+    level: float = 0.95,
+    covariates: Sequence[str] | None = None,
+    rules: RuleSet | None = None,
+    delta: float = 0.0,
+    per: float = 100_000,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """:func:`femstat.estimate` of a classified Dask DataFrame, partition by partition.
+
+    Each partition is checked against the rule set (as :func:`femstat.estimate` checks a
+    frame) and reduced to the count cube the estimate works from, on the workers; the
+    models are fitted to, and the imputations drawn on, the merged cube. The result is
+    ``fs.estimate(ddf.compute(), ...)``, number for number for the same seed, however
+    the frame is partitioned.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        Classified victims (``fs.classify`` applied to each partition, e.g.
+        ``ddf.map_partitions(fs.classify)``).
+    by, population, method, m, seed, level, covariates, rules, delta, per, age_groups,
+    progress :
+        As for :func:`femstat.estimate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`femstat.estimate`.
+    """
+    check_frame(ddf)
+    require("dask", "dask")
+    from femstat.estimates import _estimate_dask
+
+    return _estimate_dask(
+        ddf,
+        by,
+        population,
+        progress=progress,
+        rules=rules,
+        method=method,
+        m=m,
+        seed=seed,
+        level=level,
+        covariates=covariates,
+        delta=delta,
+        per=per,
+        age_groups=age_groups,
+    )

@@ -95,3 +95,7 @@ def require(module: str, extra: str) -> object:
 
 class RuleSetError(FemstatError, ValueError):
     """A rule set cannot be loaded, or cannot be used the way it was asked to be."""
+
+
+class EstimateError(FemstatError, ValueError):
+    """Data or arguments :func:`femstat.estimate` cannot work with."""

@@ -16,6 +16,8 @@ what is unknown"); the result carries them in ``attrs["femstat_estimate"]``.
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -32,6 +34,8 @@ from femstat import codes as C
 from femstat._arrays import masked_parts
 from femstat._cube import frame_from_levels as _frame_from_levels
 from femstat._cube import rule_inputs as _rule_inputs
+from femstat._estimate_cube import Cube as _Cube
+from femstat._estimate_cube import CubeSpec, dask_cube, file_cube, merge_cubes
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import (
     RULES_ATTR,
@@ -41,17 +45,20 @@ from femstat.classify import (
     rule_fingerprint,
 )
 from femstat.counts import check_breakdown, group_cells
-from femstat.errors import FemstatError
+from femstat.errors import EstimateError, FemstatError
 from femstat.schemas import is_sensitive
+from femstat.sources.readers import Format, MappingLike, ValueLabels
 from femstat.stats import impute as _impute
-from femstat.stats.rubin import pool
+from femstat.stats.rubin import Pooled, gamma_interval, pool
 
 __all__ = [
     "ESTIMATE_ROWS",
     "METHODS",
     "EstimateError",
     "estimate",
+    "estimate_from_file",
     "sensitivity",
+    "sensitivity_difference",
     "simulate",
 ]
 
@@ -94,6 +101,12 @@ MAX_LEVELS = 200
 RATE_DFCOM = 1e6
 """Complete-data degrees of freedom of a Poisson count, for the rate intervals."""
 
+RATE_INTERVAL = (
+    "gamma interval (Fay and Feuer 1997) with the total variance of Rubin's rules, the "
+    "Poisson variance of each completed count as the within variance; the exact Poisson "
+    "interval where nothing is imputed"
+)
+
 _GROUPS4: tuple[str, ...] = ("intimate_partner", "family_member", "other_known", "stranger")
 _UNKNOWN_GROUP = C.RELATIONSHIP_GROUP.code_of("unknown")
 _STRANGER = _GROUPS4.index("stranger")
@@ -129,10 +142,6 @@ ALLOCATE_ASSUMPTION = (
     "with an unknown relationship stay so. A stratum without a determined record borrows "
     "the proportions of its group, else of all the data."
 )
-
-
-class EstimateError(FemstatError, ValueError):
-    """Data or arguments :func:`estimate` cannot work with."""
 
 
 class EstimateTypeError(FemstatError, TypeError):
@@ -315,17 +324,26 @@ def _raw_codes(name: str, df: pd.DataFrame, scheme: AgeScheme) -> tuple[np.ndarr
     return np.where(codes < 0, n, codes).astype(np.int64), n + 1
 
 
+def _refuse_identifier(name: str) -> None:
+    if is_sensitive(name):
+        raise EstimateError(
+            f"covariate {name!r} is refused: it identifies records, and a model of one "
+            "level per record says nothing. Use coded columns (age group, area, ...)."
+        )
+
+
 def _covariates(
-    df: pd.DataFrame, names: Sequence[str], explicit: bool, scheme: AgeScheme
+    df: pd.DataFrame,
+    names: Sequence[str],
+    explicit: bool,
+    scheme: AgeScheme,
+    weights: np.ndarray,
 ) -> list[_Covariate]:
+    """The covariates of the rows of a cube, ``weights`` records each."""
     out: list[_Covariate] = []
     outcomes = {"femicide_type", "relationship", "relationship_group", "criteria_met"}
     for name in names:
-        if is_sensitive(name):
-            raise EstimateError(
-                f"covariate {name!r} is refused: it identifies records, and a model of one "
-                "level per record says nothing. Use coded columns (age group, area, ...)."
-            )
+        _refuse_identifier(name)
         if name in outcomes:
             raise EstimateError(
                 f"covariate {name!r} is what the model imputes or the classification it "
@@ -340,7 +358,7 @@ def _covariates(
                 )
             continue
         codes, _ = raw
-        counts = np.bincount(codes)
+        counts = np.bincount(codes, weights=weights)
         present = np.flatnonzero(counts)
         if len(present) > MAX_LEVELS:
             raise EstimateError(
@@ -359,7 +377,7 @@ def _covariates(
         n_levels = int(dense.max()) + 1 if len(dense) else 0
         if n_levels < 2:
             continue  # one level: nothing to learn from it
-        reference = int(np.argmax(np.bincount(dense)))
+        reference = int(np.argmax(np.bincount(dense, weights=weights)))
         out.append(_Covariate(name, dense, n_levels, reference, pooled if pooled > 1 else 0))
     return out
 
@@ -397,8 +415,9 @@ class _Model:
 @dataclass(frozen=True)
 class _Prepared:
     rules: RuleSet
-    inputs: _kernel.RuleInputs  # of the in-scope records
-    n_in: int
+    inputs: _kernel.RuleInputs  # of the in-scope rows of the cube
+    n_in: int  # in-scope rows of the cube
+    weight: np.ndarray  # records of each in-scope row
     group_cell: np.ndarray  # breakdown group of each in-scope record
     n_groups: int
     keys: pd.DataFrame
@@ -438,6 +457,7 @@ def _criteria_parts(sub: pd.DataFrame, rules: RuleSet) -> tuple[list[np.ndarray]
 
 def _prepare(
     typed: pd.DataFrame,
+    weights: np.ndarray,
     by: list[str],
     covariate_names: list[str] | None,
     rules: RuleSet,
@@ -450,8 +470,10 @@ def _prepare(
     n_groups = int(np.prod([len(e.levels) for e in encoded], dtype=np.int64))
     keys = _frame_from_levels(encoded, np.zeros(n_groups)).drop(columns="count")
     in_scope = type_codes != _TYPE["out_of_scope"]
-    out_of_scope = np.bincount(cell[~in_scope], minlength=n_groups).astype(np.float64)
+    out_of_scope = np.bincount(cell[~in_scope], weights[~in_scope], minlength=n_groups)
     sub = typed.loc[in_scope]
+    w = weights[in_scope].astype(np.int64)
+    wf = w.astype(np.float64)
     n_in = len(sub)
     group_cell = cell[in_scope].astype(np.int64)
     inputs = _rule_inputs(sub, rules)
@@ -466,12 +488,13 @@ def _prepare(
         any_unknown |= mk
     unknown_rel_mask = group4 < 0
     sub_types = type_codes[in_scope].astype(np.int64)
-    observed = _rows(_type_counts(group_cell, sub_types, n_groups), out_of_scope)
+    observed = _rows(_type_counts(group_cell, sub_types, n_groups, wf), out_of_scope)
     # The logical range of each row: records that are in it however their unknowns are
     # filled in, and records that could be.
     fact = (np.where(unknown_rel_mask, 4, group4) * 2 + any_true) * 2 + any_unknown
     certain, possible = _possible_rows(rules)
-    per_fact = np.bincount(group_cell * 20 + fact, minlength=n_groups * 20).reshape(n_groups, 20)
+    per_fact = np.bincount(group_cell * 20 + fact, wf, minlength=n_groups * 20)
+    per_fact = per_fact.reshape(n_groups, 20)
     fixed = per_fact @ certain
     change_rows = per_fact @ possible - fixed
     fixed[:, ESTIMATE_ROWS.index("out_of_scope")] = out_of_scope
@@ -482,7 +505,7 @@ def _prepare(
         names = list(DEFAULT_COVARIATES)
     outcomes = {"relationship", "relationship_group", rules.type_column, rules.criteria_column}
     names = list(dict.fromkeys([*names, *(b for b in by if b not in outcomes)]))
-    covariates = _covariates(sub, names, explicit, scheme) if models else []
+    covariates = _covariates(sub, names, explicit, scheme, wf) if models else []
     x_codes = np.column_stack([c.codes for c in covariates]) if covariates else np.zeros((n_in, 0))
     x_levels = [c.n_levels for c in covariates]
     x_refs = [c.reference for c in covariates]
@@ -520,7 +543,7 @@ def _prepare(
             )
             state_levels, state_refs = [], []
             for j in range(states.shape[1]):
-                counts = np.bincount(states[:, j], minlength=3)
+                counts = np.bincount(states[:, j], wf, minlength=3)
                 state_levels.append(3)
                 state_refs.append(int(np.argmax(counts)))
             z = np.column_stack([x_pattern, states])
@@ -534,7 +557,7 @@ def _prepare(
             # Dummies of a state that never occurs are all zero: drop them (no information).
             design = design[:, np.any(design != 0, axis=0) | (np.arange(design.shape[1]) == 0)]
             y = np.zeros((len(z_unique), len(_GROUPS4)))
-            np.add.at(y, (z_pattern[known], group4[known]), 1.0)
+            np.add.at(y, (z_pattern[known], group4[known]), wf[known])
             design = sparse.csr_matrix(design)
             fit = _impute.fit(design, y)
             criteria_text = " + ".join(rules.criteria)
@@ -558,9 +581,10 @@ def _prepare(
                     "known relationship: there is nothing to impute it from. Report the "
                     "bounds (fs.bounds) instead."
                 )
-            g_counts = np.bincount(group4[usable], minlength=len(_GROUPS4))
+            g_counts = np.bincount(group4[usable], wf[usable], minlength=len(_GROUPS4))
             g_ref = int(np.argmax(g_counts))
-            events = int(min(v[usable].sum(), (~v[usable]).sum()))
+            n_true = int(w[usable & v].sum())
+            events = min(n_true, int(w[usable].sum()) - n_true)
             columns = np.arange(x_design.shape[1])
             text = covariate_text
             if events < EVENTS_PER_PARAMETER * (len(columns) + len(_GROUPS4) - 1):
@@ -577,7 +601,7 @@ def _prepare(
                 ]
             )
             y = np.zeros((len(zc_unique), 2))
-            np.add.at(y, (zc_pattern, v[usable].astype(np.int64)), 1.0)
+            np.add.at(y, (zc_pattern, v[usable].astype(np.int64)), wf[usable])
             fit = _impute.fit(design, y)
             # The per-group dummies as a 4 x d block, for the linear predictor of any record.
             crit_models.append(
@@ -599,6 +623,7 @@ def _prepare(
         rules=rules,
         inputs=inputs,
         n_in=n_in,
+        weight=w,
         group_cell=group_cell,
         n_groups=n_groups,
         keys=keys,
@@ -659,8 +684,10 @@ def _possible_rows(rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
     return certain, possible
 
 
-def _type_counts(cell: np.ndarray, types: np.ndarray, n_groups: int) -> np.ndarray:
-    flat = np.bincount(cell * _N_TYPES + types, minlength=n_groups * _N_TYPES)
+def _type_counts(
+    cell: np.ndarray, types: np.ndarray, n_groups: int, weights: np.ndarray
+) -> np.ndarray:
+    flat = np.bincount(cell * _N_TYPES + types, weights, minlength=n_groups * _N_TYPES)
     return flat.reshape(n_groups, _N_TYPES).astype(np.float64)
 
 
@@ -671,26 +698,66 @@ def _rows(type_counts: np.ndarray, out_of_scope: np.ndarray) -> np.ndarray:
     return full @ _ROW_MATRIX
 
 
-def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> np.ndarray:
-    """Counts (groups x rows) of one completed data set."""
+def _split(
+    rows: np.ndarray, count: np.ndarray, parts: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows of the completed cube after splitting each row's count among ``parts`` columns.
+
+    Returns, for the non-empty pieces, the row each piece comes from, its column and its
+    count (row-major: the order depends only on the cube).
+    """
+    k = parts.shape[1]
+    flat = parts.ravel()
+    keep = flat > 0
+    return np.repeat(rows, k)[keep], np.tile(np.arange(k), len(rows))[keep], flat[keep]
+
+
+def _one_imputation(
+    prep: _Prepared, rng: np.random.Generator, delta: float | np.ndarray
+) -> np.ndarray:
+    """Counts (groups x rows) of one completed data set, imputed on the cube.
+
+    For a row of the cube holding ``n`` records with the same pattern, the ``n`` imputed
+    relationships are drawn at once as a multinomial of ``n`` (then each unknown criterion
+    as a binomial of the records of each imputed group), which has the distribution of
+    ``n`` independent draws. The completed data set is a cube too: its rows are pieces of
+    the cube's rows, each with its relationship group, criteria and count.
+    """
+    rows = np.arange(prep.n_in)
     group4 = prep.group4.copy()
+    count = prep.weight.copy()
     if prep.rel_model is not None:
         model = prep.rel_model
         coef = _impute.draw_coefficients(model.fit, rng)
         offset = np.zeros(len(_GROUPS4))
         for group in prep.rules.qualifying_groups:
-            offset[_GROUPS4.index(group)] = delta
-        prob = _impute.probabilities(model.fit, model.design, coef, offset)[prep.rel_pattern]
+            offset[_GROUPS4.index(group)] = 1.0
+        if isinstance(delta, np.ndarray):
+            # A delta per group of the breakdown (the sensitivity of a difference): the
+            # linear predictor of each record, with its group's shift.
+            shift = delta[prep.group_cell[prep.unknown_rel]][:, None] * offset[None, :]
+            design = model.design[prep.rel_pattern]
+            prob = _impute.probabilities(model.fit, design, coef, shift)
+        else:
+            prob = _impute.probabilities(model.fit, model.design, coef, delta * offset)
+            prob = prob[prep.rel_pattern]
         if prep.history_known.any():
             # A victim with a history of violence from the perpetrator was not killed by a
             # stranger (framework section 2): never impute one.
             prob[prep.history_known, _STRANGER] = 0.0
-        group4[prep.unknown_rel] = _impute.draw_categories(prob, rng)
-    values = list(prep.crit_values)
+        prob /= prob.sum(axis=1, keepdims=True)
+        drawn = rng.multinomial(count[prep.unknown_rel], prob)
+        known = np.ones(prep.n_in, dtype=bool)
+        known[prep.unknown_rel] = False
+        pieces, imputed_group, n = _split(prep.unknown_rel, count[prep.unknown_rel], drawn)
+        rows = np.concatenate([rows[known], pieces])
+        group4 = np.concatenate([group4[known], imputed_group])
+        count = np.concatenate([count[known], n])
+    values = [v[rows] for v in prep.crit_values]
     for j, crit_model in enumerate(prep.crit_models):
         if crit_model is None:
             continue
-        where = np.flatnonzero(prep.crit_missing[j])
+        where = np.flatnonzero(prep.crit_missing[j][rows])
         coef = _impute.draw_coefficients(crit_model.fit, rng)
         columns = crit_model.columns
         assert columns is not None
@@ -698,7 +765,7 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
         full[columns] = coef[: len(columns)]
         eta_x = prep.x_design @ full  # patterns x 2
         eta_g = crit_model.design @ coef[len(columns) :]  # 4 groups x 2
-        eta = eta_x[prep.x_pattern[where]] + eta_g[group4[where]]
+        eta = eta_x[prep.x_pattern[rows[where]]] + eta_g[group4[where]]
         observed = crit_model.fit.observed
         if observed.all():
             p_true = special.expit(eta[:, 1] - eta[:, 0])
@@ -708,22 +775,39 @@ def _one_imputation(prep: _Prepared, rng: np.random.Generator, delta: float) -> 
             # A stranger has no history with her: the model's small positive probability
             # there (a structural zero, estimated under a penalty) would add femicides.
             p_true = np.where(group4[where] == _STRANGER, 0.0, p_true)
-        filled = values[j].copy()
-        filled[where] = rng.random(len(where)) < p_true
-        values[j] = filled
-    relationship = np.asarray(prep.inputs.relationship).copy()
-    relationship[prep.unknown_rel] = _RELATIONSHIP_OF_GROUP[group4[prep.unknown_rel]]
-    no_missing = np.zeros(prep.n_in, dtype=bool)
+        n_true = rng.binomial(count[where], p_true)
+        # Each piece with an unknown criterion splits in two: false, then true.
+        others = np.ones(len(rows), dtype=bool)
+        others[where] = False
+        pieces, truth, n = _split(
+            where, count[where], np.column_stack([count[where] - n_true, n_true])
+        )
+        rows, group4, count, values = (
+            np.concatenate([rows[others], rows[pieces]]),
+            np.concatenate([group4[others], group4[pieces]]),
+            np.concatenate([count[others], n]),
+            [
+                np.concatenate([v[others], truth.astype(bool) if i == j else v[pieces]])
+                for i, v in enumerate(values)
+            ],
+        )
+    relationship = np.asarray(prep.inputs.relationship)[rows].copy()
+    imputed = prep.group4[rows] < 0
+    relationship[imputed] = _RELATIONSHIP_OF_GROUP[group4[imputed]]
+    no_missing = np.zeros(len(rows), dtype=bool)
     present = [(values[bit], no_missing) for bit in range(len(prep.rules.criteria))]
     inputs = dataclasses.replace(
         prep.inputs,
+        sex=np.asarray(prep.inputs.sex)[rows],
         relationship=relationship,
         criteria=tuple(present),
         bits=tuple(range(len(prep.rules.criteria))),
         absent_criteria=False,
     )
-    types, _ = _kernel.classify_codes(inputs, prep.n_in)
-    counts = _type_counts(prep.group_cell, types.astype(np.int64), prep.n_groups)
+    types, _ = _kernel.classify_codes(inputs, len(rows))
+    counts = _type_counts(
+        prep.group_cell[rows], types.astype(np.int64), prep.n_groups, count.astype(np.float64)
+    )
     return _rows(counts, prep.out_of_scope)
 
 
@@ -751,9 +835,12 @@ def _progress(show: bool | None, total: int) -> Iterator[Callable[[], None]]:
 
 
 def _impute_counts(
-    prep: _Prepared, m: int, seed: int, delta: float, progress: bool | None
+    prep: _Prepared, m: int, seed: int, delta: float | np.ndarray, progress: bool | None
 ) -> np.ndarray:
-    """m x groups x rows counts of the completed data sets."""
+    """m x groups x rows counts of the completed data sets.
+
+    ``delta`` is one shift for every record, or one per group of the breakdown.
+    """
     # One generator per imputation, spawned from one seed: the same seed gives the same
     # numbers, and imputation l does not depend on how many came before it.
     streams = np.random.default_rng(seed).spawn(m)
@@ -828,6 +915,20 @@ def _table(
     return out
 
 
+def _rate_limits(
+    completed: np.ndarray, level: float
+) -> tuple[Pooled, tuple[np.ndarray, np.ndarray]]:
+    """Pooled counts (m x k completed counts) with the Poisson variance, and their limits.
+
+    Rubin's rules with the Poisson variance of each completed count as its within
+    variance; the limits are a gamma interval with the total variance (Fay and Feuer
+    1997): the normal one, Q +- t sqrt(T), undercovers small counts, where a Poisson count
+    is skewed (tests/test_estimate_rates.py measures both).
+    """
+    rates = pool(completed, completed, dfcom=RATE_DFCOM)
+    return rates, gamma_interval(rates.qbar, rates.t, level)
+
+
 def _pooled_table(
     prep: _Prepared,
     by: list[str],
@@ -840,12 +941,10 @@ def _pooled_table(
     flat = draws.reshape(m, -1)
     counts = pool(flat, 0.0)  # a census: no complete-data variance
     lower, upper = counts.interval(level)
-    # With the Poisson variance of each completed count as the within variance.
-    rates = pool(flat, flat, dfcom=RATE_DFCOM)
+    rates, (lo, up) = _rate_limits(flat, level)
     shape = (prep.n_groups, len(ESTIMATE_ROWS))
     rate_limits = None
     if population is not None:
-        lo, up = rates.interval(level)
         rate_limits = (lo.reshape(shape), up.reshape(shape))
     return _table(
         prep,
@@ -863,7 +962,7 @@ def _pooled_table(
 
 def _allocate(
     prep: _Prepared,
-    typed: pd.DataFrame,
+    cube: _Cube,
     by: list[str],
     strata_names: list[str],
     scheme: AgeScheme,
@@ -871,9 +970,11 @@ def _allocate(
     population: np.ndarray | None,
     per: float,
 ) -> pd.DataFrame:
-    sub = typed.loc[typed[prep.rules.type_column].array.codes != _TYPE["out_of_scope"]]
+    in_scope = cube.frame[prep.rules.type_column].array.codes != _TYPE["out_of_scope"]
+    sub = cube.frame.loc[in_scope]
+    wf = cube.weights[in_scope].astype(np.float64)
     types = sub[prep.rules.type_column].array.codes.astype(np.int64)
-    covs = _covariates(sub, strata_names, True, scheme) if strata_names else []
+    covs = _covariates(sub, strata_names, True, scheme, wf) if strata_names else []
     _, stratum = _patterns(np.column_stack([prep.group_cell, *[c.codes for c in covs]]))
     n_strata = int(stratum.max()) + 1 if len(stratum) else 0
     group_of_stratum = np.zeros(n_strata, dtype=np.int64)
@@ -881,7 +982,7 @@ def _allocate(
     # Determined records per stratum and type (undetermined and out of scope stay zero).
     n_det = np.zeros((n_strata, _N_TYPES))
     determined = types != _TYPE["undetermined"]
-    np.add.at(n_det, (stratum[determined], types[determined]), 1.0)
+    np.add.at(n_det, (stratum[determined], types[determined]), wf[determined])
     group_det = np.zeros((prep.n_groups, _N_TYPES))
     np.add.at(group_det, group_of_stratum, n_det)
     total_det = n_det.sum(axis=0)
@@ -896,7 +997,8 @@ def _allocate(
         # of the determined records of those types: its stratum's, else its group's,
         # else all the data's.
         mask = possible[fact].astype(np.float64)
-        n_und = np.bincount(stratum[undetermined & (prep.fact == fact)], minlength=n_strata)
+        chosen = undetermined & (prep.fact == fact)
+        n_und = np.bincount(stratum[chosen], wf[chosen], minlength=n_strata)
         source = n_det * mask
         empty = source.sum(axis=1) == 0
         source[empty] = group_det[group_of_stratum[empty]] * mask
@@ -930,8 +1032,7 @@ def _allocate(
     half = z * np.sqrt(variance)
     rate_limits = None
     if population is not None:
-        rate_half = z * np.sqrt(variance + est)
-        rate_limits = (est - rate_half, est + rate_half)
+        rate_limits = gamma_interval(np.maximum(est, 0.0), variance + est, level)
     return _table(
         prep,
         by,
@@ -1046,27 +1147,217 @@ def estimate(
     proportions (delta method); strata are taken as independent.
     """
     chosen = _rules_of(typed, rules)
+    args = _arguments(by, method, m, level, seed, delta, per, covariates, age_groups, chosen)
+    cube = _cube_of(typed, args)
+    return _estimate_cube(cube, args, population, progress)
+
+
+@dataclass(frozen=True)
+class _Arguments:
+    rules: RuleSet
+    by: list[str]
+    method: str
+    m: int
+    level: float
+    seed: int
+    delta: float
+    per: float
+    covariates: list[str] | None
+    scheme: AgeScheme
+
+
+def _arguments(
+    by: object,
+    method: object = "impute",
+    m: object = 50,
+    level: object = 0.95,
+    seed: object = None,
+    delta: object = 0.0,
+    per: object = 100_000,
+    covariates: object = None,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    rules: RuleSet = UN_2022,
+) -> _Arguments:
+    """The arguments of :func:`estimate`, checked (those that need no data)."""
     by_list = _names(by, "by")
     check_breakdown(by_list)
-    if chosen.type_column in by_list:
+    if rules.type_column in by_list:
         raise EstimateError(
-            f"{chosen.type_column!r} is always a dimension of the result; do not list it in by"
+            f"{rules.type_column!r} is always a dimension of the result; do not list it in by"
         )
-    method = _check_choice(method, "method", METHODS)
-    m = _check_m(m)
-    level = _check_level(level)
+    method_name = _check_choice(method, "method", METHODS)
+    m_checked = _check_m(m)
+    level_checked = _check_level(level)
     seed_used = _check_seed(seed)
-    delta = _check_delta(delta)
-    per = _check_number(per, "per", "pass e.g. per=100_000")
-    if not per > 0:
+    delta_checked = _check_delta(delta)
+    per_checked = _check_number(per, "per", "pass e.g. per=100_000")
+    if not per_checked > 0:
         raise EstimateError(f"per must be a positive number, got {per!r}; pass e.g. per=100_000")
     cov_names = None if covariates is None else _names(covariates, "covariates")
-    scheme = age_scheme(age_groups)
-    prep = _prepare(typed, by_list, cov_names, chosen, scheme, models=method == "impute")
+    for name in cov_names or ():
+        _refuse_identifier(name)
+    return _Arguments(
+        rules,
+        by_list,
+        method_name,
+        m_checked,
+        level_checked,
+        seed_used,
+        delta_checked,
+        per_checked,
+        cov_names,
+        age_scheme(age_groups),
+    )
+
+
+def _spec(args: _Arguments) -> CubeSpec:
+    names = args.covariates if args.covariates is not None else list(DEFAULT_COVARIATES)
+    return CubeSpec(tuple(args.by), tuple(names), args.rules, args.scheme)
+
+
+def _cube_of(typed: pd.DataFrame, args: _Arguments) -> _Cube:
+    """The cube of a classified frame (already checked against its rule set)."""
+    return merge_cubes([_spec(args).of(typed)])
+
+
+def estimate_from_file(
+    path: str | os.PathLike[str],
+    by: Sequence[str] | str | None = None,
+    population: pd.DataFrame | float | None = None,
+    *,
+    mapping: MappingLike | None = None,
+    batch_size: int = 1_000_000,
+    method: str = "impute",
+    m: int = 50,
+    seed: int | None = None,
+    level: float = 0.95,
+    covariates: Sequence[str] | None = None,
+    rules: RuleSet | None = None,
+    delta: float = 0.0,
+    per: float = 100_000,
+    age_groups: str | AgeScheme | Sequence[int] = "unodc",
+    progress: bool | None = None,
+    format: Format | None = None,
+    check_unique_ids: bool = True,
+    value_labels: ValueLabels = "auto",
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """:func:`femstat.estimate` of a victim file of any size, read batch by batch.
+
+    Each batch is read (only the columns needed), mapped, validated, classified and
+    reduced to the count cube the estimate works from (one row per distinct combination
+    of breakdown, covariates, relationship, criteria and type; ages by age group). The
+    models are fitted to, and the imputations drawn on, the merged cube: the result is
+    ``fs.estimate(fs.classify(fs.read(path, mapping)), by, population, ...)``, number
+    for number for the same seed, at any ``batch_size``.
+
+    Parameters
+    ----------
+    path : str or path
+        As for :func:`femstat.stream.counts_from_file`.
+    by, population, method, m, seed, level, covariates, rules, delta, per, age_groups :
+        As for :func:`femstat.estimate`.
+    mapping, format, check_unique_ids, value_labels, **kwargs :
+        As for :func:`femstat.stream.counts_from_file`.
+    batch_size : int, default 1,000,000
+        Rows per batch. Memory grows with it and with the number of distinct
+        combinations, not with the file.
+    progress : bool, optional
+        Progress bars of the reading and of the imputations.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`femstat.estimate`.
+
+    Raises
+    ------
+    femstat.ValidationError
+        As :func:`femstat.stream.counts_from_file` (row positions are those in the file).
+    femstat.estimates.EstimateError
+        As :func:`femstat.estimate`.
+    """
+    reading = {
+        "mapping": mapping,
+        "format": format,
+        "batch_rows": batch_size,
+        "check_unique_ids": check_unique_ids,
+        "value_labels": value_labels,
+        **kwargs,
+    }
+    return _estimate_file(
+        path,
+        by,
+        population,
+        reading=reading,
+        progress=progress,
+        rules=rules,
+        method=method,
+        m=m,
+        seed=seed,
+        level=level,
+        covariates=covariates,
+        delta=delta,
+        per=per,
+        age_groups=age_groups,
+    )
+
+
+def _estimate_file(
+    path: str | os.PathLike[str],
+    by: Sequence[str] | str | None,
+    population: pd.DataFrame | float | None,
+    *,
+    reading: Mapping[str, Any],
+    progress: bool | None,
+    rules: RuleSet | None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`estimate_from_file`: the cube of the file, batch by batch."""
+    if rules is not None and not isinstance(rules, RuleSet):
+        raise EstimateTypeError(f"rules must be a femstat.RuleSet, got {type(rules).__name__}")
+    args = _arguments(by, rules=rules or UN_2022, **options)
+    cube = file_cube(path, _spec(args), progress=progress, **reading)
+    return _estimate_cube(cube, args, population, progress)
+
+
+def _estimate_dask(
+    ddf: Any,
+    by: Sequence[str] | str | None,
+    population: pd.DataFrame | float | None,
+    *,
+    progress: bool | None,
+    rules: RuleSet | None,
+    **options: Any,
+) -> pd.DataFrame:
+    """:func:`femstat.dask.estimate`: the cube of a classified Dask frame."""
+    if rules is not None and not isinstance(rules, RuleSet):
+        raise EstimateTypeError(f"rules must be a femstat.RuleSet, got {type(rules).__name__}")
+    args = _arguments(by, rules=rules or UN_2022, **options)
+
+    def check(frame: pd.DataFrame) -> None:
+        _rules_of(frame, rules)
+
+    cube = dask_cube(ddf, _spec(args), check)
+    return _estimate_cube(cube, args, population, progress)
+
+
+def _estimate_cube(
+    cube: _Cube,
+    args: _Arguments,
+    population: pd.DataFrame | float | None,
+    progress: bool | None,
+) -> pd.DataFrame:
+    """:func:`estimate` of the data a cube counts."""
+    by_list, chosen, method = args.by, args.rules, args.method
+    cov_names, scheme = args.covariates, args.scheme
+    prep = _prepare(
+        cube.frame, cube.weights, by_list, cov_names, chosen, scheme, models=method == "impute"
+    )
     pop = _population(prep.keys, population, by_list) if population is not None else None
     if method == "impute":
-        draws = _impute_counts(prep, m, seed_used, delta, progress)
-        out = _pooled_table(prep, by_list, draws, level, pop, float(per))
+        draws = _impute_counts(prep, args.m, args.seed, args.delta, progress)
+        out = _pooled_table(prep, by_list, draws, args.level, pop, args.per)
         models: dict[str, Any] = {}
         if prep.rel_model is not None:
             models["relationship_group"] = _model_record(prep.rel_model)
@@ -1075,14 +1366,15 @@ def estimate(
                 models[name] = _model_record(model)
         meta: dict[str, Any] = {
             "method": "impute",
-            "m": m,
-            "seed": seed_used,
-            "delta": delta,
+            "m": args.m,
+            "seed": args.seed,
+            "delta": args.delta,
             "assumption": IMPUTE_ASSUMPTION,
             "models": models,
             "covariates": [c.name for c in prep.covariates],
             "pooled_rare_levels": {c.name: c.pooled for c in prep.covariates if c.pooled},
             "rate_dfcom": RATE_DFCOM,
+            "rate_interval": RATE_INTERVAL,
             "reference": (
                 "Rubin (1987) Multiple Imputation for Nonresponse in Surveys; Barnard and "
                 "Rubin (1999) Biometrika 86(4):948-955; van Buuren (2018) Flexible "
@@ -1090,7 +1382,7 @@ def estimate(
             ),
         }
     else:
-        out = _allocate(prep, typed, by_list, cov_names or [], scheme, level, pop, float(per))
+        out = _allocate(prep, cube, by_list, cov_names or [], scheme, args.level, pop, args.per)
         meta = {
             "method": "allocate",
             "m": None,
@@ -1102,16 +1394,20 @@ def estimate(
                 "normal approximation: binomial variation of the undetermined records' types "
                 "plus the sampling variance of the stratum proportions (delta method)"
             ),
+            "rate_interval": (
+                "gamma interval (Fay and Feuer 1997) with that variance plus the Poisson "
+                "variance of the count"
+            ),
         }
     from femstat import __version__
 
     out.attrs[ATTRS_KEY] = {
         **meta,
-        "level": level,
+        "level": args.level,
         "by": by_list,
         "rule_set": chosen.name,
         "rule_fingerprint": rule_fingerprint(chosen),
-        "per": float(per),
+        "per": args.per,
         "femstat_version": __version__,
     }
     return out
@@ -1245,6 +1541,218 @@ def sensitivity(
             "exp(delta) is the odds ratio of being killed by a partner or family member "
             "for a victim whose relationship is unknown, against one whose relationship is "
             "known with the same covariates. delta = 0 is missing at random."
+        ),
+    }
+    return out
+
+
+def sensitivity_difference(
+    typed: pd.DataFrame,
+    compare: tuple[str, Any, Any],
+    *,
+    target: str = "partner_or_family",
+    measure: str = "share",
+    apply_to: str = "both",
+    deltas: Sequence[float] = (-3.0, -2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0, 3.0),
+    population: pd.DataFrame | float | None = None,
+    m: int = 20,
+    seed: int | None = None,
+    level: float = 0.95,
+    covariates: Sequence[str] | None = None,
+    rules: RuleSet | None = None,
+    tolerance: float = 0.01,
+    progress: bool | None = None,
+) -> pd.DataFrame:
+    """Tipping point of a difference between two groups: how far from missing at random
+    the undetermined would have to be for "A differs from B" to stop holding (or start).
+
+    The two groups are two levels of one column (two years, two areas). For each ``delta``
+    the log-odds of the qualifying relationships (intimate partner, family member) of the
+    records whose relationship is imputed are shifted by ``delta`` in the groups
+    ``apply_to`` names, as :func:`sensitivity` does, and the difference is estimated again
+    with the same seed: the difference of ``target``'s shares of female homicide
+    (``measure="share"``, no difference: 0) or the ratio of its rates
+    (``measure="rate"``, no difference: 1). The tipping delta, the delta closest to 0 at
+    which the conclusion changes, is then found between the grid points by bisection, to
+    ``tolerance``: there the interval of the difference reaches no difference.
+
+    Parameters
+    ----------
+    typed : pandas.DataFrame
+        Classified microdata.
+    compare : (str, value, value)
+        The column and the two levels compared, A then B: ``("year", 2021, 2022)``.
+    target : str, default ``"partner_or_family"``
+        A row of :data:`ESTIMATE_ROWS`.
+    measure : {"share", "rate"}, default "share"
+        ``"rate"`` needs ``population`` (per level of the column).
+    apply_to : {"both", "first", "second"}, default "both"
+        Whose unknown relationships depart from missing at random: both groups alike, or
+        only A, or only B (the usual question: "if B's undetermined were partners more
+        often than its known cases...").
+    deltas : sequence of float
+        The grid of log odds ratios searched; 0 is added if absent.
+    tolerance : float, default 0.01
+        Precision of the tipping delta.
+    population, m, seed, level, covariates, rules, progress :
+        As for :func:`estimate`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per delta of the grid: ``delta``, ``odds_ratio``, ``estimate``, ``lower``,
+        ``upper`` (of the difference of shares or of the rate ratio, A against B),
+        ``conclusion`` (``"A > B"``, ``"A < B"`` or ``"no difference"``, with the levels'
+        names), and ``tipping_delta`` (NaN if no delta of the grid's range changes the
+        conclusion). ``attrs["femstat_estimate"]`` says what was asked, and gives the
+        interval (estimate, lower, upper) at the tipping delta and ``tolerance`` before it
+        (``tipping_interval``, ``interval_before_tipping``): the limit that crosses no
+        difference lies on either side of it.
+
+    Notes
+    -----
+    Delta adjustment (van Buuren 2018, section 6.2 and 9.2; Carpenter and Kenward 2013,
+    chapter 10). Each completed data set gives the difference :math:`Q_l`: of shares
+    (census: no complete-data variance), or of log rates with the Poisson variance
+    :math:`1/x_A + 1/x_B`; Rubin's rules combine them as for :func:`estimate`. The
+    draws are those of the cube, so the limits move in small steps as delta moves: at
+    the tipping delta the limit is within one such step of no difference.
+    """
+    chosen = _rules_of(typed, rules)
+    if not (
+        isinstance(compare, tuple | list) and len(compare) == 3 and isinstance(compare[0], str)
+    ):
+        raise EstimateTypeError(
+            "compare must be (column, level A, level B), e.g. compare=('year', 2021, 2022)"
+        )
+    column, first, second = compare
+    if target not in ESTIMATE_ROWS or target in ("out_of_scope", "female_homicide"):
+        raise EstimateError(
+            f"target={target!r} is not a row whose share can differ; pass one of "
+            f"{[r for r in ESTIMATE_ROWS if r not in ('out_of_scope', 'female_homicide')]}"
+        )
+    measure = _check_choice(measure, "measure", ("share", "rate"))
+    apply_to = _check_choice(apply_to, "apply_to", ("both", "first", "second"))
+    if measure == "rate" and population is None:
+        raise EstimateError("measure='rate' needs population=...; pass it, or measure='share'")
+    tolerance = _check_number(tolerance, "tolerance", "pass e.g. tolerance=0.01")
+    if not tolerance > 0:
+        raise EstimateError(f"tolerance must be positive, got {tolerance!r}")
+    grid = _check_deltas(deltas)
+    args = _arguments([column], "impute", m, level, seed, 0.0, 100_000, covariates, "unodc", chosen)
+    cube = _cube_of(typed, args)
+    prep = _prepare(cube.frame, cube.weights, args.by, args.covariates, chosen, args.scheme)
+    labels = prep.keys[column].astype(str).tolist()
+    where = []
+    for value in (first, second):
+        if str(value) not in labels:
+            raise EstimateError(
+                f"{column!r} has no level {value!r} among the victims; pass two of its levels"
+            )
+        where.append(labels.index(str(value)))
+    if where[0] == where[1]:
+        raise EstimateError("compare names the same level twice; pass two different levels")
+    pop = None
+    if population is not None:
+        pop = _population(prep.keys, population, args.by)[where]
+    row = ESTIMATE_ROWS.index(target)
+    fh = prep.observed[where, ESTIMATE_ROWS.index("female_homicide")]
+    if measure == "share" and np.any(fh <= 0):
+        raise EstimateError(f"a compared level of {column!r} has no female homicide victim")
+    chosen_groups = {"both": where, "first": where[:1], "second": where[1:]}[apply_to]
+    null = 0.0 if measure == "share" else 1.0
+
+    def interval(delta: float) -> tuple[float, float, float]:
+        shift = np.zeros(prep.n_groups)
+        shift[chosen_groups] = delta
+        draws = _impute_counts(prep, args.m, args.seed, shift, False)[:, where, row]
+        if measure == "share":
+            pooled = pool(draws[:, 0] / fh[0] - draws[:, 1] / fh[1], 0.0)
+        else:
+            if np.any(draws <= 0):
+                raise EstimateError(
+                    f"a completed count of {target!r} is 0 in a compared group: its rate "
+                    "ratio is undefined. Compare shares (measure='share') or larger groups."
+                )
+            assert pop is not None
+            log_ratio = np.log(draws[:, 0] / pop[0]) - np.log(draws[:, 1] / pop[1])
+            variance = 1.0 / draws[:, 0] + 1.0 / draws[:, 1]
+            pooled = pool(log_ratio[:, None], variance[:, None], dfcom=RATE_DFCOM)
+        lower, upper = pooled.interval(args.level)
+        q, lo, up = float(pooled.qbar[0]), float(lower[0]), float(upper[0])
+        if measure == "rate":
+            return math.exp(q), math.exp(lo), math.exp(up)
+        return q, lo, up
+
+    names = (f"{column}={first}", f"{column}={second}")
+
+    def conclusion(limits: tuple[float, float, float]) -> str:
+        if limits[1] > null:
+            return f"{names[0]} > {names[1]}"
+        if limits[2] < null:
+            return f"{names[0]} < {names[1]}"
+        return "no difference"
+
+    with _progress(progress, len(grid)) as advance:
+        results = []
+        for d in grid:
+            results.append(interval(d))
+            advance()
+    conclusions = [conclusion(r) for r in results]
+    at_zero = conclusions[grid.index(0.0)]
+    tipping = np.nan
+    tipping_limits: tuple[float, float, float] | None = None
+    before_limits: tuple[float, float, float] | None = None
+    zero = grid.index(0.0)
+    for side in (range(zero + 1, len(grid)), range(zero - 1, -1, -1)):
+        previous = 0.0
+        for i in side:
+            if conclusions[i] != at_zero:
+                # Bisection between the last delta with the conclusion at 0 and this one.
+                inside, outside = previous, grid[i]
+                while abs(outside - inside) > tolerance:
+                    middle = (inside + outside) / 2.0
+                    if conclusion(interval(middle)) == at_zero:
+                        inside = middle
+                    else:
+                        outside = middle
+                if np.isnan(tipping) or abs(outside) < abs(tipping):
+                    tipping, tipping_limits = outside, interval(outside)
+                    before_limits = interval(inside)
+                break
+            previous = grid[i]
+    out = pd.DataFrame(
+        {
+            "delta": grid,
+            "odds_ratio": np.exp(grid),
+            "estimate": [r[0] for r in results],
+            "lower": [r[1] for r in results],
+            "upper": [r[2] for r in results],
+            "conclusion": conclusions,
+        }
+    )
+    out["tipping_delta"] = tipping
+    out.attrs[ATTRS_KEY] = {
+        "analysis": "sensitivity of a difference (delta adjustment)",
+        "compare": [column, first, second],
+        "target": target,
+        "measure": "difference of shares" if measure == "share" else "rate ratio",
+        "no_difference": null,
+        "apply_to": apply_to,
+        "deltas": grid,
+        "tolerance": tolerance,
+        "tipping_interval": None if tipping_limits is None else list(tipping_limits),
+        "interval_before_tipping": None if before_limits is None else list(before_limits),
+        "method": "impute",
+        "m": args.m,
+        "seed": args.seed,
+        "level": args.level,
+        "rule_set": chosen.name,
+        "assumption": IMPUTE_ASSUMPTION,
+        "reference": (
+            "van Buuren (2018) Flexible Imputation of Missing Data, 2nd ed., sections 6.2 "
+            "and 9.2; Carpenter and Kenward (2013) Multiple Imputation and its Application, "
+            "chapter 10"
         ),
     }
     return out
