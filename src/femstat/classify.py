@@ -393,7 +393,7 @@ def classify(
     Returns
     -------
     pandas.DataFrame
-        ``df`` with ``femicide_type`` (a Categorical of the six types, in the framework's
+        ``df`` with ``femicide_type`` (a Categorical of the types, in the framework's
         order) and ``criteria_met`` (an unsigned integer bit mask: bit *i* set when
         criterion *i* of the rule set is true; decode it with
         :func:`criteria_met_names`) added, for each rule set.

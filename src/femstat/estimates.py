@@ -1037,7 +1037,7 @@ def estimate(
     Returns
     -------
     pandas.DataFrame
-        One row per group and :data:`ESTIMATE_ROWS` (the six types, ``femicide``,
+        One row per group and :data:`ESTIMATE_ROWS` (the types, ``femicide``,
         ``female_homicide``, ``partner_or_family``): ``observed`` (the count as
         classified), ``bound_lower`` and ``bound_upper`` (the logical range: records whose
         type is fixed, plus those whose unknowns could give this row), ``estimate``,

@@ -49,7 +49,7 @@ INDICATOR_ROWS: tuple[str, ...] = (
     "partner_or_family",
     "male_partner_or_family",
 )
-"""Rows of an indicator table per group: the six types, the totals, UNODC's headline
+"""Rows of an indicator table per group: the types, the totals, UNODC's headline
 (``partner_or_family``: killed by an intimate partner or family member) and its male
 comparator."""
 
