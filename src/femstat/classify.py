@@ -64,7 +64,9 @@ class RuleSet:
         femicide (``other_perpetrator``). At most 32.
     qualifying_groups : mapping of str to str, optional
         Relationship groups that qualify by themselves, in priority order, and the type
-        each gives. The UN rule: intimate partner, then family member.
+        each gives. The UN rule: intimate partner, then family member. Listing
+        ``partner_or_family_unspecified`` overrides how that group is otherwise decided
+        (see the notes).
     type_column, criteria_column : str
         Output column names.
     description, reference : str
@@ -401,10 +403,12 @@ def classify(
     Notes
     -----
     The procedure is the framework's (UNODC and UN Women 2022, section 2 of femstat's
-    specification): out of scope; intimate partner; family member; any criterion true
-    gives other perpetrator; an unknown relationship or an unknown criterion gives
-    undetermined (femstat rule); otherwise not femicide. A criteria column absent from
-    ``df`` is unknown for every record, never false.
+    specification): out of scope; intimate partner; family member (a partner or family
+    member not known which gives ``partner_or_family_unspecified`` under ``UN_2022``); any
+    criterion true gives other perpetrator (for an unknown relationship femstat's reading,
+    see ``RuleSet.unknown_relationship_with_criterion``); an unknown relationship or
+    an unknown criterion gives undetermined (femstat rule); otherwise not femicide. A
+    criteria column absent from ``df`` is unknown for every record, never false.
     """
     if not _is_canonical(df):
         from femstat.validate import validate
