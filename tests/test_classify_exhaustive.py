@@ -36,6 +36,9 @@ def reference_type(sex, iccs, relationship, criteria):
         return "intimate_partner"
     if relationship in FAMILY:
         return "family_member"
+    if relationship == "partner_or_family_unspecified":
+        # UN_2022 qualifies both partner and family: either way a femicide.
+        return "partner_or_family_unspecified"
     if any(v is True for v in criteria):
         return "other_perpetrator"
     if relationship == "unknown" or any(v is None for v in criteria):

@@ -46,13 +46,15 @@ OTHER_KNOWN = (
 )
 STRANGER = ("stranger",)
 UNKNOWN = ("unknown",)
+# A partner or family member, not known which (UNODC's "Intimate partner or family member").
+UNSPECIFIED = ("partner_or_family_unspecified",)
 GROUP_CODES = {
     "intimate_partner": PARTNER,
     "family_member": FAMILY,
     "other_known": OTHER_KNOWN,
     "stranger": STRANGER,
 }
-EVERY_CODE = (*PARTNER, *FAMILY, *OTHER_KNOWN, *STRANGER, *UNKNOWN)
+EVERY_CODE = (*PARTNER, *FAMILY, *UNSPECIFIED, *OTHER_KNOWN, *STRANGER, *UNKNOWN)
 
 # (name, criteria, qualifying groups in priority order)
 RULE_SETS = {
@@ -80,22 +82,42 @@ RULE_SETS = {
             "other_known": "other_perpetrator",
         },
     ),
+    # The framework's text only: an unknown relationship with a true criterion stays
+    # undetermined (RuleSet.unknown_relationship_with_criterion).
+    "UN_STRICT": (
+        ("prior_violence", "sexual_violence", "mutilation"),
+        {"intimate_partner": "intimate_partner", "family_member": "family_member"},
+    ),
 }
+STRICT = {"UN_STRICT"}
 
 
 def rule_set(name: str) -> fs.RuleSet:
     if name == "UN_2022":
         return fs.UN_2022
     criteria, qualifying = RULE_SETS[name]
-    return fs.RuleSet(name=name, criteria=criteria, qualifying_groups=qualifying)
+    return fs.RuleSet(
+        name=name,
+        criteria=criteria,
+        qualifying_groups=qualifying,
+        unknown_relationship_with_criterion="undetermined"
+        if name in STRICT
+        else "other_perpetrator",
+    )
 
 
-def reference(in_scope: bool, relationship: str, criteria: tuple, qualifying: dict) -> str:
+def reference(
+    in_scope: bool, relationship: str, criteria: tuple, qualifying: dict, strict: bool = False
+) -> str:
     """The typology for one record, rule by rule.
 
     1. not a female victim of completed intentional homicide: out of scope;
-    2-3. a relationship in a qualifying group: that group's type, in priority order;
-    4. any criterion true: other perpetrator;
+    2-3. a relationship in a qualifying group: that group's type, in priority order; a
+       partner or family member not known which: its own type when both groups qualify,
+       undetermined when only one does (it might be either), judged by the criteria when
+       neither does;
+    4. any criterion true: other perpetrator; with the strict reading, an unknown
+       relationship (when some relationship could qualify) is undetermined instead;
     5. any criterion unknown: undetermined; an unknown relationship is undetermined only
        when some relationship could have qualified the record (it might hide one); under
        a rule where only criteria decide, it is as good as any non-qualifying one;
@@ -106,7 +128,15 @@ def reference(in_scope: bool, relationship: str, criteria: tuple, qualifying: di
     for group, label in qualifying.items():
         if relationship in GROUP_CODES[group]:
             return label
+    if relationship in UNSPECIFIED:
+        both = "intimate_partner" in qualifying and "family_member" in qualifying
+        if both:
+            return "partner_or_family_unspecified"
+        if "intimate_partner" in qualifying or "family_member" in qualifying:
+            return "undetermined"
     if True in criteria:
+        if strict and relationship == "unknown" and len(qualifying) > 0:
+            return "undetermined"
         return "other_perpetrator"
     if None in criteria:
         return "undetermined"
@@ -135,7 +165,10 @@ def build(name: str) -> tuple[pd.DataFrame, list[str]]:
     )
     for i, column in enumerate(criteria):
         frame[column] = pd.array([combo[i] for _, _, combo in rows], dtype="boolean")
-    expected = [reference(scope[2], rel, combo, qualifying) for scope, rel, combo in rows]
+    expected = [
+        reference(scope[2], rel, combo, qualifying, strict=name in STRICT)
+        for scope, rel, combo in rows
+    ]
     return fs.validate(frame, report=True)[0], expected  # report: its warnings expected
 
 
@@ -182,3 +215,11 @@ def test_the_rules_differ_where_they_should() -> None:
     # with no qualifying group, unknown relationship and every criterion false decides
     assert unknown_all_false.count("not_femicide") == 1
     assert set(build("KNOWN_QUALIFIES")[1]) >= {"other_perpetrator", "intimate_partner"}
+    # the strict reading moves unknown relationships with a true criterion only
+    lenient, strict = build("UN_2022")[1], build("UN_STRICT")[1]
+    assert "partner_or_family_unspecified" in lenient
+    data, _ = build("UN_STRICT")
+    unknown = (data["relationship"].astype(str) == "unknown").to_numpy()
+    moved = [e for e, keep in zip(strict, unknown, strict=True) if keep]
+    assert "other_perpetrator" not in moved and "undetermined" in moved
+    assert "undetermined" in build("PARTNER_ONLY")[1]

@@ -73,7 +73,9 @@ def small_blocks(rows: int) -> Iterator[None]:
 def reference_types(df: pd.DataFrame, rules: fs.RuleSet = fs.UN_2022) -> pd.DataFrame:
     """Type and criteria columns from facts() and the rule table, without the kernel."""
     f = facts(df, rules)
-    key = ((f["in_scope"].astype(np.int64) * 5 + f["group"]) * 2 + (f["criteria_met"] != 0)) * 2
+    n_groups = len(C.RELATIONSHIP_GROUP)  # from the code list, like RuleSet.table's key
+    key = (f["in_scope"].astype(np.int64) * n_groups + f["group"]) * 2 + (f["criteria_met"] != 0)
+    key *= 2
     key += f["any_unknown"]
     out = df.copy(deep=False)
     out[rules.type_column] = pd.Categorical.from_codes(

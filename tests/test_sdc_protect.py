@@ -91,11 +91,11 @@ def test_a_release_with_nothing_to_narrow_is_left_as_primary_suppression():
     data = records({(2020,): {"intimate_partner": 3, "family_member": 9}}, ("year",))
     out = protect({"cube": fs.counts(data, by=["year"])})
     cube = out["cube"]
-    assert cube["suppression"].tolist() == ["primary", "", "", "", "", ""]
+    assert cube["suppression"].tolist() == ["primary", "", "", "", "", "", ""]
     assert cube["count"].isna().sum() == 1
     assert cube.attrs["protection"]["n_secondary"] == 0
     # Zeros reveal nobody: they stay published.
-    assert (cube["count"].iloc[2:5] == 0).all()
+    assert (cube["count"].iloc[2:6] == 0).all()
 
 
 def test_protect_refuses_bad_arguments():

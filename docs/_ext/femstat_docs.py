@@ -229,11 +229,17 @@ class TypesDirective(Directive):
         rows.append(
             [
                 _literal("female_homicide"),
-                "total: every in-scope record (the five types other than out_of_scope)",
+                "total: every in-scope record (every type other than out_of_scope)",
                 C.UNODC_TYPE_LABELS["female_homicide"],
             ]
         )
-        return [_table(["label", "meaning", "UNODC label"], rows, [20, 50, 30])]
+        return [
+            _table(
+                ["label", "meaning", "UNODC label, or femstat's for its own classes"],
+                rows,
+                [20, 50, 30],
+            )
+        ]
 
 
 class DecisionTableDirective(Directive):

@@ -457,7 +457,9 @@ def _count(
             )
         male_homicide = homicide_of(data, "male")
         group = _GROUP_OF_RELATIONSHIP[data["relationship"].cat.codes.to_numpy()]
-        partner_or_family = male_homicide & (group <= C.RELATIONSHIP_GROUP.code_of("family_member"))
+        partner_or_family = male_homicide & np.isin(
+            group, [C.RELATIONSHIP_GROUP.code_of(g) for g in C.PARTNER_OR_FAMILY]
+        )
         group_cell = cell // n_types
         extra = np.stack(
             [

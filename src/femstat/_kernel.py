@@ -84,10 +84,10 @@ _SCOPE_STRIDE = _N_GROUPS * 4
 _N_KEYS = 3 * _SCOPE_STRIDE
 _MALE_KEY = 2 * _SCOPE_STRIDE
 _N_TYPES = len(C.FEMICIDE_TYPES)
-_PARTNER_OR_FAMILY = (
-    C.RELATIONSHIP_GROUP.code_of("intimate_partner"),
-    C.RELATIONSHIP_GROUP.code_of("family_member"),
-)
+# The male comparator counts every partner-or-family group, the unspecified one included.
+_PARTNER_OR_FAMILY = tuple(C.RELATIONSHIP_GROUP.code_of(g) for g in C.PARTNER_OR_FAMILY)
+# Keys are stored as uint8.
+assert _N_KEYS <= 256, "too many relationship groups for a uint8 rule key"
 
 
 class KernelError(FemstatError, ValueError):

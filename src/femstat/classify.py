@@ -3,7 +3,7 @@
 The decision procedure of the framework (section 2) is written once, as a plain function of
 four facts about a record — in scope or not, the relationship group, whether any criterion
 is true, whether any criterion is unknown — in :meth:`RuleSet.decide`. Because those facts
-take only 5 x 2 x 2 x 2 = 40 combinations, the rule is tabulated once per rule set, and
+take only 2 x 6 x 2 x 2 = 48 combinations, the rule is tabulated once per rule set, and
 classifying a frame is arithmetic on integer codes followed by one table look-up: no row
 loop, no ``apply``, and the vectorised path cannot drift from the written rule.
 """
@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
+from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -41,6 +42,11 @@ RULES_ATTR = "femstat_rules"
 
 _GROUPS = C.RELATIONSHIP_GROUP.codes
 _TYPE_CODE = {name: i for i, name in enumerate(C.FEMICIDE_TYPES)}
+_UNSPECIFIED = "partner_or_family_unspecified"
+_QUALIFIABLE = ("intimate_partner", "family_member", _UNSPECIFIED, "other_known", "stranger")
+
+UnknownWithCriterion = Literal["other_perpetrator", "undetermined"]
+"""Values of :attr:`RuleSet.unknown_relationship_with_criterion`."""
 
 GENDER_IDENTITIES: tuple[str, ...] = C.GENDER_IDENTITY.codes
 """Codes of ``victim_gender_identity`` a rule set's scope may name (the code list's)."""
@@ -70,7 +76,9 @@ class RuleSet:
         femicide (``other_perpetrator``). At most 32.
     qualifying_groups : mapping of str to str, optional
         Relationship groups that qualify by themselves, in priority order, and the type
-        each gives. The UN rule: intimate partner, then family member.
+        each gives. The UN rule: intimate partner, then family member. Listing
+        ``partner_or_family_unspecified`` overrides how that group is otherwise decided
+        (see the notes).
     type_column, criteria_column : str
         Output column names.
     description, reference : str
@@ -96,12 +104,32 @@ class RuleSet:
     title, country, legal
         Display title, ISO 3166 alpha-3 country code and the legal reference (law,
         article, date of the text, official URL) of a national rule set.
+    unknown_relationship_with_criterion : {"other_perpetrator", "undetermined"}
+        What a record whose relationship is unknown and one of whose criteria is true
+        becomes, when the rule set has qualifying groups. ``"other_perpetrator"`` (the
+        default) is femstat's reading: the criterion makes the killing gender-related
+        whoever the perpetrator was. The framework's text does not settle the case;
+        ``"undetermined"`` keeps such records out of ``femicide`` until the relationship
+        is known.
 
     Notes
     -----
     A rule set with none of the extensions is decided by :attr:`table` alone, exactly as
     the framework's rule; its fingerprint and output are those it had before extensions
     existed.
+
+    A record whose relationship group is ``partner_or_family_unspecified`` (a partner or a
+    family member, not known which) is decided as follows, unless the rule set lists that
+    group in ``qualifying_groups`` itself:
+
+    - a rule set that qualifies both ``intimate_partner`` and ``family_member`` qualifies
+      it, with the type ``partner_or_family_unspecified`` (or the one type both groups
+      give, when they give the same);
+    - a rule set that qualifies only one of the two cannot tell whether the record
+      qualifies by its relationship or must be judged by its criteria: it is
+      ``undetermined``;
+    - a rule set that qualifies neither judges it by its criteria, like any other known
+      relationship.
     """
 
     name: str
@@ -125,6 +153,7 @@ class RuleSet:
     title: str = ""
     country: str = ""
     legal: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    unknown_relationship_with_criterion: UnknownWithCriterion = "other_perpetrator"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "criteria", tuple(self.criteria))
@@ -143,10 +172,16 @@ class RuleSet:
         if len(set(self.criteria)) != len(self.criteria):
             raise RuleSetError(f"rule set {self.name!r}: a criterion is listed twice")
         for group, label in self.qualifying_groups.items():
-            if group not in ("intimate_partner", "family_member", "other_known", "stranger"):
+            if group not in _QUALIFIABLE:
                 raise RuleSetError(f"rule set {self.name!r}: {group!r} cannot qualify a record")
             if label not in C.FEMICIDE and label != "other_perpetrator":
                 raise RuleSetError(f"rule set {self.name!r}: {label!r} is not a femicide type")
+        if self.unknown_relationship_with_criterion not in get_args(UnknownWithCriterion):
+            raise RuleSetError(
+                f"rule set {self.name!r}: unknown_relationship_with_criterion is "
+                f"{self.unknown_relationship_with_criterion!r}; give one of "
+                f"{list(get_args(UnknownWithCriterion))}"
+            )
 
     def __reduce__(self) -> tuple[type[RuleSet], tuple[object, ...]]:
         # A mappingproxy cannot be pickled; rebuild from plain values (Dask, multiprocessing).
@@ -168,6 +203,7 @@ class RuleSet:
                 self.title,
                 self.country,
                 dict(self.legal),
+                self.unknown_relationship_with_criterion,
             ),
         )
 
@@ -280,6 +316,18 @@ class RuleSet:
             if allows[label] == "unknown":
                 return "undetermined"
             # With this perpetrator the relationship does not qualify: go on to rule 4.
+        elif group == _UNSPECIFIED:
+            # Partner or family, not known which: decide() qualifies it only when both
+            # groups qualify; with a perpetrator condition both must also allow this
+            # perpetrator, and one that may not allow it leaves the record open.
+            both = [self.qualifying_groups.get(g) for g in ("intimate_partner", "family_member")]
+            qualifying = [label for label in both if label is not None]
+            if qualifying:
+                states = {allows[label] for label in qualifying}
+                if len(qualifying) == 2 and states == {"yes"}:
+                    return self.decide(True, group, any_true, any_unknown)
+                if states != {"no"}:
+                    return "undetermined"
         rule4 = allows["other_perpetrator"]
         if rule4 == "no":
             # No criterion can make it a femicide; only an unknown relationship that might
@@ -375,8 +423,14 @@ class RuleSet:
 
         - rule 1, not in scope: ``out_of_scope``;
         - rules 2 and 3, a qualifying relationship group: its type (partner before
-          family);
-        - rule 4, any criterion true: ``other_perpetrator``;
+          family); a partner or family member of unknown kind
+          (``partner_or_family_unspecified``) as the class notes say: its own type when
+          both groups qualify, ``undetermined`` when only one does;
+        - rule 4, any criterion true: ``other_perpetrator``. When the relationship is
+          unknown (and a relationship can qualify) this is femstat's reading, not the
+          framework's text, and holds only with ``unknown_relationship_with_criterion``
+          ``"other_perpetrator"`` (the default); with ``"undetermined"`` such a record is
+          ``undetermined``;
         - rule 5, relationship unknown (when a relationship can qualify) or any criterion
           unknown: ``undetermined`` (femstat rule);
         - rule 6, otherwise ``not_femicide``.
@@ -385,9 +439,19 @@ class RuleSet:
             return "out_of_scope"
         if group in self.qualifying_groups:
             return self.qualifying_groups[group]
+        if group == _UNSPECIFIED:
+            partner = self.qualifying_groups.get("intimate_partner")
+            family = self.qualifying_groups.get("family_member")
+            if partner is not None and family is not None:
+                return partner if partner == family else _UNSPECIFIED
+            if partner is not None or family is not None:
+                return "undetermined"
+        relationship_matters = group == "unknown" and bool(self.qualifying_groups)
         if any_true:
+            if relationship_matters and self.unknown_relationship_with_criterion == "undetermined":
+                return "undetermined"
             return "other_perpetrator"
-        if (group == "unknown" and self.qualifying_groups) or any_unknown:
+        if relationship_matters or any_unknown:
             return "undetermined"
         return "not_femicide"
 
@@ -440,7 +504,15 @@ def rule_fingerprint(rules: RuleSet) -> str:
     """
     digest = hashlib.sha256()
     digest.update(rules.table.tobytes())
-    digest.update(repr((rules.criteria, sorted(rules.qualifying_groups.items()))).encode())
+    digest.update(
+        repr(
+            (
+                rules.criteria,
+                sorted(rules.qualifying_groups.items()),
+                rules.unknown_relationship_with_criterion,
+            )
+        ).encode()
+    )
     if rules.is_extended:
         # Only extended rule sets add to the digest, so every other one keeps its value.
         digest.update(rules.extended_table.tobytes())
@@ -716,7 +788,7 @@ def classify(
     Returns
     -------
     pandas.DataFrame
-        ``df`` with ``femicide_type`` (a Categorical of the six types, in the framework's
+        ``df`` with ``femicide_type`` (a Categorical of the types, in the framework's
         order) and ``criteria_met`` (an unsigned integer bit mask: bit *i* set when
         criterion *i* of the rule set is true; decode it with
         :func:`criteria_met_names`) added, for each rule set.
@@ -724,10 +796,12 @@ def classify(
     Notes
     -----
     The procedure is the framework's (UNODC and UN Women 2022, section 2 of femstat's
-    specification): out of scope; intimate partner; family member; any criterion true
-    gives other perpetrator; an unknown relationship or an unknown criterion gives
-    undetermined (femstat rule); otherwise not femicide. A criteria column absent from
-    ``df`` is unknown for every record, never false.
+    specification): out of scope; intimate partner; family member (a partner or family
+    member not known which gives ``partner_or_family_unspecified`` under ``UN_2022``); any
+    criterion true gives other perpetrator (for an unknown relationship femstat's reading,
+    see ``RuleSet.unknown_relationship_with_criterion``); an unknown relationship or
+    an unknown criterion gives undetermined (femstat rule); otherwise not femicide. A
+    criteria column absent from ``df`` is unknown for every record, never false.
     """
     if not _is_canonical(df):
         from femstat.validate import validate
@@ -765,6 +839,10 @@ _RULE_TEXT = {
     "out_of_scope": "rule 1: not a female victim of completed intentional homicide (ICCS 0101)",
     "intimate_partner": "rule 2: killed by a current or former intimate partner",
     "family_member": "rule 3: killed by a family member",
+    "partner_or_family_unspecified": (
+        "rules 2-3: killed by an intimate partner or a family member, not known which "
+        "(femstat type partner_or_family_unspecified; the rule set qualifies both)"
+    ),
     "other_perpetrator": "rule 4: killed by another perpetrator and at least one criterion is true",
     "undetermined": (
         "rule 5: the relationship or a criterion is unknown, so the record can be neither "
@@ -772,6 +850,30 @@ _RULE_TEXT = {
     ),
     "not_femicide": "rule 6: relationship known, neither partner nor family, every criterion false",
 }
+
+
+def _rule_text(rules: RuleSet, group: str, any_true: bool, result: str) -> str:
+    """The rule that gave ``result``, naming femstat's readings where they decide."""
+    relationship_matters = group == "unknown" and bool(rules.qualifying_groups)
+    option = f"unknown_relationship_with_criterion={rules.unknown_relationship_with_criterion!r}"
+    if result == "other_perpetrator" and relationship_matters:
+        return (
+            "rule 4: relationship unknown and at least one criterion true; counted as "
+            f"other_perpetrator by femstat's reading, not the framework's text ({option})"
+        )
+    if result == "undetermined" and relationship_matters and any_true:
+        return (
+            "rule 5: relationship unknown and at least one criterion true; left "
+            f"undetermined by this rule set's option {option} (femstat's default reading "
+            "counts it as other_perpetrator)"
+        )
+    if result == "undetermined" and group == _UNSPECIFIED:
+        return (
+            "rule 5: killed by an intimate partner or a family member, not known which, and "
+            "this rule set qualifies only one of the two, so the record can be neither "
+            "counted nor excluded"
+        )
+    return _RULE_TEXT[result]
 
 
 def explain(df: pd.DataFrame, label: object, *, rules: RuleSet = UN_2022) -> str:
@@ -832,5 +934,5 @@ def explain(df: pd.DataFrame, label: object, *, rules: RuleSet = UN_2022) -> str
             "  decided by the rule set's extended rule (RuleSet.decide_extended)",
         ]
     else:
-        lines.append(f"  decided by {_RULE_TEXT[result]}")
+        lines.append(f"  decided by {_rule_text(rules, group, bool(met), result)}")
     return "\n".join(lines)

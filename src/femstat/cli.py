@@ -584,6 +584,9 @@ def _summary_table(summary: pd.DataFrame, title: str, min_count: int) -> Table:
         return f"{int(row['count']):,}", "" if pd.isna(share) else f"{100 * share:.1f} %"
 
     for name in C.FEMICIDE_TYPES:
+        # Most data has no partner-or-family record of unknown kind: no empty row for it.
+        if name == "partner_or_family_unspecified" and rows[name]["count"] == 0:
+            continue
         table.add_row(name, *cells(name))
     table.add_section()
     for name in ("femicide", "female_homicide"):

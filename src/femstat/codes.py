@@ -28,10 +28,14 @@ __all__ = [
     "FEMICIDE_TOTALS",
     "FEMICIDE_TYPE",
     "FEMICIDE_TYPES",
+    "FEMSTAT_CLASSES",
     "GENDER_IDENTITY",
     "INTENTIONAL_HOMICIDE_ICCS",
+    "IN_SCOPE_TYPES",
+    "LEGACY_TYPE_LABELS",
     "LEGAL_QUALIFICATION",
     "MECHANISM",
+    "PARTNER_OR_FAMILY",
     "PLACE",
     "PLACE_GROUP",
     "RELATIONSHIP",
@@ -139,6 +143,9 @@ RELATIONSHIP = CodeList(
         "other_blood_relative": "other relative by blood",
         "relative_by_marriage": "relative by marriage or in-law",
         "other_household_member": "other member of the victim's household",
+        "partner_or_family_unspecified": (
+            "intimate partner or family member, not known which (group only)"
+        ),
         "other_known": "other perpetrator known to the victim (group only)",
         "friend_or_acquaintance": "friend, acquaintance or neighbour",
         "colleague_or_business": "colleague, employer, employee or business relation",
@@ -156,6 +163,7 @@ RELATIONSHIP_GROUP = CodeList(
     {
         "intimate_partner": "intimate partner",
         "family_member": "family member",
+        "partner_or_family_unspecified": "intimate partner or family member, not known which",
         "other_known": "other perpetrator known to the victim",
         "stranger": "perpetrator unknown to the victim",
         "unknown": "perpetrator-to-victim relationship unknown",
@@ -174,6 +182,7 @@ RELATIONSHIP_GROUP_OF: Mapping[str, str] = MappingProxyType(
         "other_blood_relative": "family_member",
         "relative_by_marriage": "family_member",
         "other_household_member": "family_member",
+        "partner_or_family_unspecified": "partner_or_family_unspecified",
         "other_known": "other_known",
         "friend_or_acquaintance": "other_known",
         "colleague_or_business": "other_known",
@@ -188,6 +197,7 @@ RELATIONSHIP_GROUP_OF: Mapping[str, str] = MappingProxyType(
 RELATIONSHIP_CLOSENESS: tuple[str, ...] = (
     "intimate_partner",
     "family_member",
+    "partner_or_family_unspecified",
     "unknown",
     "other_known",
     "stranger",
@@ -195,8 +205,9 @@ RELATIONSHIP_CLOSENESS: tuple[str, ...] = (
 """Relationship groups from closest to most distant, for the multiple-perpetrator rule.
 
 femstat rule: with several perpetrators the victim-level relationship is the closest one;
-an unknown relationship ranks before other known and stranger because it might hide a
-partner or family member.
+a partner or family member of unknown kind ranks after the two known kinds (it is one of
+them, but says less) and before unknown; an unknown relationship ranks before other known
+and stranger because it might hide a partner or family member.
 """
 
 RELATIONSHIP_INVERSE: Mapping[str, str] = MappingProxyType(
@@ -211,6 +222,7 @@ RELATIONSHIP_INVERSE: Mapping[str, str] = MappingProxyType(
         "other_blood_relative": "other_blood_relative",
         "relative_by_marriage": "relative_by_marriage",
         "other_household_member": "other_household_member",
+        "partner_or_family_unspecified": "partner_or_family_unspecified",
         "other_known": "other_known",
         "friend_or_acquaintance": "friend_or_acquaintance",
         "colleague_or_business": "colleague_or_business",
@@ -358,6 +370,9 @@ FEMICIDE_TYPE = CodeList(
     {
         "intimate_partner": "in scope, killed by a current or former intimate partner",
         "family_member": "in scope, killed by another family member",
+        "partner_or_family_unspecified": (
+            "in scope, killed by an intimate partner or a family member, not known which"
+        ),
         "other_perpetrator": (
             "in scope, killed by someone else and at least one of the eight criteria is true"
         ),
@@ -371,13 +386,25 @@ FEMICIDE_TYPE = CodeList(
     unknown=None,
 )
 FEMICIDE_TYPES: tuple[str, ...] = FEMICIDE_TYPE.codes
-"""The six femicide types, in the framework's order."""
+"""The femicide types, in the framework's order: the framework's six, with
+``partner_or_family_unspecified`` (femstat's addition) right after ``family_member``."""
+
+IN_SCOPE_TYPES: tuple[str, ...] = tuple(t for t in FEMICIDE_TYPES if t != "out_of_scope")
+"""The types of in-scope records: together they make the total ``female_homicide``."""
 
 INTENTIONAL_HOMICIDE_ICCS = "0101"
 """ICCS code of intentional homicide: the framework's universe is this code and its
 subcodes (``iccs_code`` starting with it), victims female."""
 
-FEMICIDE: tuple[str, ...] = ("intimate_partner", "family_member", "other_perpetrator")
+PARTNER_OR_FAMILY: tuple[str, ...] = (
+    "intimate_partner",
+    "family_member",
+    "partner_or_family_unspecified",
+)
+"""The relationship groups, and the femicide types, that together make the total
+``partner_or_family`` (UNODC's "Intimate partner or family member")."""
+
+FEMICIDE: tuple[str, ...] = (*PARTNER_OR_FAMILY, "other_perpetrator")
 """The types that together make the total ``femicide``."""
 
 FEMICIDE_TOTALS: tuple[str, ...] = ("femicide", "female_homicide")
@@ -388,6 +415,7 @@ UNODC_RELATIONSHIP_LABELS: Mapping[str, str] = MappingProxyType(
     {
         "intimate_partner": "Intimate partner or family member: Intimate partner",
         "family_member": "Intimate partner or family member: Family member",
+        "partner_or_family_unspecified": "Intimate partner or family member",
         "other_known": "Other perpetrator known to the victim",
         "stranger": "Perpetrator unknown to the victim",
         "unknown": "Perpetrator to victim relationship unknown",
@@ -417,14 +445,31 @@ UNODC_TYPE_LABELS: Mapping[str, str] = MappingProxyType(
     {
         "intimate_partner": "Intimate partner or family member: Intimate partner",
         "family_member": "Intimate partner or family member: Family member",
+        "partner_or_family_unspecified": "Intimate partner or family member",
         "other_perpetrator": "Other gender-related killing",
-        "not_femicide": "Not gender-related",
-        "undetermined": "Gender-related motive undetermined",
-        "out_of_scope": "Out of scope",
+        # UNODC publishes no class for these three: the labels say they are femstat's.
+        "not_femicide": "Not femicide (femstat class)",
+        "undetermined": "Undetermined (femstat class)",
+        "out_of_scope": "Out of scope (femstat class)",
         "femicide": "Gender-related killing of women and girls (femicide)",
         "female_homicide": "Female victims of intentional homicide",
     }
 )
+"""Label of each femicide type and total: UNODC's published label where UNODC publishes
+the class, else a label marked "(femstat class)"."""
+
+FEMSTAT_CLASSES: tuple[str, ...] = ("not_femicide", "undetermined", "out_of_scope")
+"""The femicide types UNODC does not publish: femstat's own classes."""
+
+LEGACY_TYPE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        "Not gender-related": "not_femicide",
+        "Gender-related motive undetermined": "undetermined",
+        "Out of scope": "out_of_scope",
+    }
+)
+"""Labels femstat gave its own classes before marking them as femstat's; files written
+then may hold them, so :func:`from_unodc_labels` still reads them."""
 
 _UNODC_VOCABULARIES: Mapping[str, Mapping[str, str]] = MappingProxyType(
     {
@@ -472,8 +517,20 @@ def to_unodc_labels(values: pd.Series, column: str | None = None) -> pd.Series:
     )
 
 
+def _label_key(label: object) -> str:
+    # UNODC's files and users' spreadsheets differ in letter case and spacing only.
+    return " ".join(str(label).split()).casefold()
+
+
 def from_unodc_labels(values: pd.Series, column: str | None = None) -> pd.Series:
     """Read UNODC's published labels back into femstat codes.
+
+    Labels are matched whatever their letter case and spacing. UNODC's label "Intimate
+    partner or family member" (without a sub-category) reads as
+    ``partner_or_family_unspecified``. For ``femicide_type``, the labels femstat gave its
+    own classes before marking them "(femstat class)" (:data:`LEGACY_TYPE_LABELS`: "Not
+    gender-related", "Gender-related motive undetermined", "Out of scope") are read too,
+    since files written then may hold them.
 
     Raises
     ------
@@ -486,11 +543,17 @@ def from_unodc_labels(values: pd.Series, column: str | None = None) -> pd.Series
         raise KeyError(
             f"no UNODC vocabulary for column {name!r}; known: {sorted(_UNODC_VOCABULARIES)}"
         )
-    inverse = {label: code for code, label in vocabulary.items()}
-    unknown_labels = set(values.dropna().unique()) - set(inverse)
+    inverse = {_label_key(label): code for code, label in vocabulary.items()}
+    if vocabulary is UNODC_TYPE_LABELS:
+        for label, code in LEGACY_TYPE_LABELS.items():
+            inverse.setdefault(_label_key(label), code)
+    present = values.dropna().unique()
+    unknown_labels = {v for v in present if _label_key(v) not in inverse}
     if unknown_labels:
         raise KeyError(
             f"column {name!r}: {len(unknown_labels)} value(s) are not UNODC labels: "
-            f"{sorted(map(str, unknown_labels))[:5]}. Expected one of {sorted(inverse)}"
+            f"{sorted(map(str, unknown_labels))[:5]}. Expected one of "
+            f"{sorted(vocabulary.values())}; map other values with a mapping file"
         )
-    return values.map(inverse)
+    lookup = {v: inverse[_label_key(v)] for v in present}
+    return values.map(lookup)

@@ -108,7 +108,16 @@ RATE_INTERVAL = (
 )
 
 _GROUPS4: tuple[str, ...] = ("intimate_partner", "family_member", "other_known", "stranger")
-_UNKNOWN_GROUP = C.RELATIONSHIP_GROUP.code_of("unknown")
+# Known groups of a record: the four the relationship model imputes, then a partner or
+# family member of unknown kind, which is known but never imputed (fixed, see _prepare).
+_KNOWN_GROUPS: tuple[str, ...] = (*_GROUPS4, "partner_or_family_unspecified")
+_UNSPECIFIED = _KNOWN_GROUPS.index("partner_or_family_unspecified")
+_UNKNOWN_FACT_GROUP = len(_KNOWN_GROUPS)
+_N_FACTS = (len(_KNOWN_GROUPS) + 1) * 4
+_KNOWN_INDEX = np.array(
+    [_KNOWN_GROUPS.index(g) if g in _KNOWN_GROUPS else -1 for g in C.RELATIONSHIP_GROUP.codes],
+    dtype=np.int64,
+)  # RELATIONSHIP_GROUP index -> index in _KNOWN_GROUPS, -1 for unknown
 _STRANGER = _GROUPS4.index("stranger")
 _HISTORY = "prior_violence"  # framework: a stranger has no history of violence with her
 _GROUP_OF_RELATIONSHIP = np.array(
@@ -121,8 +130,8 @@ _N_TYPES = len(C.FEMICIDE_TYPES)
 _ROW_TYPES: dict[str, tuple[str, ...]] = {
     **{t: (t,) for t in C.FEMICIDE_TYPES},
     "femicide": C.FEMICIDE,
-    "female_homicide": C.FEMICIDE_TYPES[:5],
-    "partner_or_family": ("intimate_partner", "family_member"),
+    "female_homicide": C.IN_SCOPE_TYPES,
+    "partner_or_family": C.PARTNER_OR_FAMILY,
 }
 _ROW_MATRIX = np.array(
     [[t in _ROW_TYPES[row] for row in ESTIMATE_ROWS] for t in C.FEMICIDE_TYPES], dtype=np.float64
@@ -422,7 +431,7 @@ class _Prepared:
     n_groups: int
     keys: pd.DataFrame
     out_of_scope: np.ndarray  # per group
-    group4: np.ndarray  # 0..3 known group, -1 unknown
+    group4: np.ndarray  # index in _KNOWN_GROUPS (0..3 imputable, 4 unspecified), -1 unknown
     unknown_rel: np.ndarray  # indices of in-scope records to impute a relationship for
     rel_model: _Model | None
     rel_pattern: np.ndarray  # pattern of each record in unknown_rel
@@ -477,8 +486,7 @@ def _prepare(
     n_in = len(sub)
     group_cell = cell[in_scope].astype(np.int64)
     inputs = _rule_inputs(sub, rules)
-    group5 = _GROUP_OF_RELATIONSHIP[sub["relationship"].array.codes]
-    group4 = np.where(group5 == _UNKNOWN_GROUP, -1, group5).astype(np.int64)
+    group4 = _KNOWN_INDEX[_GROUP_OF_RELATIONSHIP[sub["relationship"].array.codes]]
     crit_values, crit_missing = _criteria_parts(sub, rules)
 
     any_true = np.zeros(n_in, dtype=bool)
@@ -488,13 +496,29 @@ def _prepare(
         any_unknown |= mk
     unknown_rel_mask = group4 < 0
     sub_types = type_codes[in_scope].astype(np.int64)
+    # A partner or family member of unknown kind is not imputed into one of the two, and
+    # its criteria are not modelled (it is outside the models' four groups): its type must
+    # not depend on either. Under a rule set that qualifies both groups (UN_2022) it never
+    # does; otherwise such records may be undetermined, and then nothing can resolve them.
+    stuck = (group4 == _UNSPECIFIED) & (sub_types == _TYPE["undetermined"])
+    if stuck.any():
+        raise EstimateError(
+            f"{int(w[stuck].sum()):,} female homicide victim(s) killed by an intimate partner "
+            "or a family member, not known which (relationship group "
+            f"partner_or_family_unspecified), are undetermined under rule set {rules.name!r}: "
+            "the estimate does not impute which of the two it was, nor their criteria. "
+            "Estimate with a rule set that qualifies both groups (as UN_2022), or report the "
+            "bounds (fs.bounds) instead."
+        )
     observed = _rows(_type_counts(group_cell, sub_types, n_groups, wf), out_of_scope)
     # The logical range of each row: records that are in it however their unknowns are
     # filled in, and records that could be.
-    fact = (np.where(unknown_rel_mask, 4, group4) * 2 + any_true) * 2 + any_unknown
+    fact = (
+        np.where(unknown_rel_mask, _UNKNOWN_FACT_GROUP, group4) * 2 + any_true
+    ) * 2 + any_unknown
     certain, possible = _possible_rows(rules)
-    per_fact = np.bincount(group_cell * 20 + fact, wf, minlength=n_groups * 20)
-    per_fact = per_fact.reshape(n_groups, 20)
+    per_fact = np.bincount(group_cell * _N_FACTS + fact, wf, minlength=n_groups * _N_FACTS)
+    per_fact = per_fact.reshape(n_groups, _N_FACTS)
     fixed = per_fact @ certain
     change_rows = per_fact @ possible - fixed
     fixed[:, ESTIMATE_ROWS.index("out_of_scope")] = out_of_scope
@@ -526,7 +550,8 @@ def _prepare(
     rel_pattern = np.zeros(0, dtype=np.int64)
     crit_models: list[_Model | None] = []
     if models and (len(unknown_rel) or any(mk.any() for mk in crit_missing)):
-        known = ~unknown_rel_mask
+        # The relationship model's outcomes are the four groups it imputes.
+        known = (group4 >= 0) & (group4 != _UNSPECIFIED)
         if len(unknown_rel) and not known.any():
             raise EstimateError(
                 "no female homicide victim has a known relationship to the perpetrator: "
@@ -574,7 +599,7 @@ def _prepare(
             if not mk.any():
                 crit_models.append(None)
                 continue
-            usable = ~mk & (group4 >= 0)
+            usable = ~mk & (group4 >= 0) & (group4 != _UNSPECIFIED)
             if not usable.any():
                 raise EstimateError(
                     f"criterion {name!r} is unknown for every female homicide victim with a "
@@ -647,12 +672,12 @@ def _prepare(
 
 
 def _possible_types(rules: RuleSet) -> np.ndarray:
-    """20 facts x 6 types: whether filling in the unknowns can give the type."""
-    out = np.zeros((20, _N_TYPES), dtype=bool)
-    for group in range(5):
+    """Facts x types: whether filling in the unknowns can give the type."""
+    out = np.zeros((_N_FACTS, _N_TYPES), dtype=bool)
+    for group in range(_UNKNOWN_FACT_GROUP + 1):
         for any_true in (False, True):
             for any_unknown in (False, True):
-                groups = _GROUPS4 if group == 4 else (_GROUPS4[group],)
+                groups = _GROUPS4 if group == _UNKNOWN_FACT_GROUP else (_KNOWN_GROUPS[group],)
                 trues = {any_true, True} if any_unknown else {any_true}
                 fact = (group * 2 + any_true) * 2 + any_unknown
                 for g in groups:
@@ -662,18 +687,19 @@ def _possible_types(rules: RuleSet) -> np.ndarray:
 
 
 def _possible_rows(rules: RuleSet) -> tuple[np.ndarray, np.ndarray]:
-    """For each of the 20 facts of an in-scope record, the rows it is surely and possibly in.
+    """For each of the 24 facts of an in-scope record, the rows it is surely and possibly in.
 
-    A fact is (relationship group 0-3 or 4 unknown, any criterion true, any unknown),
-    numbered ``(group * 2 + any_true) * 2 + any_unknown``. Its possible types are those
-    :meth:`RuleSet.decide` gives for every way of filling in the unknowns.
+    A fact is (relationship group 0-4 of ``_KNOWN_GROUPS`` or 5 unknown, any criterion
+    true, any unknown), numbered ``(group * 2 + any_true) * 2 + any_unknown``. Its possible
+    types are those :meth:`RuleSet.decide` gives for every way of filling in the unknowns;
+    an unknown relationship is filled in with one of the four groups the model imputes.
     """
-    certain = np.zeros((20, len(ESTIMATE_ROWS)))
-    possible = np.zeros((20, len(ESTIMATE_ROWS)))
-    for group in range(5):
+    certain = np.zeros((_N_FACTS, len(ESTIMATE_ROWS)))
+    possible = np.zeros((_N_FACTS, len(ESTIMATE_ROWS)))
+    for group in range(_UNKNOWN_FACT_GROUP + 1):
         for any_true in (False, True):
             for any_unknown in (False, True):
-                groups = _GROUPS4 if group == 4 else (_GROUPS4[group],)
+                groups = _GROUPS4 if group == _UNKNOWN_FACT_GROUP else (_KNOWN_GROUPS[group],)
                 trues = {any_true, True} if any_unknown else {any_true}
                 types = {rules.decide(True, g, t, False) for g in groups for t in trues}
                 fact = (group * 2 + any_true) * 2 + any_unknown
@@ -731,7 +757,8 @@ def _one_imputation(
         coef = _impute.draw_coefficients(model.fit, rng)
         offset = np.zeros(len(_GROUPS4))
         for group in prep.rules.qualifying_groups:
-            offset[_GROUPS4.index(group)] = 1.0
+            if group in _GROUPS4:
+                offset[_GROUPS4.index(group)] = 1.0
         if isinstance(delta, np.ndarray):
             # A delta per group of the breakdown (the sensitivity of a difference): the
             # linear predictor of each record, with its group's shift.
@@ -757,7 +784,9 @@ def _one_imputation(
     for j, crit_model in enumerate(prep.crit_models):
         if crit_model is None:
             continue
-        where = np.flatnonzero(prep.crit_missing[j][rows])
+        # Not for a partner or family member of unknown kind: outside the model's groups,
+        # and its type does not depend on its criteria (checked in _prepare).
+        where = np.flatnonzero(prep.crit_missing[j][rows] & (group4 != _UNSPECIFIED))
         coef = _impute.draw_coefficients(crit_model.fit, rng)
         columns = crit_model.columns
         assert columns is not None
@@ -1108,7 +1137,7 @@ def estimate(
     Returns
     -------
     pandas.DataFrame
-        One row per group and :data:`ESTIMATE_ROWS` (the six types, ``femicide``,
+        One row per group and :data:`ESTIMATE_ROWS` (the types, ``femicide``,
         ``female_homicide``, ``partner_or_family``): ``observed`` (the count as
         classified), ``bound_lower`` and ``bound_upper`` (the logical range: records whose
         type is fixed, plus those whose unknowns could give this row), ``estimate``,

@@ -77,7 +77,8 @@ Codes used:
 - ``AGE`` (SDG style): ``_T`` all ages (no ``age_group`` column); bands ``Y0T9``,
   ``Y10T14``, ..., an open top band ``Y_GE60``; ``_U`` unknown age.
 - ``FEMICIDE_TYPE``: femstat's row labels upper-cased (:data:`FEMICIDE_TYPE_CODES`):
-  ``INTIMATE_PARTNER``, ``FAMILY_MEMBER``, ``OTHER_PERPETRATOR``, ``NOT_FEMICIDE``,
+  ``INTIMATE_PARTNER``, ``FAMILY_MEMBER``, ``PARTNER_OR_FAMILY_UNSPECIFIED`` (a partner or
+  family member, not known which), ``OTHER_PERPETRATOR``, ``NOT_FEMICIDE``,
   ``UNDETERMINED``, ``FEMICIDE``, ``FEMALE_HOMICIDE``, ``PARTNER_OR_FAMILY`` (the male
   comparator is ``PARTNER_OR_FAMILY`` with ``SEX`` = ``M``). ``out_of_scope`` records are
   not an indicator of the framework and are left out.
@@ -147,6 +148,7 @@ data portal layout (:mod:`femstat.unodc`), any other ``.csv`` CSV."""
 FEMICIDE_TYPE_CODES: Mapping[str, str] = {
     "intimate_partner": "INTIMATE_PARTNER",
     "family_member": "FAMILY_MEMBER",
+    "partner_or_family_unspecified": "PARTNER_OR_FAMILY_UNSPECIFIED",
     "other_perpetrator": "OTHER_PERPETRATOR",
     "not_femicide": "NOT_FEMICIDE",
     "undetermined": "UNDETERMINED",

@@ -49,11 +49,11 @@ INDICATOR_ROWS: tuple[str, ...] = (
     "partner_or_family",
     "male_partner_or_family",
 )
-"""Rows of an indicator table per group: the six types, the totals, UNODC's headline
+"""Rows of an indicator table per group: the types, the totals, UNODC's headline
 (``partner_or_family``: killed by an intimate partner or family member) and its male
 comparator."""
 
-_IN_SCOPE = C.FEMICIDE_TYPES[:5]
+_IN_SCOPE = C.IN_SCOPE_TYPES
 _NO_SHARE = {"out_of_scope"}  # not part of female homicide: no share, no rate
 
 
@@ -461,7 +461,7 @@ def indicators(
     rows: dict[str, np.ndarray] = {t: cls[t] for t in C.FEMICIDE_TYPES}
     rows["femicide"] = _total(cls, C.FEMICIDE)
     rows["female_homicide"] = female_homicide
-    rows["partner_or_family"] = cls["intimate_partner"] + cls["family_member"]
+    rows["partner_or_family"] = _total(cls, C.PARTNER_OR_FAMILY)
     has_male = all(c in cls for c in COMPARATOR_CLASSES)
     if has_male:
         rows["male_partner_or_family"] = cls["male_partner_or_family"]
@@ -606,7 +606,7 @@ _OF = {
     **{t: (t,) for t in _IN_SCOPE},
     "femicide": C.FEMICIDE,
     "female_homicide": _IN_SCOPE,
-    "partner_or_family": ("intimate_partner", "family_member"),
+    "partner_or_family": C.PARTNER_OR_FAMILY,
 }
 
 

@@ -71,6 +71,7 @@ _GREY = "#BBBBBB"
 TYPE_STYLES: Mapping[str, tuple[str, str]] = {
     "intimate_partner": (OKABE_ITO["vermillion"], "///"),
     "family_member": (OKABE_ITO["orange"], "\\\\\\"),
+    "partner_or_family_unspecified": (OKABE_ITO["yellow"], "--"),
     "other_perpetrator": (OKABE_ITO["reddish_purple"], "xx"),
     "undetermined": (_GREY, ".."),
     "not_femicide": (OKABE_ITO["sky_blue"], ""),
@@ -83,6 +84,7 @@ TYPE_STYLES: Mapping[str, tuple[str, str]] = {
 TYPE_LABELS: Mapping[str, str] = {
     "intimate_partner": "Intimate partner",
     "family_member": "Family member",
+    "partner_or_family_unspecified": "Partner or family member, not known which",
     "other_perpetrator": "Other perpetrator (criteria met)",
     "not_femicide": "Not femicide",
     "undetermined": "Undetermined",
@@ -97,11 +99,16 @@ TYPE_LABELS: Mapping[str, str] = {
 IN_SCOPE_TYPES: tuple[str, ...] = (
     "intimate_partner",
     "family_member",
+    "partner_or_family_unspecified",
     "other_perpetrator",
     "undetermined",
     "not_femicide",
 )
-"""The five in-scope types, femicides first, in the order charts stack them."""
+"""The in-scope types, femicides first, in the order charts stack them."""
+
+_OPTIONAL_TYPE = "partner_or_family_unspecified"
+"""Drawn only when the data has such records: most sources know which of the two it was,
+and an empty bar and legend entry in every chart would say nothing."""
 
 _SUPPRESSED = "[c]"
 _RC: dict[str, Any] = {
@@ -208,7 +215,12 @@ def typology_chart(
     matplotlib.figure.Figure
     """
     rows = _rows(table, type_column)
-    types = [t for t in IN_SCOPE_TYPES if t in rows]
+    types = [
+        t
+        for t in IN_SCOPE_TYPES
+        if t in rows
+        and (t != _OPTIONAL_TYPE or _is_suppressed(rows[t]) or float(rows[t]["count"]) > 0)
+    ]
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(8, _bar_height(len(types))))
         y = np.arange(len(types))[::-1]
@@ -625,9 +637,16 @@ def breakdown_chart(
     categories = list(dict.fromkeys(table[column].astype(str)))
     wide: dict[str, np.ndarray] = {}
     hidden = np.zeros(len(categories), dtype=bool)
+    drawn = []
     for name in IN_SCOPE_TYPES:
         rows = _type_rows(table, name, column, categories, type_column)
         counts = rows["count"].to_numpy(dtype=np.float64, na_value=np.nan)
+        if name == _OPTIONAL_TYPE and (
+            not (table[type_column].astype(str) == name).any()
+            or not np.any(np.isnan(counts) | (counts > 0))
+        ):
+            continue
+        drawn.append(name)
         hidden |= np.isnan(counts)
         wide[name] = np.nan_to_num(counts)
     totals_rows = _type_rows(table, "female_homicide", column, categories, type_column)
@@ -636,7 +655,7 @@ def breakdown_chart(
         fig, ax = plt.subplots(figsize=(8, _bar_height(len(categories)) + 0.6))
         y = np.arange(len(categories))[::-1]
         left = np.zeros(len(categories))
-        for name in IN_SCOPE_TYPES:
+        for name in drawn:
             colour, hatch = TYPE_STYLES[name]
             ax.barh(
                 y,

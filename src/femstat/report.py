@@ -667,6 +667,19 @@ _BY_YEAR_TYPES = (
 )
 _TYPE_ORDER = (*_BY_YEAR_TYPES, "partner_or_family", "male_partner_or_family")
 _TOTALS = {"femicide", "female_homicide"}
+_UNSPECIFIED = "partner_or_family_unspecified"
+
+
+def _with_unspecified(kinds: Sequence[str], table: pd.DataFrame) -> list[str]:
+    """``kinds`` with partner_or_family_unspecified after family_member when ``table`` has
+    such victims (or hides their count): most data has none, and an empty column says
+    nothing."""
+    rows = table[table["femicide_type"].astype(str) == _UNSPECIFIED]
+    shown = len(rows) > 0 and bool((rows["count"].isna() | (rows["count"] > 0)).any())
+    out = list(kinds)
+    if shown and "family_member" in out:
+        out.insert(out.index("family_member") + 1, _UNSPECIFIED)
+    return out
 
 
 def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
@@ -678,7 +691,7 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     rows = {str(r["femicide_type"]): r for _, r in overall.iterrows()}
     body: list[list[_Cell]] = []
     totals: set[int] = set()
-    for kind in _TYPE_ORDER:
+    for kind in _with_unspecified(_TYPE_ORDER, overall):
         if kind not in rows:
             continue
         r = rows[kind]
@@ -694,10 +707,12 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
         body.append(
             [_Cell(_label(kind)), _n(r["count"]), _pct(r["share"], hidden=hidden), interval]
         )
+    n_femicide_types = 4 if _UNSPECIFIED in _with_unspecified(_TYPE_ORDER, overall) else 3
     section.blocks.append(
         "Each female homicide victim has exactly one type. Femicide is the sum of the "
-        "three femicide types; female homicide is every in-scope victim. Shares are of "
-        "female homicide victims (for the male comparator, of male homicide victims)."
+        f"{'four' if n_femicide_types == 4 else 'three'} femicide types; female homicide is "
+        "every in-scope victim. Shares are of female homicide victims (for the male "
+        "comparator, of male homicide victims)."
     )
     section.blocks.append(
         _Table(
@@ -727,13 +742,14 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     )
     by_year = ctx.release["indicators_by_year"]
     ctx.tables["indicators_by_year"] = by_year
-    wide = {k: _rows_by(by_year, "year", k) for k in _BY_YEAR_TYPES}
+    year_types = _with_unspecified(_BY_YEAR_TYPES, by_year)
+    wide = {k: _rows_by(by_year, "year", k) for k in year_types}
     years = list(wide["femicide"].index)
     section.blocks.append(
         _Table(
             "Victims by femicide type and year",
-            ["Year", *[_label(k) for k in _BY_YEAR_TYPES]],
-            [[_Cell(y), *[_n(wide[k].loc[y, "count"]) for k in _BY_YEAR_TYPES]] for y in years],
+            ["Year", *[_label(k) for k in year_types]],
+            [[_Cell(y), *[_n(wide[k].loc[y, "count"]) for k in year_types]] for y in years],
         )
     )
     return section, overall
@@ -1461,13 +1477,16 @@ def _breakdowns(ctx: _Context) -> _Section:
                 _png(breakdown_chart(table, column, title=f"{title}")),
             )
         )
-        kinds = [
-            "intimate_partner",
-            "family_member",
-            "other_perpetrator",
-            "undetermined",
-            "not_femicide",
-        ]
+        kinds = _with_unspecified(
+            [
+                "intimate_partner",
+                "family_member",
+                "other_perpetrator",
+                "undetermined",
+                "not_femicide",
+            ],
+            table,
+        )
         wide = {k: _rows_by(table, column, k) for k in [*kinds, "femicide", "female_homicide"]}
         rows = []
         for category in wide["female_homicide"].index:

@@ -1,9 +1,10 @@
 """The attacker's audit of a release of linked count tables, and secondary suppression.
 
 Primary suppression (:func:`femstat.suppress`) hides small counts row by row. A release
-also publishes sums: the typology totals of every group (``female_homicide`` is the five
-in-scope types, ``femicide`` the partner, family and other-perpetrator types,
-``partner_or_family`` the first two) and the margins of its breakdowns (a table by year
+also publishes sums: the typology totals of every group (``female_homicide`` is the
+in-scope types, ``femicide`` the partner, family, partner-or-family-unspecified and
+other-perpetrator types, ``partner_or_family`` the three partner-or-family types) and the
+margins of its breakdowns (a table by year
 and area adds up to the table by year, to the table by area and to the overall row). A
 hidden count can then be worked out by subtraction.
 
@@ -43,9 +44,9 @@ _COMPARATOR = "male_partner_or_family"
 _ROWS: tuple[str, ...] = (*INDICATOR_ROWS, "male_homicide")
 # The typology sums published beside the types, as femstat computes them.
 _SUMS: Mapping[str, tuple[str, ...]] = {
-    "female_homicide": C.FEMICIDE_TYPES[:5],
+    "female_homicide": C.IN_SCOPE_TYPES,
     "femicide": C.FEMICIDE,
-    "partner_or_family": C.FEMICIDE[:2],
+    "partner_or_family": C.PARTNER_OR_FAMILY,
 }
 _TOLERANCE = 1e-6
 # HiGHS's feasibility tolerance is 1e-7: a bound of 2 may come back as 1.9999999.

@@ -126,6 +126,14 @@ _RELATIONSHIP = {
     "ex_girlfriend": "former_partner",
     "former_spouse": "former_partner",
     "family": "family_member",
+    # UNODC's "Intimate partner or family member" (read from its label list as well) and
+    # other spellings of "one of the two, not known which".
+    "intimate_partner_or_family_member": "partner_or_family_unspecified",
+    "intimate_partner_or_family": "partner_or_family_unspecified",
+    "partner_or_family_member": "partner_or_family_unspecified",
+    "partner_or_family": "partner_or_family_unspecified",
+    "partner_or_relative": "partner_or_family_unspecified",
+    "family_or_partner": "partner_or_family_unspecified",
     "mother": "parent",
     "father": "parent",
     "stepmother": "parent",

@@ -29,6 +29,8 @@ _AREAS: tuple[str, ...] = tuple(f"R{i:02d}" for i in range(1, 13))
 _AREA_WEIGHTS = np.array([18, 14, 11, 10, 9, 8, 7, 6, 5, 5, 4, 3], dtype=float)
 
 # Relationship code probabilities by victim sex (female, male). About a third unknown.
+# Codes not listed (partner_or_family_unspecified) are never drawn here: generate() adds
+# them only behind its own parameter, so the default frames stay as they were.
 _RELATIONSHIP_P: Mapping[str, tuple[float, float]] = {
     "intimate_partner": (0.02, 0.002),
     "current_partner": (0.20, 0.02),
@@ -181,6 +183,7 @@ def generate(
     areas: Sequence[str] = _AREAS,
     female_share: float = 0.2,
     out_of_scope_iccs_share: float = 0.03,
+    partner_or_family_unspecified_share: float = 0.0,
 ) -> pd.DataFrame:
     """Make ``n`` rows of realistic synthetic victim microdata in canonical form.
 
@@ -201,6 +204,12 @@ def generate(
     out_of_scope_iccs_share : float, default 0.03
         Share of records coded as other ICCS classes (attempts, non-intentional
         homicide), which the classifier must put out of scope; from 0 to 1 inclusive.
+    partner_or_family_unspecified_share : float, default 0.0
+        Share of the victims killed by an intimate partner or a family member whose
+        relationship is recorded only as ``partner_or_family_unspecified`` (one of the two,
+        not known which), from 0 to 1 inclusive. At the default 0 no such record is made
+        and the frame is the same as without the parameter; otherwise the other columns
+        are drawn as before, for the relationship the record had.
 
     Raises
     ------
@@ -218,6 +227,9 @@ def generate(
     areas = _check_areas(areas)
     female_share = _check_share(female_share, "female_share")
     out_of_scope_iccs_share = _check_share(out_of_scope_iccs_share, "out_of_scope_iccs_share")
+    unspecified_share = _check_share(
+        partner_or_family_unspecified_share, "partner_or_family_unspecified_share"
+    )
     rng = np.random.default_rng(seed)
     # Half a per cent of victims of unknown sex, taken from the male share; at the edges
     # (every victim female) there is no room left for them.
@@ -225,8 +237,11 @@ def generate(
     sex_codes = _draw(rng, (female_share, 1 - female_share - unknown_sex, unknown_sex), n)
     female = sex_codes == 0
 
-    rel_f = [p[0] for p in _RELATIONSHIP_P.values()]
-    rel_m = [p[1] for p in _RELATIONSHIP_P.values()]
+    # In code-list order (a drawn index is the code); a code without a probability has
+    # none, which leaves the draws of the others unchanged.
+    rel_f = [_RELATIONSHIP_P.get(code, (0.0, 0.0))[0] for code in C.RELATIONSHIP.codes]
+    rel_m = [_RELATIONSHIP_P.get(code, (0.0, 0.0))[1] for code in C.RELATIONSHIP.codes]
+    assert C.RELATIONSHIP.codes[-1] == "unknown"
     rel_f[-1], rel_m[-1] = 1 - sum(rel_f), 1 - sum(rel_m)
     relationship = _by_sex(rng, female, rel_f, rel_m)
 
@@ -310,6 +325,14 @@ def generate(
     data["legal_qualification"] = _categorical(
         _draw(rng, (0.1, 0.6, 0.05, 0.25), n), C.LEGAL_QUALIFICATION
     )
+    if unspecified_share > 0:
+        # Last, so that every other column is drawn exactly as at the default.
+        group_of = np.array([C.RELATIONSHIP_GROUP_OF[c] for c in C.RELATIONSHIP.codes])
+        partner_or_family = np.isin(group_of[relationship], ("intimate_partner", "family_member"))
+        blurred = partner_or_family & (rng.random(n) < unspecified_share)
+        relationship = relationship.copy()
+        relationship[blurred] = C.RELATIONSHIP.code_of("partner_or_family_unspecified")
+        data["relationship"] = _categorical(relationship, C.RELATIONSHIP)
     return pd.DataFrame(data)
 
 

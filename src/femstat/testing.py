@@ -209,7 +209,7 @@ def cubes(
     drawn = draw(hnp.arrays(np.int64, len(cube), elements=st.integers(0, max_count)))
     table = drawn.reshape(-1, n_types)
     if male_comparator:
-        # Columns follow the type order: the six types, then the two comparator rows.
+        # Columns follow the type order: the types, then the two comparator rows.
         out_of_scope = C.FEMICIDE_TYPES.index("out_of_scope")
         male = len(C.FEMICIDE_TYPES) + 1
         partner_or_family = len(C.FEMICIDE_TYPES)
