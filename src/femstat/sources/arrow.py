@@ -307,7 +307,10 @@ def rebatch(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
         yield pa.concat_tables(list(pending))
 
 
-def _take(pa: Any, pending: deque[Any], held: int, n: int) -> tuple[Any, deque[Any], int]:
+def _take(
+    pa: Any, pending: deque[Any], held: int, n: int, *, join: bool = True
+) -> tuple[Any, deque[Any], int]:
+    """The first ``n`` rows of ``pending``: one table, or (``join=False``) its parts."""
     parts, need = [], n
     while need:
         head = pending.popleft()
@@ -318,6 +321,8 @@ def _take(pa: Any, pending: deque[Any], held: int, n: int) -> tuple[Any, deque[A
             parts.append(head.slice(0, need))
             pending.appendleft(head.slice(need))
             need = 0
+    if not join:
+        return parts, pending, held - n
     batch = parts[0] if len(parts) == 1 else pa.concat_tables(parts)
     return batch, pending, held - n
 
@@ -393,6 +398,12 @@ def parquet_tables(path: Path, reading: Plan, batch_rows: int, **kwargs: Any) ->
         )
     ]
     columns = list(reading.columns)
+    # pyarrow's iter_batches, which the general path reads a file with, ends a batch at
+    # every row group when it reads a column the file stores as a dictionary (a pandas
+    # Categorical), and runs batches across row groups otherwise.
+    split = path.is_file() and any(
+        pa.types.is_dictionary(schema.field(name).type) for name in columns if name in schema.names
+    )
     tasks = [
         (file, group)
         for file in files
@@ -405,7 +416,9 @@ def parquet_tables(path: Path, reading: Plan, batch_rows: int, **kwargs: Any) ->
             reader = pq.ParquetFile(path, pre_buffer=False, read_dictionary=text)
             batches = reader.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True)
             tables = _ahead(pa.Table.from_batches([b]) for b in batches)
-            return ParquetRead(tables, frozenset(text), across=True)
+            if split:
+                return ParquetRead(_split(tables, batch_rows), frozenset(text), across=False)
+            return ParquetRead(rebatch(tables, batch_rows), frozenset(text), across=False)
     local = threading.local()
 
     def decode(task: tuple[Path, int]) -> Any:
@@ -431,7 +444,31 @@ def parquet_tables(path: Path, reading: Plan, batch_rows: int, **kwargs: Any) ->
                 for pending in queue:
                     pending.cancel()
 
+    if split:
+        return ParquetRead(_split(groups(), batch_rows), frozenset(text), across=False)
     return ParquetRead(groups(), frozenset(text), across=path.is_file())
+
+
+def _split(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
+    """Batches as ``ParquetFile.iter_batches`` cuts a file with dictionary columns.
+
+    It reads ``batch_rows`` rows at a time across row groups, but yields the part from
+    each row group as a batch of its own: row groups of 1,000 rows read 1,500 at a time
+    give batches of 1,000, 500, 500, 1,000, ... (``tables`` are row groups, or pieces of
+    them cut at every ``batch_rows`` rows).
+    """
+    pa = _arrow()
+    pending: deque[Any] = deque()
+    held = 0
+    for table in tables:
+        if table.num_rows == 0:
+            continue
+        pending.append(table)
+        held += table.num_rows
+        while held >= batch_rows:
+            batch, pending, held = _take(pa, pending, held, batch_rows, join=False)
+            yield from batch
+    yield from pending
 
 
 def slices(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
