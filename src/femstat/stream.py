@@ -40,6 +40,7 @@ from femstat.completeness import _completeness_cube
 from femstat.counts import add_cubes, counts
 from femstat.errors import DataQualityWarning, ValidationError, require
 from femstat.sources.arrow import added_as_unknown, coerced_as_text, with_unknown_columns
+from femstat.sources.arrow_counts import BatchChecker
 from femstat.sources.mapping import Mapping, load_mapping
 from femstat.sources.readers import (
     Format,
@@ -108,13 +109,19 @@ class _PartCounts:
     meta: pd.DataFrame | None = None  # zero-row frame of the validated part
 
 
-def _count_part(frame: pd.DataFrame, options: _Options) -> _PartCounts:
+def _count_part(
+    frame: pd.DataFrame,
+    options: _Options,
+    validated: tuple[pd.DataFrame, ValidationReport] | None = None,
+) -> _PartCounts:
     if len(frame) == 0:
         return _PartCounts(0)  # validate refuses empty tables; emptiness is a whole-data check
     report: ValidationReport | None = None
     try:
         if options.by is not None and options.type_column in frame.columns:
             clean = frame  # already classified, as fs.counts trusts it
+        elif validated is not None:
+            clean, report = validated  # by the fast reader (femstat.sources.arrow_counts)
         else:
             clean, report = validate(frame, mapping=options.mapping, report=True)
         cube = None
@@ -664,13 +671,15 @@ def _count_fast(
             if fast is None:
                 return 0
             made: dict[str, Any] = {}  # all-unknown columns, made once for the stream
+            checker = BatchChecker(fast.categorical, mapping, made)
             for raw in fast.frames:
-                frame, added = with_unknown_columns(raw, mapping, made)
-                part = _count_part(frame, accumulator._options)
+                checked = checker.validated(raw)
+                frame, added = (raw, []) if checked else with_unknown_columns(raw, mapping, made)
+                part = _count_part(frame, accumulator._options, checked)
                 if part.failure is not None:
                     _log.debug("fast path: batch %d fails validation", done + 1)
                     return done
-                if part.report is not None:
+                if part.report is not None and checked is None:
                     coerced_as_text(part.report, fast.categorical, mapping)
                     added_as_unknown(part.report, added)
                 accumulator._add_counts(part)
