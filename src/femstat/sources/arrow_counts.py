@@ -72,7 +72,7 @@ def _distinct_flags(values: np.ndarray, missing: np.ndarray) -> np.ndarray:
     n_missing = int(np.count_nonzero(missing))
     n_true = int(np.count_nonzero(values))
     if n_missing:
-        n_true -= int(np.count_nonzero(values[missing]))
+        n_true -= int(np.count_nonzero(values & missing))
     n_false = len(values) - n_missing - n_true
     return np.array([False, True])[[n_false > 0, n_true > 0]]
 
