@@ -101,7 +101,11 @@ def _reduce(name: str, series: pd.Series) -> _Column | None:
         if has_missing:
             slots = np.append(slots, -1)
         array = pd.Categorical.from_codes(slots, dtype=dtype)
-        return _Column(name, (name, dtype, has_missing), array, has_missing)
+        # The categories in their order: pandas' dtype equality (and hash) ignores the
+        # order, and the answer is read by position.
+        categories = dtype.categories
+        key = (name, str(categories.dtype), dtype.ordered, tuple(categories), has_missing)
+        return _Column(name, key, array, has_missing)
     if isinstance(series.array, pd.arrays.BooleanArray | pd.arrays.IntegerArray):
         is_flag = isinstance(series.array, pd.arrays.BooleanArray)
         if not is_flag and dtype != "Int16":
