@@ -104,7 +104,13 @@ def _reduce(name: str, series: pd.Series) -> _Column | None:
         # The categories in their order: pandas' dtype equality (and hash) ignores the
         # order, and the answer is read by position.
         categories = dtype.categories
-        key = (name, str(categories.dtype), dtype.ordered, tuple(categories), has_missing)
+        key: tuple[Any, ...] = (
+            name,
+            str(categories.dtype),
+            dtype.ordered,
+            tuple(categories),
+            has_missing,
+        )
         return _Column(name, key, array, has_missing)
     if isinstance(series.array, pd.arrays.BooleanArray | pd.arrays.IntegerArray):
         is_flag = isinstance(series.array, pd.arrays.BooleanArray)
