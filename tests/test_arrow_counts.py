@@ -106,7 +106,10 @@ def test_batches_are_validated_by_their_distinct_values(
         return counts_from_file(path, BY, batch_rows=1_500, check_unique_ids=ids, report=True)
 
     seen = three_ways(monkeypatch, call)
-    assert len(seen) >= 4 and all(seen)
+    if kind == "csv":  # measured slower there: every batch is validated whole
+        assert len(seen) >= 4 and not any(seen)
+    else:
+        assert len(seen) >= 4 and all(seen)
     _, report = call()
     assert report.warnings["check"].tolist() == ["stranger_with_prior_violence"]
     assert report.warnings["n_rows"].iloc[0] == len(data.index[::701])
@@ -163,9 +166,9 @@ def test_a_problem_gets_the_general_paths_error(
         return counts_from_file(path, BY, batch_rows=1_500)
 
     seen = three_ways(monkeypatch, call)
-    # Batches before the damaged one are counted directly; the damaged one is not, and
-    # the general path takes over from it.
-    assert len(seen) >= 3 and all(seen[:-1]) and seen[-1] is False
+    # Batches before the damaged one are counted directly (not CSV's: see above); the
+    # damaged one is not, and the general path takes over from it.
+    assert len(seen) >= 3 and all(seen[:-1]) == (kind != "csv") and seen[-1] is False
     with pytest.raises(fs.ValidationError):
         call()
 

@@ -671,7 +671,7 @@ def _count_fast(
             if fast is None:
                 return 0
             made: dict[str, Any] = {}  # all-unknown columns, made once for the stream
-            checker = BatchChecker(fast.categorical, mapping, made)
+            checker = BatchChecker(fast.categorical, mapping, made, enabled=fmt == "parquet")
             for raw in fast.frames:
                 checked = checker.validated(raw)
                 frame, added = (raw, []) if checked else with_unknown_columns(raw, mapping, made)

@@ -155,13 +155,23 @@ class BatchChecker:
     unknown : dict
         The stream's all-unknown columns, made once (see
         :func:`femstat.sources.arrow.with_unknown_columns`).
+    enabled : bool, default True
+        False validates every batch whole. :func:`femstat.stream.counts_from_file` turns
+        it off for CSV, where it measured slower than validating whole (every column
+        there arrives as text, and the rows are then remapped twice; see
+        ``docs/performance.md``).
     """
 
     def __init__(
-        self, categorical: frozenset[str], mapping: Mapping | None, unknown: dict[str, Any]
+        self,
+        categorical: frozenset[str],
+        mapping: Mapping | None,
+        unknown: dict[str, Any],
+        *,
+        enabled: bool = True,
     ) -> None:
         self._categorical = categorical
-        self._active = mapping is None
+        self._active = enabled and mapping is None
         self._mapping = mapping
         self._unknown = unknown
         self._answers: dict[Any, _Answer | None] = {}
