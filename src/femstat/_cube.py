@@ -906,11 +906,17 @@ class PartCounts:
     meta: pd.DataFrame | None = None  # zero-row frame of the validated part
 
 
-def count_part(frame: pd.DataFrame, options: Options) -> PartCounts:
-    """Validate (unless classified), classify and count one part into plain data.
+def count_part(
+    frame: pd.DataFrame,
+    options: Options,
+    validated: tuple[pd.DataFrame, ValidationReport] | None = None,
+) -> PartCounts:
+    """Validate (unless classified or ``validated``), classify and count one part.
 
-    A ValidationError becomes a :class:`Failure` with positions within the part, which
-    :meth:`PartsAccumulator.add_counts` shifts to positions in the whole data set.
+    ``validated`` is the part as the fast reader validated it
+    (:mod:`femstat.sources.arrow_counts`). A ValidationError becomes a :class:`Failure`
+    with positions within the part, which :meth:`PartsAccumulator.add_counts` shifts to
+    positions in the whole data set.
     """
     if len(frame) == 0:
         return PartCounts(0)  # validate refuses empty tables; emptiness is a whole-data check
@@ -918,6 +924,8 @@ def count_part(frame: pd.DataFrame, options: Options) -> PartCounts:
     try:
         if options.by is not None and options.type_column in frame.columns:
             clean = frame  # already classified, as fs.counts trusts it
+        elif validated is not None:
+            clean, report = validated  # by the fast reader (femstat.sources.arrow_counts)
         else:
             clean, report = validate(frame, mapping=options.mapping, report=True)
         cube = None

@@ -37,6 +37,7 @@ from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
 from femstat.errors import require
 from femstat.sources.arrow import added_as_unknown, coerced_as_text, with_unknown_columns
+from femstat.sources.arrow_counts import BatchChecker
 from femstat.sources.mapping import Mapping, load_mapping
 from femstat.sources.readers import (
     Format,
@@ -263,13 +264,15 @@ def _count_fast(
             if fast is None:
                 return 0
             made: dict[str, Any] = {}  # all-unknown columns, made once for the stream
+            checker = BatchChecker(fast.categorical, mapping, made, enabled=fmt == "parquet")
             for raw in fast.frames:
-                frame, added = with_unknown_columns(raw, mapping, made)
-                part = count_part(frame, accumulator._parts.options)
+                checked = checker.validated(raw)
+                frame, added = (raw, []) if checked else with_unknown_columns(raw, mapping, made)
+                part = count_part(frame, accumulator._parts.options, checked)
                 if part.failure is not None:
                     _log.debug("fast path: batch %d fails validation", done + 1)
                     return done
-                if part.report is not None:
+                if part.report is not None and checked is None:
                     coerced_as_text(part.report, fast.categorical, mapping)
                     added_as_unknown(part.report, added)
                 accumulator._parts.add_counts(part)
