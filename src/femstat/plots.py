@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from femstat.codes import FEMICIDE as _FEMICIDE_KINDS
 from femstat.errors import require
 
 if TYPE_CHECKING:
@@ -808,9 +809,7 @@ def _orphans_panel(right: Any, orphans: pd.DataFrame) -> None:
 
 
 _RULE_SET_BARS: tuple[tuple[str, str, str, str], ...] = (
-    ("intimate_partner", "Intimate partner", *TYPE_STYLES["intimate_partner"]),
-    ("family_member", "Family member", *TYPE_STYLES["family_member"]),
-    ("other_perpetrator", "Other perpetrator", *TYPE_STYLES["other_perpetrator"]),
+    *((kind, label(kind), *TYPE_STYLES[kind]) for kind in _FEMICIDE_KINDS),
     ("linked_victims", "Linked victims (national class)", OKABE_ITO["bluish_green"], "++"),
     ("undetermined", "Undetermined", *TYPE_STYLES["undetermined"]),
 )

@@ -759,6 +759,7 @@ _COMPARISON_HEADER = {
     "femicide": "Femicide",
     "intimate_partner": "Intimate partner",
     "family_member": "Family member",
+    "partner_or_family_unspecified": "Partner or family, not known which",
     "other_perpetrator": "Other perpetrator",
     "linked_victims": "Linked victims",
     "undetermined": "Undetermined",
