@@ -219,17 +219,26 @@ MEX_CASES = [
     ({"exploitation": T, "hate_crime": T}, "not_femicide", "nor exploitation, nor hate"),
     ({"mutilation": N}, "undetermined", "II unknown: cannot be told"),
     ({"sex_work": N}, "not_femicide", "an unknown non-circumstance does not matter"),
-    ({"sex": "male", "rel": "current_partner"}, "out_of_scope", "prive de la vida a una mujer"),
+    ({"sex": "male", "rel": "current_partner"}, "out_of_scope", "'prive de la vida a una mujer'"),
     ({"rel": "current_partner", "perp": "female"}, "intimate_partner", "'quien': anyone"),
 ]
 
 ARG_CASES = [
-    ({"rel": "current_partner"}, "intimate_partner", "inc. 1 and 11: partner, a man"),
-    ({"rel": "former_partner", "perp": "female"}, "not_femicide", "inc. 11: por un hombre"),
+    (
+        {"rel": "current_partner"},
+        "intimate_partner",
+        "inc. 1: 'relación de pareja'; inc. 11: 'perpetrado por un hombre'",
+    ),
+    ({"rel": "former_partner", "perp": "female"}, "not_femicide", "inc. 11: 'por un hombre'"),
+    (
+        {"rel": "parent", "perp": "female"},
+        "not_femicide",
+        "inc. 1 'ascendiente' applies to any killer; inc. 11 needs 'un hombre'",
+    ),
     ({"rel": "current_partner", "perp": "unknown"}, "undetermined", "inc. 11: man not known"),
     ({"rel": "child"}, "family_member", "inc. 11 + Ley 26.485 art. 6 a: domestic violence"),
     ({"sexual_violence": T}, "other_perpetrator", "inc. 11: mediare violencia de género"),
-    ({"sexual_violence": T, "perp": "female"}, "not_femicide", "inc. 11: por un hombre"),
+    ({"sexual_violence": T, "perp": "female"}, "not_femicide", "inc. 11: 'por un hombre'"),
     ({}, "not_femicide", "no gender violence recorded, all known"),
     (
         {"sex": "male", "identity": "trans_woman", "hate_crime": T},
@@ -250,18 +259,40 @@ ARG_CASES = [
         "inc. 12 / register: femicidio vinculado, any person",
     ),
     ({"linked": T, "rel": "stranger"}, "linked_victim", "femicidio vinculado: a woman too"),
+    (
+        {"sex": "male", "identity": "cis_man", "linked": T, "perp": "female"},
+        "linked_victim",
+        "inc. 12: 'al que matare ... con el propósito de causar sufrimiento': any killer",
+    ),
     ({"sex": "male", "identity": "cis_man", "linked": N}, "undetermined", "vinculado unknown"),
     ({"linked": N}, "undetermined", "not a direct femicide, vinculado unknown"),
     ({"linked": N, "rel": "current_partner"}, "intimate_partner", "direct femicide anyway"),
 ]
 
 ESP_CASES = [
-    ({"rel": "former_partner"}, "intimate_partner", "pareja o expareja: LO 1/2004 art. 1"),
-    ({"rel": "current_partner", "perp": "female"}, "not_femicide", "LO 1/2004: de los hombres"),
-    ({"rel": "child"}, "family_member", "familiar: un hombre de su entorno familiar"),
+    (
+        {"rel": "former_partner"},
+        "intimate_partner",
+        "LO 1/2004 art. 1: 'quienes sean o hayan sido sus cónyuges ... aun sin convivencia'",
+    ),
+    (
+        {"rel": "current_partner", "perp": "female"},
+        "not_femicide",
+        "LO 1/2004 art. 1: 'los hombres sobre las mujeres'",
+    ),
+    ({"rel": "child"}, "family_member", "familiar: 'de su entorno familiar' (press report)"),
     ({"rel": "sibling", "perp": "female"}, "not_femicide", "familiar: por un hombre"),
-    ({"sexual_violence": T}, "other_perpetrator", "sexual: en el marco de violencia sexual"),
-    ({"exploitation": T}, "other_perpetrator", "sexual: trata con fines de explotación sexual"),
+    (
+        {"sexual_violence": T},
+        "other_perpetrator",
+        "sexual: 'en el marco de una situación de violencia sexual' (press report)",
+    ),
+    (
+        {"exploitation": T},
+        "other_perpetrator",
+        "sexual: 'trata con fines de explotación sexual' (press report)",
+    ),
+    ({"sex_work": T}, "other_perpetrator", "sexual: 'prostitución' (press report)"),
     ({"rel": "friend_or_acquaintance", "hate_crime": T}, "other_perpetrator", "social"),
     ({"sexual_violence": T, "perp": "unknown"}, "undetermined", "the man is not known"),
     ({"sexual_violence": T, "perp": "female"}, "not_femicide", "every category: un hombre"),
@@ -273,19 +304,42 @@ ESP_CASES = [
 ]
 
 BRA_CASES = [
-    ({"rel": "current_partner", "perp": "female"}, "intimate_partner", "I. violência doméstica"),
-    ({"rel": "other_household_member"}, "family_member", "I. unidade doméstica"),
-    ({"rel": "parent"}, "family_member", "I. violência familiar"),
-    ({"hate_crime": T}, "other_perpetrator", "II. menosprezo ou discriminação"),
-    ({"sexual_violence": T}, "not_femicide", "the law names no other circumstance"),
-    ({"hate_crime": N}, "undetermined", "II unknown"),
-    ({"sex": "male", "rel": "current_partner"}, "out_of_scope", "matar mulher"),
+    (
+        {"rel": "current_partner", "perp": "female"},
+        "intimate_partner",
+        "§1 I: 'violência doméstica e familiar'; art. 121-A names no perpetrator sex",
+    ),
+    (
+        {"rel": "former_partner"},
+        "intimate_partner",
+        "§1 I: Lei 11.340 art. 5, any intimate relation of affection, past ones too",
+    ),
+    ({"rel": "other_household_member"}, "family_member", "§1 I: Lei 11.340 unidade doméstica"),
+    ({"rel": "parent"}, "family_member", "§1 I: 'violência doméstica e familiar'"),
+    (
+        {"hate_crime": T},
+        "other_perpetrator",
+        "§1 II: 'menosprezo ou discriminação à condição de mulher'",
+    ),
+    ({"sexual_violence": T}, "not_femicide", "§1 names I and II only"),
+    ({"rel": "friend_or_acquaintance"}, "not_femicide", "§1: a friend, no contempt recorded"),
+    ({"hate_crime": N}, "undetermined", "§1 II unknown"),
+    ({"sex": "male", "rel": "current_partner"}, "out_of_scope", "art. 121-A: 'Matar mulher'"),
 ]
 
 ECU_CASES = [
-    ({"rel": "current_partner"}, "intimate_partner", "art. 141 read with 142.2: pareja"),
+    (
+        {"rel": "current_partner"},
+        "intimate_partner",
+        "art. 141: 'relaciones de poder', read as a partner relationship",
+    ),
+    (
+        {"rel": "friend_or_acquaintance"},
+        "not_femicide",
+        "art. 142 aggravates a femicide and does not make one: 'amistad' alone is not art. 141",
+    ),
     ({"body_in_public_space": T}, "other_perpetrator", "art. 142.4 read through art. 141"),
-    ({"sexual_violence": T}, "other_perpetrator", "art. 141: cualquier tipo de violencia"),
+    ({"sexual_violence": T}, "other_perpetrator", "art. 141: 'cualquier tipo de violencia'"),
     ({}, "not_femicide", "no power relation recorded"),
     ({"rel": "unknown"}, "undetermined", "relationship unknown"),
 ]
@@ -435,3 +489,39 @@ def test_a_rule_set_named_twice_counts_once_and_two_writing_one_column_are_refus
     clash = fs.RuleSet(name="CLASH", criteria=("hate_crime",), type_column="femicide_type_bra")
     with pytest.raises(fs.RuleSetError, match="femicide_type_bra"):
         fs.compare_rule_sets(df, ["BRA_CP_121A", clash])
+
+
+# --------------------------------------------------------------------------------------
+# Legal references: the docs cite what the files cite, from the official publishers
+
+OFFICIAL_HOSTS = {
+    "MEX_CPF_325": ("www.diputados.gob.mx",),
+    "ARG_CP_80": ("servicios.infoleg.gob.ar",),
+    "ESP_DGVG_2022": ("www.boe.es",),
+    "BRA_CP_121A": ("www.planalto.gov.br", "planalto.gov.br"),
+    "ECU_COIP_141": ("www.registroficial.gob.ec",),
+}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_each_url_is_on_the_official_publisher_of_the_country(name):
+    from urllib.parse import urlsplit
+
+    legal = fs.rule_set(name).legal
+    urls = [v for k, v in legal.items() if k == "url" or k.startswith("url_")]
+    assert urls
+    for url in urls:
+        assert urlsplit(url).hostname in OFFICIAL_HOSTS[name], (name, url)
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_docs_cite_the_url_date_and_circumstances_of_each_file(name):
+    docs = (Path(__file__).parents[1] / "docs" / "rulesets.md").read_text(encoding="utf-8")
+    start = docs.index(f"Rule set `{name}`")
+    end = docs.find("\n### ", start)
+    section = docs[start : end if end != -1 else len(docs)]
+    legal = fs.rule_set(name).legal
+    assert f"<{legal['url']}>" in section
+    assert legal["text_date"] in section
+    for item in fs_rulesets.circumstances(name):
+        assert item["text"] in section, item["text"]
