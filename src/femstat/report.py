@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import html
 import io
 import os
@@ -140,6 +141,7 @@ class _Figure:
     caption: str
     png: bytes
     number: int = 0
+    withheld: bool = False  # the chart marks a withheld value [c]
 
 
 @dataclass
@@ -231,6 +233,42 @@ def _png(fig: Any) -> bytes:
     fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
     _pyplot().close(fig)
     return buffer.getvalue()
+
+
+_CHART_SUBJECTS: Mapping[str, str] = {
+    "chart-completeness": "the information unknown",
+    "chart-typology": "victims by femicide type",
+    "chart-rule-sets": "victims by rule set",
+    "chart-estimates": "the estimated femicides by year",
+    "chart-trend": "femicides by year",
+    "chart-age": "victims by age group",
+    "chart-mechanism": "victims by mechanism",
+    "chart-place": "victims by place",
+    "chart-relationship": "victims by relationship",
+    "chart-linked-orphans": "linked victims and orphans",
+}
+"""What each chart shows, for the sentence that replaces a chart left out."""
+
+
+def _chart(stem: str, alt: str, caption: str, draw: Callable[[], Any]) -> _Figure | str:
+    """The chart ``draw`` makes, or the sentence saying why it is left out.
+
+    A chart that would be empty (no data, every value withheld or zero, the column absent
+    from the data) is never drawn blank: :class:`femstat.plots.EmptyChartError` gives the
+    reason, written where the chart would be.
+    """
+    from femstat.plots import _SUPPRESSED as MARK
+    from femstat.plots import EmptyChartError
+
+    try:
+        fig = draw()
+    except EmptyChartError as exc:
+        what = _CHART_SUBJECTS.get(stem, "this section")
+        return f"No chart of {what}: it would be empty ({exc.reason})."
+    texts = [t.get_text() for ax in fig.axes for t in [*ax.texts, *ax.get_yticklabels()]]
+    texts += [t.get_text() for t in fig.texts]
+    withheld = any(MARK in t for t in texts)
+    return _Figure(stem, alt, caption, _png(fig), withheld=withheld)
 
 
 # --------------------------------------------------------------------------- data helpers
@@ -542,11 +580,11 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     )
     section.blocks.append(table)
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-completeness",
             "Bar chart of the share of female homicide victims with each item unknown.",
             "Share of female homicide victims with each item of information unknown, all years.",
-            _png(completeness_chart(overall)),
+            lambda: completeness_chart(overall),
         )
     )
     year_rows = []
@@ -732,12 +770,12 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
         )
     )
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-typology",
             "Horizontal bar chart of the number of victims of each femicide type.",
             "Female homicide victims by femicide type, all years; the share of "
             "female homicide victims is in brackets.",
-            _png(typology_chart(overall)),
+            lambda: typology_chart(overall),
         )
     )
     by_year = ctx.release["indicators_by_year"]
@@ -802,12 +840,12 @@ def _rule_sets(ctx: _Context) -> _Section:
         )
     )
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-rule-sets",
             "Grouped horizontal bar chart of the victims of each femicide type, linked "
             "victims and undetermined records under each rule set.",
             "Victims by type under the UN rule and each national rule set.",
-            _png(rule_set_chart(table)),
+            lambda: rule_set_chart(table),
         )
     )
     section.blocks.append(
@@ -1220,20 +1258,18 @@ def _estimates(ctx: _Context) -> _Section:
             _Table(f"{_label(of)}: bounds and estimate by year (number of victims)", header, body)
         )
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-estimates",
             "Chart of the estimated number of femicides by year with its interval, between "
             "the lower and upper bounds.",
             f"Femicides by year: the estimate with its {_level_text(ctx.level)} interval "
             "(multiple imputation), the lower bound (identified femicides) and the upper "
             "bound (identified + undetermined).",
-            _png(
-                estimate_chart(
-                    table,
-                    of="femicide",
-                    level=ctx.level,
-                    title="Femicides by year: estimate between the bounds",
-                )
+            lambda: estimate_chart(
+                table,
+                of="femicide",
+                level=ctx.level,
+                title="Femicides by year: estimate between the bounds",
             ),
         )
     )
@@ -1303,15 +1339,18 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
         table["count_lower"] = np.where(femicide, lower, np.nan)
         table["count_upper"] = np.where(femicide, upper, np.nan)
         up = bounds.set_index("year")["upper"].astype("Float64")
-        fig = trend_chart(
-            table,
-            value="count",
-            upper=up,
-            level=ctx.level,
-            title="Femicides by year (number of victims)",
-        )
+
+        def draw_counts() -> Any:
+            return trend_chart(
+                table,
+                value="count",
+                upper=up,
+                level=ctx.level,
+                title="Femicides by year (number of victims)",
+            )
+
         section.blocks.append(
-            _Figure(
+            _chart(
                 "chart-trend",
                 "Line chart of the number of femicides by year with its confidence band and "
                 "the upper bound.",
@@ -1319,7 +1358,7 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
                 f"{_level_text(ctx.level)} confidence band, the upper bound (femicide + "
                 "undetermined) and female homicide. No population was given: no rates, "
                 "no annual percent change.",
-                _png(fig),
+                draw_counts,
             )
         )
         return section
@@ -1348,22 +1387,25 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
         ctx.tables["trend"] = pd.concat([ctx.tables["trend"], t.assign(of=of)], ignore_index=True)
     upper_rate = bounds.set_index("year")["upper_rate"] if "upper_rate" in bounds.columns else None
     femicide_apc = apcs.get("femicide")
-    fig = trend_chart(
-        by_year,
-        upper=upper_rate,
-        apc=femicide_apc if femicide_apc is not None and np.isfinite(femicide_apc[0]) else None,
-        level=ctx.level,
-        title="Femicide rate by year (per 100,000 women)",
-    )
+
+    def draw_rates() -> Any:
+        return trend_chart(
+            by_year,
+            upper=upper_rate,
+            apc=femicide_apc if femicide_apc is not None and np.isfinite(femicide_apc[0]) else None,
+            level=ctx.level,
+            title="Femicide rate by year (per 100,000 women)",
+        )
+
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-trend",
             "Line chart of the femicide rate per 100,000 women by year with its confidence "
             "band, the upper-bound rate and the female homicide rate.",
             f"Femicide rate by year with its {_level_text(ctx.level)} confidence "
             "band (exact Poisson), the upper bound (femicide + undetermined, dashed) and the "
             "female homicide rate (dotted), per 100,000 women.",
-            _png(fig),
+            draw_rates,
         )
     )
     years = by_year["year"]
@@ -1410,7 +1452,7 @@ def _breakdowns(ctx: _Context) -> _Section:
     ctx.tables["indicators_by_age_group"] = age_table
     value = "rate" if with_rates else "count"
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-age",
             f"Chart of the {value} of femicide and female homicide by age group.",
             "Femicide and female homicide by age group of the victim"
@@ -1420,7 +1462,7 @@ def _breakdowns(ctx: _Context) -> _Section:
                 if with_rates
                 else " (number of victims)."
             ),
-            _png(age_chart(age_table, value=value, level=ctx.level)),
+            lambda: age_chart(age_table, value=value, level=ctx.level),
         )
     )
     fem = _rows_by(age_table, "age_group", "femicide")
@@ -1469,12 +1511,12 @@ def _breakdowns(ctx: _Context) -> _Section:
         table = ctx.release[f"indicators_by_{column}"]
         ctx.tables[f"indicators_by_{column}"] = table
         section.blocks.append(
-            _Figure(
+            _chart(
                 f"chart-{name}",
                 f"Stacked bar chart of female homicide victims by {_label(column).lower()}, "
                 "split by femicide type.",
                 f"{title}: female homicide victims by femicide type, all years.",
-                _png(breakdown_chart(table, column, title=f"{title}")),
+                functools.partial(breakdown_chart, table, column, title=title),
             )
         )
         kinds = _with_unspecified(
@@ -1644,13 +1686,13 @@ def _extensions(ctx: _Context) -> _Section | None:
             )
         )
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-linked-orphans",
             "Bar charts of linked victims by age group and sex, and of children left by "
             "femicide type, for the variables the data hold.",
             "Linked victims of femicides by age group and sex, and children under 18 left "
             "by femicide victims by type, all years.",
-            _png(linked_orphans_chart(linked, orphans)),
+            lambda: linked_orphans_chart(linked, orphans),
         )
     )
     return section
