@@ -1698,7 +1698,7 @@ def _extensions(ctx: _Context) -> _Section | None:
     return section
 
 
-def _suppression_text(ctx: _Context) -> str:
+def _suppression_text(ctx: _Context, withheld: bool = True) -> str:
     if ctx.min_count == 1:
         return (
             "Disclosure control: none. The report was made with a threshold of 1 "
@@ -1713,9 +1713,16 @@ def _suppression_text(ctx: _Context) -> str:
         f"{n_secondary} further cell(s) are withheld so that it cannot (secondary "
         "suppression, femstat.protect), checked by an attacker's audit that computes the "
         "narrowest interval the published figures allow for every withheld cell (linear "
-        f"programming; each must keep at least {ctx.min_count} possible values). Both are "
-        f"marked {_SUPPRESSED}; the published tables say which (column suppressed: "
-        "primary or secondary; SDMX CONF_STATUS C or D). The shares, rates, intervals, "
+        f"programming; each must keep at least {ctx.min_count} possible values) "
+        "(Hundepool et al. 2012). "
+        + (
+            f"Both are marked {_SUPPRESSED}; the published tables say which (column "
+            "suppressed: primary or secondary; SDMX CONF_STATUS C or D). "
+            if withheld
+            else f"No published count is from 1 to {ctx.min_count - 1}: nothing is "
+            "withheld in this report. "
+        )
+        + "The shares, rates, intervals, "
         "bounds, completeness shares, standardised rates and trends derived from a "
         "withheld cell are withheld with it, and charts do not draw them. Zero counts are "
         "shown. Not protected: what a reader could learn by comparing this release with "
@@ -1740,7 +1747,7 @@ def _estimates_text(ctx: _Context) -> str:
     )
 
 
-def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
+def _methods(ctx: _Context, written_tables: Sequence[Path], *, withheld: bool = True) -> _Section:
     from femstat import __version__
     from femstat.exports import describe_methods
 
@@ -1773,7 +1780,7 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
         _estimates_text(ctx),
         f"Reliability: a share or rate from fewer than {ctx.min_reliable} victims is marked "
         f"{_UNRELIABLE}.",
-        _suppression_text(ctx),
+        _suppression_text(ctx, withheld),
         f"Data source: {ctx.source}. Population: "
         + (
             "none given, so no rates."
@@ -1937,7 +1944,47 @@ def _html_block(block: _Block) -> str:
     )
 
 
-def _render_html(title: str, meta: list[str], keys: list[str], sections: list[_Section]) -> str:
+def _notation(withheld: bool) -> str:
+    """The legend of the marks; ``[c]`` only when the report withholds something."""
+    marks = [
+        f"{_UNRELIABLE} unreliable (fewer than the reliability threshold)",
+        f"{_DASH} not applicable",
+    ]
+    if withheld:
+        marks.insert(
+            0,
+            f"{_SUPPRESSED} withheld for confidentiality (a small count, or a cell that "
+            "would reveal one)",
+        )
+    return "Notation: " + "; ".join(marks) + "."
+
+
+def _withholds_anything(sections: Sequence[_Section]) -> bool:
+    """Whether a table, chart or sentence of the report shows a withheld value."""
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, _Table):
+                if any(c.kind == "c" or _SUPPRESSED in c.text for row in block.rows for c in row):
+                    return True
+            elif isinstance(block, _Figure):
+                if block.withheld:
+                    return True
+            else:
+                texts = block.items if isinstance(block, _Bullets) else [str(block)]
+                # A withheld count in a sentence is written "[c] (fewer than n)"; other
+                # sentences only explain the mark.
+                if any(f"{_SUPPRESSED} (fewer than" in t for t in texts):
+                    return True
+    return False
+
+
+def _render_html(
+    title: str,
+    meta: list[str],
+    keys: list[str],
+    sections: list[_Section],
+    withheld: bool = True,
+) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -1969,14 +2016,7 @@ def _render_html(title: str, meta: list[str], keys: list[str], sections: list[_S
         parts += [_html_block(b) for b in section.blocks]
         parts.append("</section>")
     parts += [
-        "<footer><p>"
-        + _e(
-            f"Notation: {_SUPPRESSED} withheld for confidentiality (a small count, or a "
-            "cell that would reveal one); "
-            f"{_UNRELIABLE} unreliable (fewer than the reliability threshold); "
-            f"{_DASH} not applicable."
-        )
-        + "</p></footer>",
+        "<footer><p>" + _e(_notation(withheld)) + "</p></footer>",
         "</main>",
         "</body>",
         "</html>",
@@ -2046,7 +2086,13 @@ def _md_block(block: _Block) -> str:
     return f"![{_md(block.alt)}]({block.stem}.png)\n\n*{_md(caption)}*"
 
 
-def _render_markdown(title: str, meta: list[str], keys: list[str], sections: list[_Section]) -> str:
+def _render_markdown(
+    title: str,
+    meta: list[str],
+    keys: list[str],
+    sections: list[_Section],
+    withheld: bool = True,
+) -> str:
     parts = [f"# {_md(title)}", "", *[f"{_md(m)}  " for m in meta], ""]
     parts += ["**Key figures**", "", *[f"- {_md(k)}" for k in keys], ""]
     parts += ["## Contents", ""]
@@ -2059,12 +2105,7 @@ def _render_markdown(title: str, meta: list[str], keys: list[str], sections: lis
         "",
         "---",
         "",
-        _md(
-            f"Notation: {_SUPPRESSED} withheld for confidentiality (a small count, or a "
-            "cell that would reveal one); "
-            f"{_UNRELIABLE} unreliable (fewer than the reliability threshold); "
-            f"{_DASH} not applicable."
-        ),
+        _md(_notation(withheld)),
     ]
     return "\n".join(parts) + "\n"
 
@@ -2351,7 +2392,8 @@ def build_report(
     step("writing")
     _audit_release(ctx)
     written_tables = _write_tables(ctx) if tables else []
-    sections.append(_methods(ctx, written_tables))
+    withheld = _withholds_anything(sections)
+    sections.append(_methods(ctx, written_tables, withheld=withheld))
     meta = [
         f"Data: {source}." + (f" Population: {population_source}." if population_source else ""),
         f"Rule set {rules.name}"
@@ -2360,8 +2402,8 @@ def build_report(
         + (
             "every count published (min_count 1, no disclosure control)"
             if min_count == 1
-            else f"counts below {min_count} and the cells that would reveal them withheld "
-            f"({_SUPPRESSED})"
+            else f"counts below {min_count} and the cells that would reveal them withheld"
+            + (f" ({_SUPPRESSED})" if withheld else " (none in this report)")
         )
         + f"; femstat {fs.__version__}.",
     ]
@@ -2371,10 +2413,12 @@ def build_report(
     charts: list[Path] = []
     if "html" in formats:
         html_path = out / "report.html"
-        html_path.write_text(_render_html(title, meta, keys, sections), encoding="utf-8")
+        html_path.write_text(_render_html(title, meta, keys, sections, withheld), encoding="utf-8")
     if "markdown" in formats:
         md_path = out / "report.md"
-        md_path.write_text(_render_markdown(title, meta, keys, sections), encoding="utf-8")
+        md_path.write_text(
+            _render_markdown(title, meta, keys, sections, withheld), encoding="utf-8"
+        )
         for section in sections:
             for block in section.blocks:
                 if isinstance(block, _Figure):
