@@ -1747,7 +1747,117 @@ def _estimates_text(ctx: _Context) -> str:
     )
 
 
-def _methods(ctx: _Context, written_tables: Sequence[Path], *, withheld: bool = True) -> _Section:
+_REFERENCES: tuple[tuple[str, str], ...] = (
+    (
+        "UNODC 2015",
+        "UNODC (2015). International Classification of Crime for Statistical Purposes "
+        "(ICCS), version 1.0.",
+    ),
+    (
+        "Garwood 1936",
+        "Garwood, F. (1936). Fiducial limits for the Poisson distribution. Biometrika, "
+        "28(3/4), 437-442.",
+    ),
+    (
+        "Breslow and Day 1987",
+        "Breslow, N. E., & Day, N. E. (1987). Statistical Methods in Cancer Research, Vol. "
+        "II. IARC Scientific Publications 82.",
+    ),
+    (
+        "Wilson 1927",
+        "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical "
+        "inference. JASA, 22(158), 209-212.",
+    ),
+    (
+        "Clopper and Pearson 1934",
+        "Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial limits "
+        "illustrated in the case of the binomial. Biometrika, 26(4), 404-413.",
+    ),
+    (
+        "Fay and Feuer 1997",
+        "Fay, M. P., & Feuer, E. J. (1997). Confidence intervals for directly standardized "
+        "rates: a method based on the gamma distribution. Statistics in Medicine, 16(7), "
+        "791-801.",
+    ),
+    ("Rubin 1987", "Rubin, D. B. (1987). Multiple Imputation for Nonresponse in Surveys. Wiley."),
+    (
+        "Barnard and Rubin 1999",
+        "Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with multiple "
+        "imputation. Biometrika, 86(4), 948-955.",
+    ),
+    (
+        "van Buuren 2018",
+        "van Buuren, S. (2018). Flexible Imputation of Missing Data, 2nd ed. CRC Press.",
+    ),
+    (
+        "McCullagh and Nelder 1989",
+        "McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd ed. Chapman "
+        "and Hall (quasi-likelihood, ch. 9).",
+    ),
+    (
+        "Clegg et al. 2009",
+        "Clegg, L. X., Hankey, B. F., Tiwari, R., Feuer, E. J., & Edwards, B. K. (2009). "
+        "Estimating average annual per cent change in trend analysis. Statistics in "
+        "Medicine, 28(29), 3670-3682.",
+    ),
+    (
+        "Hundepool et al. 2012",
+        "Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. S., "
+        "Spicer, K., & de Wolf, P.-P. (2012). Statistical Disclosure Control. Wiley (ch. 5: "
+        "frequency tables, secondary suppression and its audit).",
+    ),
+    (
+        "Okabe and Ito 2008",
+        "Okabe, M., & Ito, K. (2008). Color Universal Design (CUD): how to make figures and "
+        "presentations that are friendly to colorblind people. J*Fly Data Depository.",
+    ),
+)
+"""The works the report may cite: (citation as written in the text, full reference)."""
+
+_AUTHOR_YEAR = re.compile(r"^(?P<authors>[^()]+?)\s*\((?P<year>\d{4})\)")
+
+
+def _rule_set_citation(reference: str) -> str | None:
+    """``"UNODC and UN Women (2022). Title"`` → ``"UNODC and UN Women 2022"`` (None: no year)."""
+    match = _AUTHOR_YEAR.match(reference.strip())
+    return f"{match['authors']} {match['year']}" if match else None
+
+
+def _cites(text: str, citation: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(citation)}(?!\d)", text) is not None
+
+
+def _references(sections: Sequence[_Section], rules: RuleSet) -> list[str]:
+    """The works the text cites, in the order of :data:`_REFERENCES`: nothing uncited."""
+    parts: list[str] = []
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, _Bullets):
+                parts += block.items
+            elif isinstance(block, _Table):
+                parts += [block.caption, block.note]
+            elif isinstance(block, _Figure):
+                parts += [block.caption, block.alt]
+            elif isinstance(block, _Heading):
+                parts.append(block.text)
+            else:
+                parts.append(block)
+    text = " ".join(parts)
+    works = []
+    citation = _rule_set_citation(rules.reference) if rules.reference else None
+    if citation is not None and _cites(text, citation):
+        works.append(rules.reference)
+    works += [full for cite, full in _REFERENCES if _cites(text, cite)]
+    return works
+
+
+def _methods(
+    ctx: _Context,
+    written_tables: Sequence[Path],
+    *,
+    withheld: bool = True,
+    charts: bool = True,
+) -> _Section:
     from femstat import __version__
     from femstat.exports import describe_methods
 
@@ -1756,8 +1866,14 @@ def _methods(ctx: _Context, written_tables: Sequence[Path], *, withheld: bool = 
     methods = describe_methods({"share_method": ctx.share_method, "rate_method": ctx.rate_method})
     levels = ", ".join(_level_text(x) for x in ctx.levels)
     items = [
-        f"Rule set: {rules.name}. {rules.description} Reference: {rules.reference}",
-        "Universe: female victims of completed intentional homicide (ICCS 0101), counted by "
+        f"Rule set: {rules.name}. {rules.description}"
+        + (
+            f" ({citation})."
+            if (citation := _rule_set_citation(rules.reference)) is not None
+            else (f" Reference: {rules.reference}" if rules.reference else "")
+        ),
+        "Universe: female victims of completed intentional homicide (ICCS 0101; UNODC 2015), "
+        "counted by "
         "year of killing. Every victim gets one type by the framework's decision procedure: "
         "intimate partner, then family member (the relationship alone qualifies), then other "
         "perpetrator when at least one of the criteria is true "
@@ -1789,6 +1905,15 @@ def _methods(ctx: _Context, written_tables: Sequence[Path], *, withheld: bool = 
         ),
         "Privacy: the report is built from coded variables only; no free-text field of the "
         "input is read into it.",
+        *(
+            [
+                "Charts: colours from the Okabe-Ito palette, safe for colour-blind readers "
+                "(Okabe and Ito 2008); bars are hatched and values written on the chart, so "
+                "that a greyscale print loses nothing; withheld values are not drawn."
+            ]
+            if charts
+            else []
+        ),
         f"Produced with femstat {__version__} on {dt.datetime.now(dt.UTC).date().isoformat()}.",
     ]
     section.blocks.append(_Bullets(items))
@@ -1808,42 +1933,6 @@ def _methods(ctx: _Context, written_tables: Sequence[Path], *, withheld: bool = 
                 ]
             )
         )
-    section.blocks.append(_Heading("References"))
-    section.blocks.append(
-        _Bullets(
-            [
-                rules.reference,
-                "UNODC (2015). International Classification of Crime for Statistical "
-                "Purposes (ICCS), version 1.0.",
-                "Garwood, F. (1936). Fiducial limits for the Poisson distribution. "
-                "Biometrika, 28(3/4), 437-442.",
-                "Breslow, N. E., & Day, N. E. (1987). Statistical Methods in Cancer "
-                "Research, Vol. II. IARC Scientific Publications 82.",
-                "Wilson, E. B. (1927). Probable inference, the law of succession, and "
-                "statistical inference. JASA, 22(158), 209-212.",
-                "Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial "
-                "limits illustrated in the case of the binomial. Biometrika, 26(4), 404-413.",
-                "Fay, M. P., & Feuer, E. J. (1997). Confidence intervals for directly "
-                "standardized rates: a method based on the gamma distribution. Statistics "
-                "in Medicine, 16(7), 791-801.",
-                "Rubin, D. B. (1987). Multiple Imputation for Nonresponse in Surveys. Wiley.",
-                "Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with "
-                "multiple imputation. Biometrika, 86(4), 948-955.",
-                "van Buuren, S. (2018). Flexible Imputation of Missing Data, 2nd ed. CRC Press.",
-                "McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd "
-                "ed. Chapman and Hall (quasi-likelihood, ch. 9).",
-                "Clegg, L. X., Hankey, B. F., Tiwari, R., Feuer, E. J., & Edwards, B. K. "
-                "(2009). Estimating average annual per cent change in trend analysis. "
-                "Statistics in Medicine, 28(29), 3670-3682.",
-                "Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. "
-                "S., Spicer, K., & de Wolf, P.-P. (2012). Statistical Disclosure Control. "
-                "Wiley (ch. 5: frequency tables, secondary suppression and its audit).",
-                "Okabe, M., & Ito, K. (2008). Color Universal Design (CUD): how to make "
-                "figures and presentations that are friendly to colorblind people "
-                "(the charts' palette).",
-            ]
-        )
-    )
     return section
 
 
@@ -2393,7 +2482,11 @@ def build_report(
     _audit_release(ctx)
     written_tables = _write_tables(ctx) if tables else []
     withheld = _withholds_anything(sections)
-    sections.append(_methods(ctx, written_tables, withheld=withheld))
+    drawn = any(isinstance(b, _Figure) for section in sections for b in section.blocks)
+    methods = _methods(ctx, written_tables, withheld=withheld, charts=drawn)
+    sections.append(methods)
+    # Built from the finished text: the list holds every work cited, and only those.
+    methods.blocks += [_Heading("References"), _Bullets(_references(sections, rules))]
     meta = [
         f"Data: {source}." + (f" Population: {population_source}." if population_source else ""),
         f"Rule set {rules.name}"
