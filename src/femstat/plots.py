@@ -15,6 +15,9 @@ Design rules, applied to every chart:
 - confidence intervals are drawn (error bars or a shaded band) and their level stated;
 - suppressed cells (:func:`femstat.suppress`) are not drawn and are marked ``[c]``, so a
   chart never reveals a count that the tables withhold.
+- a chart with nothing to draw (no row, every value zero or withheld, a breakdown whose
+  column the data do not hold) is not drawn blank: :class:`EmptyChartError` says why;
+- count axes have whole-number ticks and year axes one tick per year, whatever the data.
 
 matplotlib (extra ``plot``) is imported when a chart is drawn, with the non-interactive
 Agg backend, so importing this module costs nothing and works on servers without a display.
@@ -309,6 +312,13 @@ def typology_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     rows = _rows(table, type_column)
     types = [
@@ -363,6 +373,13 @@ def completeness_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     if isinstance(completeness, pd.DataFrame):
         if completeness.empty:
@@ -443,6 +460,13 @@ def trend_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     if value not in ("rate", "count"):
         raise ChartError(f"value must be 'rate' or 'count', not {value!r}. Pass one of them.")
@@ -578,6 +602,13 @@ def estimate_chart(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
+
     Notes
     -----
     A withheld year is a gap in every line and marked ``[c]``.
@@ -673,6 +704,13 @@ def age_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     if value not in ("rate", "count", "share"):
         raise ChartError(
@@ -779,6 +817,13 @@ def breakdown_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
 
     Notes
     -----
@@ -889,7 +934,15 @@ def linked_orphans_chart(linked: pd.DataFrame | None, orphans: pd.DataFrame | No
     Returns
     -------
     matplotlib.figure.Figure
-        One panel for each table given. A withheld value has no bar and is marked ``[c]``.
+        One panel for each table given with a value to draw (a panel whose every value is
+        zero or withheld is left out). A withheld value has no bar and is marked ``[c]``.
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     if linked is None and orphans is None:
         raise ChartError("give the linked victims table, the orphans table or both")
@@ -1030,6 +1083,13 @@ def rule_set_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
 
     Notes
     -----
