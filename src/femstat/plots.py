@@ -15,6 +15,9 @@ Design rules, applied to every chart:
 - confidence intervals are drawn (error bars or a shaded band) and their level stated;
 - suppressed cells (:func:`femstat.suppress`) are not drawn and are marked ``[c]``, so a
   chart never reveals a count that the tables withhold.
+- a chart with nothing to draw (no row, every value zero or withheld, a breakdown whose
+  column the data do not hold) is not drawn blank: :class:`EmptyChartError` says why;
+- count axes have whole-number ticks and year axes one tick per year, whatever the data.
 
 matplotlib (extra ``plot``) is imported when a chart is drawn, with the non-interactive
 Agg backend, so importing this module costs nothing and works on servers without a display.
@@ -35,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from femstat.codes import FEMICIDE as _FEMICIDE_KINDS
-from femstat.errors import require
+from femstat.errors import FemstatError, require
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -44,6 +47,8 @@ __all__ = [
     "OKABE_ITO",
     "TYPE_LABELS",
     "TYPE_STYLES",
+    "ChartError",
+    "EmptyChartError",
     "age_chart",
     "breakdown_chart",
     "completeness_chart",
@@ -135,6 +140,97 @@ _RC: dict[str, Any] = {
 }
 
 
+class ChartError(FemstatError, ValueError):
+    """A chart cannot be drawn from the table given (a missing column, an unknown option)."""
+
+
+class EmptyChartError(ChartError):
+    """The chart would be empty: nothing in the table can be drawn.
+
+    Raised instead of drawing a blank chart when the table has no rows, when every value
+    is withheld or zero, or when the breakdown holds only records of unknown category.
+    :func:`femstat.report.build_report` catches it and writes :attr:`reason` in place of the
+    chart.
+
+    Parameters
+    ----------
+    chart : str
+        The chart, e.g. ``"trend chart"``.
+    reason : str
+        Why it would be empty, as a sentence fragment without data values, e.g. ``"every
+        value is withheld for confidentiality"``.
+    """
+
+    def __init__(self, chart: str, reason: str) -> None:
+        self.chart = chart
+        self.reason = reason
+        super().__init__(
+            f"the {chart} would be empty: {reason}. Leave the chart out (a report says "
+            "why), or draw it from a table with values to show."
+        )
+
+
+def _check_drawable(chart: str, values: np.ndarray, *, what: str = "count") -> None:
+    """Raise :class:`EmptyChartError` unless some value would draw a visible mark.
+
+    A bar of zero length draws nothing: a chart whose values are all zero or withheld
+    (missing) would be blank, so it is refused with the reason.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.size == 0:
+        raise EmptyChartError(chart, f"the table has no {what} to draw")
+    finite = values[np.isfinite(values)]
+    if finite.size == 0:
+        raise EmptyChartError(chart, f"every {what} is withheld for confidentiality")
+    if not np.any(finite > 0):
+        if finite.size < values.size:
+            raise EmptyChartError(chart, f"every {what} is zero or withheld")
+        raise EmptyChartError(chart, f"every {what} is zero")
+
+
+def _require_columns(chart: str, table: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ChartError(
+            f"the {chart} needs the column(s) {missing}, which the table ({len(table)} rows) "
+            "does not have. Give a table made by femstat for this chart (see its docstring)."
+        )
+
+
+def _count_axis(axis: Any) -> None:
+    """Whole-number ticks with thousands separators: counts are never fractional."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+
+
+def _year_axis(ax: Any, years: np.ndarray) -> None:
+    """One tick per year (integers, never stacked): limits set from the years themselves.
+
+    Without explicit limits, a series whose every value is missing leaves the axis at its
+    default (0, 1) range and the year ticks pile up at its right edge.
+    """
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    distinct = np.unique(years[np.isfinite(years)]).astype(int)
+    if distinct.size == 0:
+        return
+    ax.set_xlim(distinct.min() - 0.5, distinct.max() + 0.5)
+    if distinct.size <= 15:
+        ax.set_xticks(distinct)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:.0f}"))
+
+
+def _wrap(text: str, width: int = 36) -> str:
+    """A long label over several lines, so that it does not push the bars off the figure."""
+    import textwrap
+
+    return "\n".join(textwrap.wrap(text, width)) or text
+
+
 def label(code: object) -> str:
     """Readable form of a code: a femicide type's name, else ``"open_area"`` → ``"Open area"``."""
     text = str(code)
@@ -176,7 +272,10 @@ def _level_text(level: float) -> str:
 def _rows(table: pd.DataFrame, type_column: str = "femicide_type") -> dict[str, pd.Series]:
     """One row per type of an indicator table without a breakdown, keyed by the type."""
     if type_column not in table.columns:
-        raise ValueError(f"expected an indicator table with a {type_column!r} column")
+        raise ChartError(
+            f"expected an indicator table with a {type_column!r} column; the table has "
+            f"{len(table)} rows and no such column. Give a table from femstat.indicators."
+        )
     return {str(row[type_column]): row for _, row in table.iterrows()}
 
 
@@ -214,6 +313,13 @@ def typology_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     rows = _rows(table, type_column)
     types = [
@@ -222,6 +328,10 @@ def typology_chart(
         if t in rows
         and (t != _OPTIONAL_TYPE or _is_suppressed(rows[t]) or float(rows[t]["count"]) > 0)
     ]
+    _check_drawable(
+        "typology chart",
+        np.array([np.nan if _is_suppressed(rows[t]) else float(rows[t]["count"]) for t in types]),
+    )
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(8, _bar_height(len(types))))
         y = np.arange(len(types))[::-1]
@@ -239,6 +349,7 @@ def typology_chart(
             ax.text(n + top * 0.01, yi, text, va="center", ha="left", fontsize=10)
         ax.set_yticks(y, [label(t) for t in types])
         ax.set_xlim(0, top * 1.32)
+        _count_axis(ax.xaxis)
         ax.set_xlabel("Victims (number); share of female homicide victims in brackets")
         ax.set_title(title, loc="left")
         ax.grid(axis="y", visible=False)
@@ -263,14 +374,32 @@ def completeness_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
-    row = completeness.iloc[0] if isinstance(completeness, pd.DataFrame) else completeness
+    if isinstance(completeness, pd.DataFrame):
+        if completeness.empty:
+            raise EmptyChartError("completeness chart", "the table has no row")
+        row = completeness.iloc[0]
+    else:
+        row = completeness
     items = [c for c in row.index if str(c).endswith("_unknown") or c == "undetermined"]
     names = [
         "Classified undetermined" if c == "undetermined" else label(str(c)[: -len("_unknown")])
         for c in items
     ]
     values = [float(row[c]) * 100 if pd.notna(row[c]) else np.nan for c in items]
+    if not items:
+        raise EmptyChartError("completeness chart", "the table has no share of unknown values")
+    if not np.isfinite(values).any():
+        # A share of 0 % is information (the item is always known) and is written on the
+        # chart; only a chart of withheld shares alone would be blank.
+        raise EmptyChartError("completeness chart", "every share is withheld for confidentiality")
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(8, _bar_height(len(items))))
         y = np.arange(len(items))[::-1]
@@ -332,15 +461,44 @@ def trend_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     if value not in ("rate", "count"):
-        raise ValueError(f"value must be 'rate' or 'count', not {value!r}")
-    if "year" not in table.columns:
-        raise ValueError("trend_chart needs an indicator table by year")
+        raise ChartError(f"value must be 'rate' or 'count', not {value!r}. Pass one of them.")
+    _require_columns("trend chart", table, ["year", type_column, value])
     unit = "per 100,000 women" if value == "rate" else "victims"
     main = table[table[type_column].astype(str) == of].sort_values("year")
     years = main["year"].to_numpy(dtype=np.float64)
     y = main[value].to_numpy(dtype=np.float64, na_value=np.nan)
+    other = (
+        table[table[type_column].astype(str) == comparison].sort_values("year")
+        if comparison is not None
+        else table.iloc[0:0]
+    )
+    up = (
+        upper.reindex(main["year"].to_numpy()).to_numpy(dtype=np.float64, na_value=np.nan)
+        if upper is not None
+        else np.full(len(main), np.nan)
+    )
+    # A line needs a value: with every year withheld (or no year at all) the chart
+    # would hold only axes.
+    if not (
+        np.isfinite(y).any()
+        or np.isfinite(up).any()
+        or np.isfinite(other[value].to_numpy(dtype=np.float64, na_value=np.nan)).any()
+    ):
+        raise EmptyChartError(
+            "trend chart",
+            "the table has no year to draw"
+            if main.empty and other.empty
+            else f"every year's {value} is withheld for confidentiality",
+        )
     lo_col, up_col = f"{value}_lower", f"{value}_upper"
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(8, 4.8))
@@ -364,7 +522,6 @@ def trend_chart(
             label=f"{label(of)} {value}",
         )
         if upper is not None:
-            up = upper.reindex(main["year"].to_numpy()).to_numpy(dtype=np.float64)
             ax.plot(
                 years,
                 up,
@@ -375,19 +532,17 @@ def trend_chart(
                 markersize=6,
                 label="Upper bound (femicide + undetermined)",
             )
-        if comparison is not None:
-            other = table[table[type_column].astype(str) == comparison].sort_values("year")
-            if not other.empty:
-                ax.plot(
-                    other["year"].to_numpy(dtype=np.float64),
-                    other[value].to_numpy(dtype=np.float64, na_value=np.nan),
-                    color=OKABE_ITO["black"],
-                    marker="s",
-                    linestyle=":",
-                    linewidth=1.8,
-                    markersize=5,
-                    label=f"{label(comparison)} {value} (all in-scope victims)",
-                )
+        if comparison is not None and not other.empty:
+            ax.plot(
+                other["year"].to_numpy(dtype=np.float64),
+                other[value].to_numpy(dtype=np.float64, na_value=np.nan),
+                color=OKABE_ITO["black"],
+                marker="s",
+                linestyle=":",
+                linewidth=1.8,
+                markersize=5,
+                label=f"{label(comparison)} {value} (all in-scope victims)",
+            )
         hidden = years[np.isnan(y)]
         for year in hidden:
             ax.annotate(_SUPPRESSED, (year, 0), ha="center", va="bottom", fontsize=10)
@@ -404,10 +559,11 @@ def trend_chart(
                 bbox={"boxstyle": "round", "facecolor": "white", "edgecolor": "#888888"},
             )
         ax.set_ylim(bottom=0)
-        top = ax.get_ylim()[1]
+        top = max(ax.get_ylim()[1], 1.0)
         ax.set_ylim(0, top * 1.25)
-        if len(years):
-            ax.set_xticks(np.unique(years).astype(int))
+        _year_axis(ax, np.concatenate([years, other["year"].to_numpy(dtype=np.float64)]))
+        if value == "count":
+            _count_axis(ax.yaxis)
         ax.set_xlabel("Year of killing")
         ax.set_ylabel(f"{value.capitalize()} ({unit})" if value == "rate" else "Victims (number)")
         ax.set_title(
@@ -447,22 +603,38 @@ def estimate_chart(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
+
     Notes
     -----
     A withheld year is a gap in every line and marked ``[c]``.
     """
     if value not in ("count", "rate"):
-        raise ValueError(f"value must be 'count' or 'rate', not {value!r}")
-    rows = table[table[type_column].astype(str) == of].sort_values("year")
-    years = rows["year"].to_numpy(dtype=np.float64)
+        raise ChartError(f"value must be 'count' or 'rate', not {value!r}. Pass one of them.")
     column = {"count": "estimate", "rate": "rate"}[value]
     limits = {"count": ("lower", "upper"), "rate": ("rate_lower", "rate_upper")}[value]
+    bounds = ["bound_lower", "bound_upper"] if value == "count" else []
+    _require_columns("estimate chart", table, ["year", type_column, column, *limits, *bounds])
+    rows = table[table[type_column].astype(str) == of].sort_values("year")
+    years = rows["year"].to_numpy(dtype=np.float64)
 
     def values(name: str) -> np.ndarray:
         return rows[name].to_numpy(dtype=np.float64, na_value=np.nan)
 
     estimate = values(column)
     low, high = values(limits[0]), values(limits[1])
+    if not any(np.isfinite(values(c)).any() for c in [column, *bounds]):
+        raise EmptyChartError(
+            "estimate chart",
+            "the table has no year to draw"
+            if rows.empty
+            else "every year's estimate is withheld for confidentiality",
+        )
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(8, 4.8))
         if value == "count":
@@ -494,9 +666,10 @@ def estimate_chart(
         for year in years[np.isnan(estimate)]:
             ax.annotate(_SUPPRESSED, (year, 0), ha="center", va="bottom", fontsize=10)
         ax.set_ylim(bottom=0)
-        ax.set_ylim(0, ax.get_ylim()[1] * 1.25)
-        if len(years):
-            ax.set_xticks(np.unique(years).astype(int))
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1.0) * 1.25)
+        _year_axis(ax, years)
+        if value == "count":
+            _count_axis(ax.yaxis)
         ax.set_xlabel("Year of killing")
         unit = "Victims (number)" if value == "count" else "Rate (per 100,000 women)"
         ax.set_ylabel(unit)
@@ -532,11 +705,27 @@ def age_chart(
     Returns
     -------
     matplotlib.figure.Figure
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     if value not in ("rate", "count", "share"):
-        raise ValueError(f"value must be 'rate', 'count' or 'share', not {value!r}")
+        raise ChartError(
+            f"value must be 'rate', 'count' or 'share', not {value!r}. Pass one of them."
+        )
+    _require_columns("age chart", table, ["age_group", type_column, value])
     data = table[table["age_group"].astype(str) != "unknown"]
     groups = list(dict.fromkeys(data["age_group"].astype(str)))
+    drawn = data[data[type_column].astype(str).isin([str(t) for t in types])]
+    _check_drawable(
+        "age chart",
+        drawn[value].to_numpy(dtype=np.float64, na_value=np.nan),
+        what=f"{value} of a known age group",
+    )
     unit = {
         "rate": "per 100,000 women in the age group",
         "count": "victims",
@@ -589,9 +778,11 @@ def age_chart(
             for xi, yi in zip(x + offsets[i], y, strict=True):
                 if np.isnan(yi):
                     ax.annotate(_SUPPRESSED, (xi, 0), ha="center", va="bottom", fontsize=9)
-        ax.set_xticks(x, [_literal(g) for g in groups])
+        ax.set_xticks(x, [_literal(_wrap(g, 14)) for g in groups])
         ax.set_ylim(bottom=0)
-        ax.set_ylim(0, ax.get_ylim()[1] * 1.12)
+        ax.set_ylim(0, max(ax.get_ylim()[1], 1.0 if value == "count" else 0.0) * 1.12)
+        if value == "count":
+            _count_axis(ax.yaxis)
         ax.set_xlabel("Age group of the victim (years)")
         ax.set_ylabel("Victims (number)" if value == "count" else f"{value.capitalize()} ({unit})")
         default = (
@@ -628,6 +819,13 @@ def breakdown_chart(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
+
     Notes
     -----
     A suppressed segment is left out of its bar, and the category is marked ``[c]``; the
@@ -635,7 +833,19 @@ def breakdown_chart(
     or ``[c]`` when a segment of the bar is withheld (with the total, the drawn segments
     would give the withheld one back).
     """
+    if column not in table.columns:
+        raise EmptyChartError(f"{label(column).lower()} chart", f"the table has no {column}")
+    _require_columns(f"{label(column).lower()} chart", table, [type_column, "count"])
     categories = list(dict.fromkeys(table[column].astype(str)))
+    in_scope = table[table[type_column].astype(str).isin(IN_SCOPE_TYPES)]
+    known = in_scope[in_scope[column].astype(str) != "unknown"]
+    # With the column absent from the data every record is of unknown category: the bars
+    # of the known categories would all be empty.
+    _check_drawable(
+        f"{label(column).lower()} chart",
+        known["count"].to_numpy(dtype=np.float64, na_value=np.nan),
+        what=f"count of a known {label(column).lower()}",
+    )
     wide: dict[str, np.ndarray] = {}
     hidden = np.zeros(len(categories), dtype=bool)
     drawn = []
@@ -677,11 +887,12 @@ def breakdown_chart(
             text = f"n = {_thousands(total)}" if shown else f"n = {_SUPPRESSED}"
             ax.text(end + top * 0.01, yi, text, va="center", fontsize=10)
         ticks = [
-            _literal(label(c)) + (f" {_SUPPRESSED}" if h else "")
+            _literal(_wrap(label(c))) + (f" {_SUPPRESSED}" if h else "")
             for c, h in zip(categories, hidden, strict=True)
         ]
         ax.set_yticks(y, ticks)
         ax.set_xlim(0, top * 1.22)
+        _count_axis(ax.xaxis)
         ax.set_xlabel("Female homicide victims (number)")
         # The legend sits between the title and the bars; the title's pad leaves it room.
         ax.set_title(
@@ -724,10 +935,45 @@ def linked_orphans_chart(linked: pd.DataFrame | None, orphans: pd.DataFrame | No
     Returns
     -------
     matplotlib.figure.Figure
-        One panel for each table given. A withheld value has no bar and is marked ``[c]``.
+        One panel for each table given with a value to draw (a panel whose every value is
+        zero or withheld is left out). A withheld value has no bar and is marked ``[c]``.
+
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
     """
     if linked is None and orphans is None:
-        raise ValueError("give the linked victims table, the orphans table or both")
+        raise ChartError("give the linked victims table, the orphans table or both")
+    # A panel whose every value is zero or withheld would be blank: it is left out, and
+    # the chart only when both are.
+    reasons = []
+    if linked is not None:
+        _require_columns("linked victims chart", linked, ["victim_sex", "age_group", "count"])
+        try:
+            _check_drawable(
+                "linked victims chart",
+                linked["count"].to_numpy(dtype=np.float64, na_value=np.nan),
+            )
+        except EmptyChartError as exc:
+            reasons.append(f"linked victims: {exc.reason}")
+            linked = None
+    if orphans is not None:
+        _require_columns("orphans chart", orphans, ["femicide_type", "orphans"])
+        kept = orphans[orphans["femicide_type"].astype(str) != "femicide"]
+        try:
+            _check_drawable(
+                "orphans chart",
+                kept["orphans"].to_numpy(dtype=np.float64, na_value=np.nan),
+                what="number of children left",
+            )
+        except EmptyChartError as exc:
+            reasons.append(f"children left: {exc.reason}")
+            orphans = None
+    if linked is None and orphans is None:
+        raise EmptyChartError("linked victims and orphans chart", "; ".join(reasons))
     with _style() as plt:
         ratios = [3] * (linked is not None) + [2] * (orphans is not None)
         fig, axes = plt.subplots(
@@ -773,8 +1019,11 @@ def _linked_panel(left: Any, linked: pd.DataFrame) -> None:
         for xi, yi in zip(x + offset, values, strict=True):
             if np.isnan(yi):
                 left.annotate(_SUPPRESSED, (xi, 0), ha="center", va="bottom", fontsize=9)
-    left.set_xticks(x, [_literal("Unknown" if g == "unknown" else g) for g in groups], fontsize=9)
+    left.set_xticks(
+        x, [_literal(_wrap("Unknown" if g == "unknown" else g, 14)) for g in groups], fontsize=9
+    )
     left.set_ylim(0, max(left.get_ylim()[1], 1.0) * 1.12)
+    _count_axis(left.yaxis)
     left.set_xlabel("Age group of the linked victim (years)")
     left.set_ylabel("Linked victims (number)")
     left.set_title("Linked victims of femicides", loc="left")
@@ -800,9 +1049,10 @@ def _orphans_panel(right: Any, orphans: pd.DataFrame) -> None:
         )
         if np.isnan(value):
             right.annotate(_SUPPRESSED, (0, yi), ha="left", va="center", fontsize=9)
-    right.set_yticks(y, [_literal(label(k)) for k in kinds])
+    right.set_yticks(y, [_literal(_wrap(label(k), 24)) for k in kinds])
     right.invert_yaxis()
     right.set_xlim(0, max(right.get_xlim()[1], 1.0) * 1.1)
+    _count_axis(right.xaxis)
     right.set_xlabel("Children under 18 left (number)")
     right.set_title("Orphans of femicide victims", loc="left")
     right.grid(axis="y", visible=False)
@@ -833,10 +1083,22 @@ def rule_set_chart(
     -------
     matplotlib.figure.Figure
 
+    Raises
+    ------
+    EmptyChartError
+        When the chart would be empty (no row, every value zero or withheld).
+    ChartError
+        When the table lacks a column the chart needs.
+
     Notes
     -----
     A withheld number is not drawn; its bar is labelled ``[c]``.
     """
+    _require_columns("rule-set chart", table, ["rule_set", *(key for key, *_ in _RULE_SET_BARS)])
+    _check_drawable(
+        "rule-set chart",
+        table[[key for key, *_ in _RULE_SET_BARS]].to_numpy(dtype=np.float64, na_value=np.nan),
+    )
     names = [str(n) for n in table["rule_set"]]
     n_bars = len(_RULE_SET_BARS)
     height = 0.8 / n_bars
@@ -871,8 +1133,9 @@ def rule_set_chart(
                     va="center",
                     fontsize=8,
                 )
-        ax.set_yticks(centres, [_literal(n) for n in names])
+        ax.set_yticks(centres, [_literal(_wrap(n)) for n in names])
         ax.set_xlim(0, top * 1.2)
+        _count_axis(ax.xaxis)
         ax.set_xlabel("Victims (number)")
         ax.set_title(title, loc="left", pad=44)
         ax.grid(axis="y", visible=False)

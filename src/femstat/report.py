@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import html
 import io
 import os
@@ -140,6 +141,7 @@ class _Figure:
     caption: str
     png: bytes
     number: int = 0
+    withheld: bool = False  # the chart marks a withheld value [c]
 
 
 @dataclass
@@ -231,6 +233,42 @@ def _png(fig: Any) -> bytes:
     fig.savefig(buffer, format="png", dpi=150, bbox_inches="tight", metadata={"Software": None})
     _pyplot().close(fig)
     return buffer.getvalue()
+
+
+_CHART_SUBJECTS: Mapping[str, str] = {
+    "chart-completeness": "the information unknown",
+    "chart-typology": "victims by femicide type",
+    "chart-rule-sets": "victims by rule set",
+    "chart-estimates": "the estimated femicides by year",
+    "chart-trend": "femicides by year",
+    "chart-age": "victims by age group",
+    "chart-mechanism": "victims by mechanism",
+    "chart-place": "victims by place",
+    "chart-relationship": "victims by relationship",
+    "chart-linked-orphans": "linked victims and orphans",
+}
+"""What each chart shows, for the sentence that replaces a chart left out."""
+
+
+def _chart(stem: str, alt: str, caption: str, draw: Callable[[], Any]) -> _Figure | str:
+    """The chart ``draw`` makes, or the sentence saying why it is left out.
+
+    A chart that would be empty (no data, every value withheld or zero, the column absent
+    from the data) is never drawn blank: :class:`femstat.plots.EmptyChartError` gives the
+    reason, written where the chart would be.
+    """
+    from femstat.plots import _SUPPRESSED as MARK
+    from femstat.plots import EmptyChartError
+
+    try:
+        fig = draw()
+    except EmptyChartError as exc:
+        what = _CHART_SUBJECTS.get(stem, "this section")
+        return f"No chart of {what}: it would be empty ({exc.reason})."
+    texts = [t.get_text() for ax in fig.axes for t in [*ax.texts, *ax.get_yticklabels()]]
+    texts += [t.get_text() for t in fig.texts]
+    withheld = any(MARK in t for t in texts)
+    return _Figure(stem, alt, caption, _png(fig), withheld=withheld)
 
 
 # --------------------------------------------------------------------------- data helpers
@@ -542,11 +580,11 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     )
     section.blocks.append(table)
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-completeness",
             "Bar chart of the share of female homicide victims with each item unknown.",
             "Share of female homicide victims with each item of information unknown, all years.",
-            _png(completeness_chart(overall)),
+            lambda: completeness_chart(overall),
         )
     )
     year_rows = []
@@ -732,12 +770,12 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
         )
     )
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-typology",
             "Horizontal bar chart of the number of victims of each femicide type.",
             "Female homicide victims by femicide type, all years; the share of "
             "female homicide victims is in brackets.",
-            _png(typology_chart(overall)),
+            lambda: typology_chart(overall),
         )
     )
     by_year = ctx.release["indicators_by_year"]
@@ -803,12 +841,12 @@ def _rule_sets(ctx: _Context) -> _Section:
         )
     )
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-rule-sets",
             "Grouped horizontal bar chart of the victims of each femicide type, linked "
             "victims and undetermined records under each rule set.",
             "Victims by type under the UN rule and each national rule set.",
-            _png(rule_set_chart(table)),
+            lambda: rule_set_chart(table),
         )
     )
     section.blocks.append(
@@ -1221,20 +1259,18 @@ def _estimates(ctx: _Context) -> _Section:
             _Table(f"{_label(of)}: bounds and estimate by year (number of victims)", header, body)
         )
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-estimates",
             "Chart of the estimated number of femicides by year with its interval, between "
             "the lower and upper bounds.",
             f"Femicides by year: the estimate with its {_level_text(ctx.level)} interval "
             "(multiple imputation), the lower bound (identified femicides) and the upper "
             "bound (identified + undetermined).",
-            _png(
-                estimate_chart(
-                    table,
-                    of="femicide",
-                    level=ctx.level,
-                    title="Femicides by year: estimate between the bounds",
-                )
+            lambda: estimate_chart(
+                table,
+                of="femicide",
+                level=ctx.level,
+                title="Femicides by year: estimate between the bounds",
             ),
         )
     )
@@ -1304,15 +1340,18 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
         table["count_lower"] = np.where(femicide, lower, np.nan)
         table["count_upper"] = np.where(femicide, upper, np.nan)
         up = bounds.set_index("year")["upper"].astype("Float64")
-        fig = trend_chart(
-            table,
-            value="count",
-            upper=up,
-            level=ctx.level,
-            title="Femicides by year (number of victims)",
-        )
+
+        def draw_counts() -> Any:
+            return trend_chart(
+                table,
+                value="count",
+                upper=up,
+                level=ctx.level,
+                title="Femicides by year (number of victims)",
+            )
+
         section.blocks.append(
-            _Figure(
+            _chart(
                 "chart-trend",
                 "Line chart of the number of femicides by year with its confidence band and "
                 "the upper bound.",
@@ -1320,7 +1359,7 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
                 f"{_level_text(ctx.level)} confidence band, the upper bound (femicide + "
                 "undetermined) and female homicide. No population was given: no rates, "
                 "no annual percent change.",
-                _png(fig),
+                draw_counts,
             )
         )
         return section
@@ -1349,22 +1388,25 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
         ctx.tables["trend"] = pd.concat([ctx.tables["trend"], t.assign(of=of)], ignore_index=True)
     upper_rate = bounds.set_index("year")["upper_rate"] if "upper_rate" in bounds.columns else None
     femicide_apc = apcs.get("femicide")
-    fig = trend_chart(
-        by_year,
-        upper=upper_rate,
-        apc=femicide_apc if femicide_apc is not None and np.isfinite(femicide_apc[0]) else None,
-        level=ctx.level,
-        title="Femicide rate by year (per 100,000 women)",
-    )
+
+    def draw_rates() -> Any:
+        return trend_chart(
+            by_year,
+            upper=upper_rate,
+            apc=femicide_apc if femicide_apc is not None and np.isfinite(femicide_apc[0]) else None,
+            level=ctx.level,
+            title="Femicide rate by year (per 100,000 women)",
+        )
+
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-trend",
             "Line chart of the femicide rate per 100,000 women by year with its confidence "
             "band, the upper-bound rate and the female homicide rate.",
             f"Femicide rate by year with its {_level_text(ctx.level)} confidence "
             "band (exact Poisson), the upper bound (femicide + undetermined, dashed) and the "
             "female homicide rate (dotted), per 100,000 women.",
-            _png(fig),
+            draw_rates,
         )
     )
     years = by_year["year"]
@@ -1411,7 +1453,7 @@ def _breakdowns(ctx: _Context) -> _Section:
     ctx.tables["indicators_by_age_group"] = age_table
     value = "rate" if with_rates else "count"
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-age",
             f"Chart of the {value} of femicide and female homicide by age group.",
             "Femicide and female homicide by age group of the victim"
@@ -1421,7 +1463,7 @@ def _breakdowns(ctx: _Context) -> _Section:
                 if with_rates
                 else " (number of victims)."
             ),
-            _png(age_chart(age_table, value=value, level=ctx.level)),
+            lambda: age_chart(age_table, value=value, level=ctx.level),
         )
     )
     fem = _rows_by(age_table, "age_group", "femicide")
@@ -1470,12 +1512,12 @@ def _breakdowns(ctx: _Context) -> _Section:
         table = ctx.release[f"indicators_by_{column}"]
         ctx.tables[f"indicators_by_{column}"] = table
         section.blocks.append(
-            _Figure(
+            _chart(
                 f"chart-{name}",
                 f"Stacked bar chart of female homicide victims by {_label(column).lower()}, "
                 "split by femicide type.",
                 f"{title}: female homicide victims by femicide type, all years.",
-                _png(breakdown_chart(table, column, title=f"{title}")),
+                functools.partial(breakdown_chart, table, column, title=title),
             )
         )
         kinds = _with_unspecified(
@@ -1645,19 +1687,19 @@ def _extensions(ctx: _Context) -> _Section | None:
             )
         )
     section.blocks.append(
-        _Figure(
+        _chart(
             "chart-linked-orphans",
             "Bar charts of linked victims by age group and sex, and of children left by "
             "femicide type, for the variables the data hold.",
             "Linked victims of femicides by age group and sex, and children under 18 left "
             "by femicide victims by type, all years.",
-            _png(linked_orphans_chart(linked, orphans)),
+            lambda: linked_orphans_chart(linked, orphans),
         )
     )
     return section
 
 
-def _suppression_text(ctx: _Context) -> str:
+def _suppression_text(ctx: _Context, withheld: bool = True) -> str:
     if ctx.min_count == 1:
         return (
             "Disclosure control: none. The report was made with a threshold of 1 "
@@ -1672,9 +1714,16 @@ def _suppression_text(ctx: _Context) -> str:
         f"{n_secondary} further cell(s) are withheld so that it cannot (secondary "
         "suppression, femstat.protect), checked by an attacker's audit that computes the "
         "narrowest interval the published figures allow for every withheld cell (linear "
-        f"programming; each must keep at least {ctx.min_count} possible values). Both are "
-        f"marked {_SUPPRESSED}; the published tables say which (column suppressed: "
-        "primary or secondary; SDMX CONF_STATUS C or D). The shares, rates, intervals, "
+        f"programming; each must keep at least {ctx.min_count} possible values) "
+        "(Hundepool et al. 2012). "
+        + (
+            f"Both are marked {_SUPPRESSED}; the published tables say which (column "
+            "suppressed: primary or secondary; SDMX CONF_STATUS C or D). "
+            if withheld
+            else f"No published count is from 1 to {ctx.min_count - 1}: nothing is "
+            "withheld in this report. "
+        )
+        + "The shares, rates, intervals, "
         "bounds, completeness shares, standardised rates and trends derived from a "
         "withheld cell are withheld with it, and charts do not draw them. Zero counts are "
         "shown. Not protected: what a reader could learn by comparing this release with "
@@ -1699,7 +1748,117 @@ def _estimates_text(ctx: _Context) -> str:
     )
 
 
-def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
+_REFERENCES: tuple[tuple[str, str], ...] = (
+    (
+        "UNODC 2015",
+        "UNODC (2015). International Classification of Crime for Statistical Purposes "
+        "(ICCS), version 1.0.",
+    ),
+    (
+        "Garwood 1936",
+        "Garwood, F. (1936). Fiducial limits for the Poisson distribution. Biometrika, "
+        "28(3/4), 437-442.",
+    ),
+    (
+        "Breslow and Day 1987",
+        "Breslow, N. E., & Day, N. E. (1987). Statistical Methods in Cancer Research, Vol. "
+        "II. IARC Scientific Publications 82.",
+    ),
+    (
+        "Wilson 1927",
+        "Wilson, E. B. (1927). Probable inference, the law of succession, and statistical "
+        "inference. JASA, 22(158), 209-212.",
+    ),
+    (
+        "Clopper and Pearson 1934",
+        "Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial limits "
+        "illustrated in the case of the binomial. Biometrika, 26(4), 404-413.",
+    ),
+    (
+        "Fay and Feuer 1997",
+        "Fay, M. P., & Feuer, E. J. (1997). Confidence intervals for directly standardized "
+        "rates: a method based on the gamma distribution. Statistics in Medicine, 16(7), "
+        "791-801.",
+    ),
+    ("Rubin 1987", "Rubin, D. B. (1987). Multiple Imputation for Nonresponse in Surveys. Wiley."),
+    (
+        "Barnard and Rubin 1999",
+        "Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with multiple "
+        "imputation. Biometrika, 86(4), 948-955.",
+    ),
+    (
+        "van Buuren 2018",
+        "van Buuren, S. (2018). Flexible Imputation of Missing Data, 2nd ed. CRC Press.",
+    ),
+    (
+        "McCullagh and Nelder 1989",
+        "McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd ed. Chapman "
+        "and Hall (quasi-likelihood, ch. 9).",
+    ),
+    (
+        "Clegg et al. 2009",
+        "Clegg, L. X., Hankey, B. F., Tiwari, R., Feuer, E. J., & Edwards, B. K. (2009). "
+        "Estimating average annual per cent change in trend analysis. Statistics in "
+        "Medicine, 28(29), 3670-3682.",
+    ),
+    (
+        "Hundepool et al. 2012",
+        "Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. S., "
+        "Spicer, K., & de Wolf, P.-P. (2012). Statistical Disclosure Control. Wiley (ch. 5: "
+        "frequency tables, secondary suppression and its audit).",
+    ),
+    (
+        "Okabe and Ito 2008",
+        "Okabe, M., & Ito, K. (2008). Color Universal Design (CUD): how to make figures and "
+        "presentations that are friendly to colorblind people. J*Fly Data Depository.",
+    ),
+)
+"""The works the report may cite: (citation as written in the text, full reference)."""
+
+_AUTHOR_YEAR = re.compile(r"^(?P<authors>[^()]+?)\s*\((?P<year>\d{4})\)")
+
+
+def _rule_set_citation(reference: str) -> str | None:
+    """``"UNODC and UN Women (2022). Title"`` → ``"UNODC and UN Women 2022"`` (None: no year)."""
+    match = _AUTHOR_YEAR.match(reference.strip())
+    return f"{match['authors']} {match['year']}" if match else None
+
+
+def _cites(text: str, citation: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(citation)}(?!\d)", text) is not None
+
+
+def _references(sections: Sequence[_Section], rules: RuleSet) -> list[str]:
+    """The works the text cites, in the order of :data:`_REFERENCES`: nothing uncited."""
+    parts: list[str] = []
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, _Bullets):
+                parts += block.items
+            elif isinstance(block, _Table):
+                parts += [block.caption, block.note]
+            elif isinstance(block, _Figure):
+                parts += [block.caption, block.alt]
+            elif isinstance(block, _Heading):
+                parts.append(block.text)
+            else:
+                parts.append(block)
+    text = " ".join(parts)
+    works = []
+    citation = _rule_set_citation(rules.reference) if rules.reference else None
+    if citation is not None and _cites(text, citation):
+        works.append(rules.reference)
+    works += [full for cite, full in _REFERENCES if _cites(text, cite)]
+    return works
+
+
+def _methods(
+    ctx: _Context,
+    written_tables: Sequence[Path],
+    *,
+    withheld: bool = True,
+    charts: bool = True,
+) -> _Section:
     from femstat import __version__
     from femstat.exports import describe_methods
 
@@ -1708,8 +1867,14 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
     methods = describe_methods({"share_method": ctx.share_method, "rate_method": ctx.rate_method})
     levels = ", ".join(_level_text(x) for x in ctx.levels)
     items = [
-        f"Rule set: {rules.name}. {rules.description} Reference: {rules.reference}",
-        "Universe: female victims of completed intentional homicide (ICCS 0101), counted by "
+        f"Rule set: {rules.name}. {rules.description}"
+        + (
+            f" ({citation})."
+            if (citation := _rule_set_citation(rules.reference)) is not None
+            else (f" Reference: {rules.reference}" if rules.reference else "")
+        ),
+        "Universe: female victims of completed intentional homicide (ICCS 0101; UNODC 2015), "
+        "counted by "
         "year of killing. Every victim gets one type by the framework's decision procedure: "
         "intimate partner, then family member (the relationship alone qualifies), then other "
         "perpetrator when at least one of the criteria is true "
@@ -1732,7 +1897,7 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
         _estimates_text(ctx),
         f"Reliability: a share or rate from fewer than {ctx.min_reliable} victims is marked "
         f"{_UNRELIABLE}.",
-        _suppression_text(ctx),
+        _suppression_text(ctx, withheld),
         f"Data source: {ctx.source}. Population: "
         + (
             "none given, so no rates."
@@ -1741,6 +1906,15 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
         ),
         "Privacy: the report is built from coded variables only; no free-text field of the "
         "input is read into it.",
+        *(
+            [
+                "Charts: colours from the Okabe-Ito palette, safe for colour-blind readers "
+                "(Okabe and Ito 2008); bars are hatched and values written on the chart, so "
+                "that a greyscale print loses nothing; withheld values are not drawn."
+            ]
+            if charts
+            else []
+        ),
         f"Produced with femstat {__version__} on {dt.datetime.now(dt.UTC).date().isoformat()}.",
     ]
     section.blocks.append(_Bullets(items))
@@ -1760,42 +1934,6 @@ def _methods(ctx: _Context, written_tables: Sequence[Path]) -> _Section:
                 ]
             )
         )
-    section.blocks.append(_Heading("References"))
-    section.blocks.append(
-        _Bullets(
-            [
-                rules.reference,
-                "UNODC (2015). International Classification of Crime for Statistical "
-                "Purposes (ICCS), version 1.0.",
-                "Garwood, F. (1936). Fiducial limits for the Poisson distribution. "
-                "Biometrika, 28(3/4), 437-442.",
-                "Breslow, N. E., & Day, N. E. (1987). Statistical Methods in Cancer "
-                "Research, Vol. II. IARC Scientific Publications 82.",
-                "Wilson, E. B. (1927). Probable inference, the law of succession, and "
-                "statistical inference. JASA, 22(158), 209-212.",
-                "Clopper, C. J., & Pearson, E. S. (1934). The use of confidence or fiducial "
-                "limits illustrated in the case of the binomial. Biometrika, 26(4), 404-413.",
-                "Fay, M. P., & Feuer, E. J. (1997). Confidence intervals for directly "
-                "standardized rates: a method based on the gamma distribution. Statistics "
-                "in Medicine, 16(7), 791-801.",
-                "Rubin, D. B. (1987). Multiple Imputation for Nonresponse in Surveys. Wiley.",
-                "Barnard, J., & Rubin, D. B. (1999). Small-sample degrees of freedom with "
-                "multiple imputation. Biometrika, 86(4), 948-955.",
-                "van Buuren, S. (2018). Flexible Imputation of Missing Data, 2nd ed. CRC Press.",
-                "McCullagh, P., & Nelder, J. A. (1989). Generalized Linear Models, 2nd "
-                "ed. Chapman and Hall (quasi-likelihood, ch. 9).",
-                "Clegg, L. X., Hankey, B. F., Tiwari, R., Feuer, E. J., & Edwards, B. K. "
-                "(2009). Estimating average annual per cent change in trend analysis. "
-                "Statistics in Medicine, 28(29), 3670-3682.",
-                "Hundepool, A., Domingo-Ferrer, J., Franconi, L., Giessing, S., Nordholt, E. "
-                "S., Spicer, K., & de Wolf, P.-P. (2012). Statistical Disclosure Control. "
-                "Wiley (ch. 5: frequency tables, secondary suppression and its audit).",
-                "Okabe, M., & Ito, K. (2008). Color Universal Design (CUD): how to make "
-                "figures and presentations that are friendly to colorblind people "
-                "(the charts' palette).",
-            ]
-        )
-    )
     return section
 
 
@@ -1896,7 +2034,47 @@ def _html_block(block: _Block) -> str:
     )
 
 
-def _render_html(title: str, meta: list[str], keys: list[str], sections: list[_Section]) -> str:
+def _notation(withheld: bool) -> str:
+    """The legend of the marks; ``[c]`` only when the report withholds something."""
+    marks = [
+        f"{_UNRELIABLE} unreliable (fewer than the reliability threshold)",
+        f"{_DASH} not applicable",
+    ]
+    if withheld:
+        marks.insert(
+            0,
+            f"{_SUPPRESSED} withheld for confidentiality (a small count, or a cell that "
+            "would reveal one)",
+        )
+    return "Notation: " + "; ".join(marks) + "."
+
+
+def _withholds_anything(sections: Sequence[_Section]) -> bool:
+    """Whether a table, chart or sentence of the report shows a withheld value."""
+    for section in sections:
+        for block in section.blocks:
+            if isinstance(block, _Table):
+                if any(c.kind == "c" or _SUPPRESSED in c.text for row in block.rows for c in row):
+                    return True
+            elif isinstance(block, _Figure):
+                if block.withheld:
+                    return True
+            else:
+                texts = block.items if isinstance(block, _Bullets) else [str(block)]
+                # A withheld count in a sentence is written "[c] (fewer than n)"; other
+                # sentences only explain the mark.
+                if any(f"{_SUPPRESSED} (fewer than" in t for t in texts):
+                    return True
+    return False
+
+
+def _render_html(
+    title: str,
+    meta: list[str],
+    keys: list[str],
+    sections: list[_Section],
+    withheld: bool = True,
+) -> str:
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -1928,14 +2106,7 @@ def _render_html(title: str, meta: list[str], keys: list[str], sections: list[_S
         parts += [_html_block(b) for b in section.blocks]
         parts.append("</section>")
     parts += [
-        "<footer><p>"
-        + _e(
-            f"Notation: {_SUPPRESSED} withheld for confidentiality (a small count, or a "
-            "cell that would reveal one); "
-            f"{_UNRELIABLE} unreliable (fewer than the reliability threshold); "
-            f"{_DASH} not applicable."
-        )
-        + "</p></footer>",
+        "<footer><p>" + _e(_notation(withheld)) + "</p></footer>",
         "</main>",
         "</body>",
         "</html>",
@@ -2005,7 +2176,13 @@ def _md_block(block: _Block) -> str:
     return f"![{_md(block.alt)}]({block.stem}.png)\n\n*{_md(caption)}*"
 
 
-def _render_markdown(title: str, meta: list[str], keys: list[str], sections: list[_Section]) -> str:
+def _render_markdown(
+    title: str,
+    meta: list[str],
+    keys: list[str],
+    sections: list[_Section],
+    withheld: bool = True,
+) -> str:
     parts = [f"# {_md(title)}", "", *[f"{_md(m)}  " for m in meta], ""]
     parts += ["**Key figures**", "", *[f"- {_md(k)}" for k in keys], ""]
     parts += ["## Contents", ""]
@@ -2018,12 +2195,7 @@ def _render_markdown(title: str, meta: list[str], keys: list[str], sections: lis
         "",
         "---",
         "",
-        _md(
-            f"Notation: {_SUPPRESSED} withheld for confidentiality (a small count, or a "
-            "cell that would reveal one); "
-            f"{_UNRELIABLE} unreliable (fewer than the reliability threshold); "
-            f"{_DASH} not applicable."
-        ),
+        _md(_notation(withheld)),
     ]
     return "\n".join(parts) + "\n"
 
@@ -2310,7 +2482,12 @@ def build_report(
     step("writing")
     _audit_release(ctx)
     written_tables = _write_tables(ctx) if tables else []
-    sections.append(_methods(ctx, written_tables))
+    withheld = _withholds_anything(sections)
+    drawn = any(isinstance(b, _Figure) for section in sections for b in section.blocks)
+    methods = _methods(ctx, written_tables, withheld=withheld, charts=drawn)
+    sections.append(methods)
+    # Built from the finished text: the list holds every work cited, and only those.
+    methods.blocks += [_Heading("References"), _Bullets(_references(sections, rules))]
     meta = [
         f"Data: {source}." + (f" Population: {population_source}." if population_source else ""),
         f"Rule set {rules.name}"
@@ -2319,8 +2496,8 @@ def build_report(
         + (
             "every count published (min_count 1, no disclosure control)"
             if min_count == 1
-            else f"counts below {min_count} and the cells that would reveal them withheld "
-            f"({_SUPPRESSED})"
+            else f"counts below {min_count} and the cells that would reveal them withheld"
+            + (f" ({_SUPPRESSED})" if withheld else " (none in this report)")
         )
         + f"; femstat {fs.__version__}.",
     ]
@@ -2330,10 +2507,12 @@ def build_report(
     charts: list[Path] = []
     if "html" in formats:
         html_path = out / "report.html"
-        html_path.write_text(_render_html(title, meta, keys, sections), encoding="utf-8")
+        html_path.write_text(_render_html(title, meta, keys, sections, withheld), encoding="utf-8")
     if "markdown" in formats:
         md_path = out / "report.md"
-        md_path.write_text(_render_markdown(title, meta, keys, sections), encoding="utf-8")
+        md_path.write_text(
+            _render_markdown(title, meta, keys, sections, withheld), encoding="utf-8"
+        )
         for section in sections:
             for block in section.blocks:
                 if isinstance(block, _Figure):
