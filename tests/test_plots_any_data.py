@@ -224,7 +224,7 @@ _LONG = "a very long rule set name that goes on and on, $x$ and all " * 3
 @st.composite
 def _rule_set_table(draw: st.DrawFn) -> pd.DataFrame:
     names = draw(st.lists(st.sampled_from(["UN_2022", "MX", _LONG, "x_y"]), max_size=3))
-    keys = ["intimate_partner", "family_member", "other_perpetrator", "linked_victims"]
+    keys = [*fs.codes.FEMICIDE, "linked_victims"]  # the columns of fs.compare_rule_sets
     data: dict[str, Any] = {"rule_set": names}
     for key in [*keys, "undetermined"]:
         data[key] = _column([draw(_COUNT) for _ in names])
@@ -313,16 +313,7 @@ def test_huge_counts_and_long_labels_draw() -> None:
             pd.DataFrame(
                 {
                     "rule_set": ["UN_2022"],
-                    **{
-                        k: [0]
-                        for k in (
-                            "intimate_partner",
-                            "family_member",
-                            "other_perpetrator",
-                            "linked_victims",
-                            "undetermined",
-                        )
-                    },
+                    **{k: [0] for k in (*fs.codes.FEMICIDE, "linked_victims", "undetermined")},
                 }
             )
         ),
