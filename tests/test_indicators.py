@@ -208,6 +208,7 @@ def test_invariants(df):
     in_scope = [
         "intimate_partner",
         "family_member",
+        "partner_or_family_unspecified",
         "other_perpetrator",
         "not_femicide",
         "undetermined",
