@@ -623,6 +623,47 @@ def _summary(typed: pd.DataFrame, min_count: int) -> pd.DataFrame:
     return _protected(fs.indicators(typed), min_count)
 
 
+_PYTHON_MAPPING = re.compile(
+    r"mapping=\{'columns': \{'(?P<column>[^']+)': \{'unknown': \[(?P<values>.*?)\]\}\}\}"
+)
+_PYTHON_ONLY: tuple[tuple[str, str], ...] = (
+    ("; see e.failure_cases for every case.", "; the table above lists every case."),
+    ("see e.failure_cases for every case", "the table above lists every case"),
+    ("the rows are in e.failure_cases", "the rows are in the table above"),
+    (
+        " (e.g. pd.read_csv(path, dtype={'iccs_code': str}))",
+        " (femstat reads it as text; in a spreadsheet, format the column as text)",
+    ),
+    (
+        "or convert the column yourself (e.g. pd.to_datetime(df['date'], format='%d/%m/%Y'))",
+        "or convert the column in the source",
+    ),
+    (" (femstat.codes lists them)", " ('femstat schema' lists them)"),
+    ("(a TOML file or dict, see the docs on source readers)", "(a TOML file given with --mapping)"),
+    (
+        "; flatten MultiIndex columns, e.g. df.columns = ['_'.join(map(str, c)) for c in "
+        "df.columns])",
+        ")",
+    ),
+)
+
+
+def _command_line_hint(hint: str) -> str:
+    """A validation hint in the words of the command line: TOML mappings, no Python.
+
+    The library's hints speak to Python users (``mapping={...}``, ``e.failure_cases``);
+    people at the command line write a mapping file and see the failure table.
+    """
+    for python, command_line in _PYTHON_ONLY:
+        hint = hint.replace(python, command_line)
+    return _PYTHON_MAPPING.sub(
+        lambda m: (
+            f"a mapping file (--mapping) with [columns.{m['column']}] unknown = [{m['values']}]"
+        ),
+        hint,
+    )
+
+
 def _print_validation(result: ValidationReport) -> None:
     console.print(str(result), markup=False, highlight=False)
 
@@ -744,7 +785,7 @@ def validate(
         console.print(_failure_table(exc.failure_cases))
         hint = str(exc).strip().splitlines()[-1]
         if hint.startswith("What to do"):
-            console.print(hint, markup=False, highlight=False)
+            console.print(_command_line_hint(hint), markup=False, highlight=False)
         raise typer.Exit(1) from None
     _print_validation(result)
     console.print("femstat: the file can be used.", markup=False, highlight=False)
