@@ -324,10 +324,16 @@ def frame_of(
     return pd.DataFrame(arrays, index=index, copy=False)
 
 
-def rebatch(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
+def rebatch(tables: Iterator[Any], batch_rows: int, *, join: bool = True) -> Iterator[Any]:
     """Arrow tables cut into consecutive tables of exactly ``batch_rows`` rows (the last
     shorter), across the inputs' boundaries, as ``ParquetFile.iter_batches`` and
-    ``pandas.read_csv(chunksize=...)`` cut them."""
+    ``pandas.read_csv(chunksize=...)`` cut them.
+
+    With ``join=False`` each batch is yielded as its parts, one per input table: the cut of
+    ``ParquetFile.iter_batches`` for a file with dictionary columns, which reads
+    ``batch_rows`` rows at a time across row groups but yields each row group's part on its
+    own (row groups of 1,000 rows read 1,500 at a time give 1,000, 500, 500, 1,000, ...).
+    """
     pa = _arrow()
     pending: deque[Any] = deque()
     held = 0
@@ -337,10 +343,15 @@ def rebatch(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
         pending.append(table)
         held += table.num_rows
         while held >= batch_rows:
-            batch, pending, held = _take(pa, pending, held, batch_rows)
-            yield batch
-    if held:
+            batch, pending, held = _take(pa, pending, held, batch_rows, join=join)
+            if join:
+                yield batch
+            else:
+                yield from batch
+    if held and join:
         yield pa.concat_tables(list(pending))
+    elif held:
+        yield from pending
 
 
 def _take(
@@ -453,7 +464,9 @@ def parquet_tables(path: Path, reading: Plan, batch_rows: int, **kwargs: Any) ->
             batches = reader.iter_batches(batch_size=batch_rows, columns=columns, use_threads=True)
             tables = _ahead(pa.Table.from_batches([b]) for b in batches)
             if split:
-                return ParquetRead(_split(tables, batch_rows), frozenset(text), across=False)
+                return ParquetRead(
+                    rebatch(tables, batch_rows, join=False), frozenset(text), across=False
+                )
             return ParquetRead(rebatch(tables, batch_rows), frozenset(text), across=False)
     local = threading.local()
 
@@ -481,30 +494,8 @@ def parquet_tables(path: Path, reading: Plan, batch_rows: int, **kwargs: Any) ->
                     pending.cancel()
 
     if split:
-        return ParquetRead(_split(groups(), batch_rows), frozenset(text), across=False)
+        return ParquetRead(rebatch(groups(), batch_rows, join=False), frozenset(text), across=False)
     return ParquetRead(groups(), frozenset(text), across=path.is_file())
-
-
-def _split(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
-    """Batches as ``ParquetFile.iter_batches`` cuts a file with dictionary columns.
-
-    It reads ``batch_rows`` rows at a time across row groups, but yields the part from
-    each row group as a batch of its own: row groups of 1,000 rows read 1,500 at a time
-    give batches of 1,000, 500, 500, 1,000, ... (``tables`` are row groups, or pieces of
-    them cut at every ``batch_rows`` rows).
-    """
-    pa = _arrow()
-    pending: deque[Any] = deque()
-    held = 0
-    for table in tables:
-        if table.num_rows == 0:
-            continue
-        pending.append(table)
-        held += table.num_rows
-        while held >= batch_rows:
-            batch, pending, held = _take(pa, pending, held, batch_rows, join=False)
-            yield from batch
-    yield from pending
 
 
 def slices(tables: Iterator[Any], batch_rows: int) -> Iterator[Any]:
