@@ -122,7 +122,7 @@ def counts(
         male_comparator=male_comparator,
         rules=rules,
         check_unique_ids=check_unique_ids,
-        stacklevel=5,
+        stacklevel=4,
     )
 
 
@@ -221,7 +221,7 @@ def indicators(
     from femstat.indicators import indicators as _indicators
 
     by_list = [by] if isinstance(by, str) else list(by)
-    cube = counts(
+    cube = counts_of_partitions(
         ddf,
         by_list,
         type_column=type_column,
@@ -229,6 +229,7 @@ def indicators(
         male_comparator=True,
         rules=rules,
         check_unique_ids=check_unique_ids,
+        stacklevel=4,
     )
     return _indicators(
         cube,
@@ -279,7 +280,7 @@ def completeness(
     divides once; a share is never computed per partition.
     """
     return completeness_of_partitions(
-        ddf, by, rules=rules, age_groups=age_groups, check_unique_ids=check_unique_ids, stacklevel=5
+        ddf, by, rules=rules, age_groups=age_groups, check_unique_ids=check_unique_ids, stacklevel=4
     )
 
 

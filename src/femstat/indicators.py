@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from femstat import codes as C
+from femstat._dispatch import counts_of_partitions, is_dask_frame
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import UN_2022, RuleSet
 from femstat.counts import (
@@ -93,6 +94,7 @@ def _as_cube(
     type_column: str,
     age_groups: str | AgeScheme | Sequence[int],
     rules: RuleSet,
+    stacklevel: int = 6,
 ) -> pd.DataFrame:
     if "count" in data.columns and type_column in data.columns:
         keys = [k for k in cube_keys(data) if k != type_column]
@@ -115,12 +117,45 @@ def _as_cube(
             cube.attrs = {} if provenance is None else {PROVENANCE: provenance}
             return add_cubes(cube)
         return data
+    return _counted(
+        data,
+        by,
+        type_column=type_column,
+        age_groups=age_groups,
+        rules=rules,
+        male_comparator=True,
+        stacklevel=stacklevel,
+    )
+
+
+def _counted(
+    data: pd.DataFrame,
+    by: Sequence[str],
+    *,
+    type_column: str,
+    age_groups: str | AgeScheme | Sequence[int],
+    rules: RuleSet,
+    male_comparator: bool,
+    stacklevel: int,
+) -> pd.DataFrame:
+    """:func:`femstat.counts`, with a Dask frame's data-quality warning placed
+    ``stacklevel`` frames up (the public function's caller, not a line of femstat)."""
+    if is_dask_frame(data):
+        return counts_of_partitions(
+            data,
+            by,
+            type_column=type_column,
+            age_groups=age_groups,
+            male_comparator=male_comparator,
+            rules=rules,
+            stacklevel=stacklevel,
+        )
     return counts(
         data,
         by,
         type_column=type_column,
         age_groups=age_groups,
-        male_comparator=True,
+        male_comparator=male_comparator,
         rules=rules,
     )
 
@@ -662,8 +697,14 @@ def _standardisation_inputs(
             data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
         )
     else:
-        cube = counts(
-            data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
+        cube = _counted(
+            data,
+            [*by, "age_group"],
+            type_column=type_column,
+            age_groups=scheme,
+            rules=rules,
+            male_comparator=False,
+            stacklevel=6,
         )
     cube = _with_population_groups(cube, [*by, "age_group"], population, type_column)
     wide = _widen(cube, [*by, "age_group"], type_column)
