@@ -35,7 +35,7 @@ import os
 import re
 import sys
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -60,6 +60,7 @@ if TYPE_CHECKING:
 
     from femstat.classify import RuleSet
     from femstat.exports import ExportFormat
+    from femstat.sources.rows import RowNumbers
     from femstat.validate import ValidationReport
 
 __all__ = ["app", "main"]
@@ -400,14 +401,33 @@ def _read_population(path: Path, reading: _Reading = _DEFAULT_READING) -> pd.Dat
         if column == "year":
             bad |= numbers.notna() & (numbers % 1 != 0)
         if bad.any():
-            rows = ", ".join(str(int(r)) for r in list(bad.to_numpy().nonzero()[0][:5]))
+            where = _where(path, bad.to_numpy().nonzero()[0][:5], reading)
             raise fs.PopulationError(
                 f"{path.name}: column {column!r} holds {int(bad.sum())} value(s) that are not "
-                f"{'whole ' if column == 'year' else ''}numbers (rows {rows}, 0-based); "
+                f"{'whole ' if column == 'year' else ''}numbers ({where.text()}); "
                 "correct them or leave the cells empty"
             )
         table[column] = numbers.astype("Int16") if column == "year" else numbers
     return table
+
+
+def _where(path: Path | None, positions: Iterable[int], reading: _Reading) -> RowNumbers:
+    """Where records lie in ``path``, counted as someone with the file open counts them.
+
+    ``positions`` are the library's 0-based data rows; the numbers are lines of a CSV
+    file, rows of a sheet, or records from 1 (see :mod:`femstat.sources.rows`).
+    """
+    from femstat.sources.rows import record_numbers, row_numbers
+
+    wanted = sorted({int(p) for p in positions})
+    if path is None:
+        return record_numbers(wanted)
+    try:
+        return row_numbers(path, wanted, **reading.options(path))
+    except (FemstatError, OSError, ValueError):
+        # The file cannot be read again (changed or removed since): a record's number
+        # from 1 is still true.
+        return record_numbers(wanted)
 
 
 def _parse_levels(text: str) -> list[float]:
@@ -664,12 +684,29 @@ def _command_line_hint(hint: str) -> str:
     )
 
 
-def _print_validation(result: ValidationReport) -> None:
+def _print_validation(
+    result: ValidationReport, file: Path | None = None, reading: _Reading = _DEFAULT_READING
+) -> None:
+    """The validation report, and where in the file the records its warnings name lie."""
     console.print(str(result), markup=False, highlight=False)
+    warned = [w for w in result.warnings.to_dict("records") if list(w.get("rows") or [])]
+    if not warned:
+        return
+    where = _where(file, [r for w in warned for r in w["rows"]], reading)
+    for w in warned:
+        shown = where.text(w["rows"])
+        more = ", …" if int(w["n_rows"]) > len(w["rows"]) else ""
+        console.print(f"  [{w['check']}] {shown}{more}", markup=False, highlight=False)
 
 
-def _failure_table(failure_cases: pd.DataFrame) -> Table:
+def _failure_table(failure_cases: pd.DataFrame, where: RowNumbers | None = None) -> Table:
+    """The failure cases; ``where`` numbers their rows as in the file (else from 1)."""
     import pandas as pd
+
+    from femstat.sources.rows import record_numbers
+
+    if where is None:
+        where = record_numbers({int(r) for rows in failure_cases["rows"] for r in (rows or [])})
 
     table = Table(title="Problems found", title_justify="left")
     for name, justify in (
@@ -677,7 +714,7 @@ def _failure_table(failure_cases: pd.DataFrame) -> Table:
         ("check", "left"),
         ("value", "left"),
         ("rows", "right"),
-        ("first rows (0-based)", "left"),
+        (where.heading, "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for case in failure_cases.to_dict("records"):
@@ -685,7 +722,7 @@ def _failure_table(failure_cases: pd.DataFrame) -> Table:
         shown = (
             "" if value is None or (isinstance(value, float) and pd.isna(value)) else repr(value)
         )
-        rows = ", ".join(str(r) for r in case.get("rows") or [])
+        rows = ", ".join(str(where.of(r)) for r in case.get("rows") or [])
         table.add_row(
             *[escape(x) for x in (str(case["column"]), str(case["check"]), shown)],
             f"{int(case['n_rows']):,}",
@@ -782,12 +819,14 @@ def validate(
             _, result = _read_victims(file, mapping, reading)
     except fs.ValidationError as exc:
         console.print(_first_line(exc), markup=False, highlight=False)
-        console.print(_failure_table(exc.failure_cases))
+        cases = exc.failure_cases
+        positions = [r for rows in cases["rows"] for r in (rows or [])]
+        console.print(_failure_table(cases, _where(file, positions, reading)))
         hint = str(exc).strip().splitlines()[-1]
         if hint.startswith("What to do"):
             console.print(_command_line_hint(hint), markup=False, highlight=False)
         raise typer.Exit(1) from None
-    _print_validation(result)
+    _print_validation(result, file, reading)
     console.print("femstat: the file can be used.", markup=False, highlight=False)
 
 
@@ -1535,7 +1574,7 @@ def report(
     name = "the bundled example data (synthetic)" if file is None else file.name
     console.print(_summary_table(files.summary, f"femstat {fs.__version__}: {name}", min_count))
     if not result.warnings.empty:
-        _print_validation(result)
+        _print_validation(result, file, reading)
     written = [p for p in (files.html, files.markdown) if p is not None]
     console.print(
         "Wrote " + " and ".join(str(p) for p in written) + f" ({len(files.charts)} charts, "
