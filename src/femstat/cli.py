@@ -23,7 +23,8 @@ User mistakes (a missing or unreadable file, a bad option value, data that fail
 validation, a population that does not fit, an output that would replace a file) end with
 one line on stderr, ``femstat: error: ...``, and exit code 2, never a traceback; an
 interrupt ends with one line and exit code 130, a defect of femstat with one line naming
-its type and exit code 1 (``FEMSTAT_TRACEBACK=1`` shows the traceback). Messages never
+its type and exit code 70 (``FEMSTAT_TRACEBACK=1`` shows the traceback); the codes are
+:class:`femstat._exit.ExitCode`, listed by ``femstat --help``. Messages never
 echo free-text fields of the input.
 """
 
@@ -41,6 +42,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+from femstat._exit import ExitCode, exit_codes_text
 from femstat.errors import FemstatError, MissingDependencyError
 
 try:
@@ -100,6 +102,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+_CHECK_PATH = "check its name, and the folder the command runs in"
+
+
 def _describe(exc: BaseException) -> str:
     """The one-line message of a user mistake; never a value of a free-text field."""
     from femstat.errors import ValidationError
@@ -117,7 +122,7 @@ def _describe(exc: BaseException) -> str:
             "run 'femstat validate FILE' to see them all"
         )
     if isinstance(exc, FileNotFoundError) and exc.filename:
-        return f"no such file: {exc.filename}"
+        return f"no such file: {exc.filename}; {_CHECK_PATH}"
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         return f"{exc.strerror}: {exc.filename}"
     return _first_line(exc)
@@ -142,7 +147,7 @@ class _FemstatGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        code = 0
+        code: int = ExitCode.OK
         try:
             result = super().main(
                 args=args,
@@ -152,28 +157,31 @@ class _FemstatGroup(TyperGroup):
                 windows_expand_args=windows_expand_args,
                 **extra,
             )
-            code = result if isinstance(result, int) else 0
+            code = result if isinstance(result, int) else ExitCode.OK
         except _NoArgsIsHelp as exc:
             # Building the error printed the (rich) help already; plain click returns it.
             message = exc.format_message()
             if message.strip():
                 console.print(message, markup=False, highlight=False)
-            code = 0
+            code = ExitCode.OK
         except _click.exceptions.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "femstat"
             _error(f"{exc.format_message()} (see '{where} --help')")
-            code = 2
+            code = ExitCode.USER_ERROR
         except _click.exceptions.ClickException as exc:
+            # click's other errors (a file it cannot open) are mistakes in the input too;
+            # their own code (1) would read as "validate found problems".
             _error(exc.format_message())
-            code = exc.exit_code
+            code = ExitCode.USER_ERROR
         except typer.Abort:
             # click turns an EOFError outside a command (invoke() below reports those
-            # inside) into a bare Abort; say what happened instead.
+            # inside) into a bare Abort; say what happened instead, with the code of
+            # the same failure inside a command.
             _error("stopped: input ended unexpectedly")
-            code = 1
+            code = ExitCode.USER_ERROR
         except _USER_ERRORS as exc:
             _error(_describe(exc))
-            code = 2
+            code = ExitCode.USER_ERROR
         except Exception as exc:
             if os.environ.get("FEMSTAT_TRACEBACK"):
                 raise
@@ -182,10 +190,19 @@ class _FemstatGroup(TyperGroup):
                 f"internal error ({type(exc).__name__}); please report it with the command "
                 "you ran (set FEMSTAT_TRACEBACK=1 to see the details)"
             )
-            code = 1
+            code = ExitCode.INTERNAL_ERROR
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            # While the options are read (an eager --version, say): typer would exit
+            # with code 130 without a word.
+            _error("interrupted")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -197,12 +214,13 @@ class _FemstatGroup(TyperGroup):
         except KeyboardInterrupt:
             # typer would exit with code 130 without a word.
             _error("interrupted; an output being written may be incomplete")
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
 app = typer.Typer(
     name="femstat",
     help="Femicide statistics by the UN statistical framework (2022).",
+    epilog=exit_codes_text(),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -272,7 +290,7 @@ class Standard(StrEnum):
 
 def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise _UserError(f"no such file: {path}")
+        raise _UserError(f"no such file: {path}; {_CHECK_PATH}")
     if path.is_dir():
         raise _UserError(f"{path} is a folder, not a file")
 
@@ -825,7 +843,7 @@ def validate(
         hint = str(exc).strip().splitlines()[-1]
         if hint.startswith("What to do"):
             console.print(_command_line_hint(hint), markup=False, highlight=False)
-        raise typer.Exit(1) from None
+        raise typer.Exit(ExitCode.PROBLEMS_FOUND) from None
     _print_validation(result, file, reading)
     console.print("femstat: the file can be used.", markup=False, highlight=False)
 
