@@ -218,22 +218,21 @@ def _record_starts(lines: Iterable[str], sep: str) -> Iterator[tuple[int, int]]:
     delimiter) is blank, and a ``"`` opens a quoted field only at the start of a field,
     where a line break is part of the field's text.
     """
-    blank_chars = _WHITESPACE - {sep}
+    # What a blank line may hold besides its line break (str.strip runs at C speed).
+    blank = "".join(sorted(_WHITESPACE - {sep})) + "\r\n"
     position = -2  # the first record read is the header, at -1
     in_quotes = False
-    for number, raw in enumerate(lines, start=1):
-        line = raw.rstrip("\r\n")
+    for number, line in enumerate(lines, start=1):
         if not in_quotes:
-            if all(c in blank_chars for c in line):
+            if not line.strip(blank):
                 continue
             position += 1
             if position >= 0:
                 yield position, number
-            if '"' not in line:
-                continue
-            in_quotes = _ends_in_quotes(line, sep, quoted=False)
+            if '"' in line:
+                in_quotes = _ends_in_quotes(line.rstrip("\r\n"), sep, quoted=False)
         else:
-            in_quotes = _ends_in_quotes(line, sep, quoted=True)
+            in_quotes = _ends_in_quotes(line.rstrip("\r\n"), sep, quoted=True)
 
 
 def _ends_in_quotes(line: str, sep: str, *, quoted: bool) -> bool:
