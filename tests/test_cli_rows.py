@@ -246,7 +246,7 @@ def test_warnings_shown_by_the_command_name_their_lines(tmp_path: Path) -> None:
     path = f.write(tmp_path / "v.csv")
     result = runner.invoke(app, ["validate", str(path)])
     assert result.exit_code == 0, result.output
-    assert "[linked_victim_without_event] line 4" in result.output
+    assert "where [linked_victim_without_event]: line 4" in result.output
 
 
 # --------------------------------------------------------------------------- any CSV

@@ -714,7 +714,7 @@ def _print_validation(
     for w in warned:
         shown = where.text(w["rows"])
         more = ", …" if int(w["n_rows"]) > len(w["rows"]) else ""
-        console.print(f"  [{w['check']}] {shown}{more}", markup=False, highlight=False)
+        console.print(f"  where [{w['check']}]: {shown}{more}", markup=False, highlight=False)
 
 
 def _failure_table(failure_cases: pd.DataFrame, where: RowNumbers | None = None) -> Table:

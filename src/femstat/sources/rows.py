@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["RowNumbers", "row_numbers"]
+__all__ = ["RowNumbers", "record_numbers", "row_numbers"]
 
 Unit = Literal["line", "row", "record"]
 
