@@ -241,7 +241,7 @@ def test_max_decompressed(tmp_path: Path) -> None:
     [
         (EOFError("Compressed file ended"), 2, "input ended unexpectedly"),
         (KeyboardInterrupt(), 130, "interrupted"),
-        (RuntimeError(SECRET), 1, "internal error (RuntimeError)"),
+        (RuntimeError(SECRET), 70, "internal error (RuntimeError)"),
     ],
 )
 def test_what_used_to_be_aborted_or_a_traceback(

@@ -23,7 +23,8 @@ User mistakes (a missing or unreadable file, a bad option value, data that fail
 validation, a population that does not fit, an output that would replace a file) end with
 one line on stderr, ``femstat: error: ...``, and exit code 2, never a traceback; an
 interrupt ends with one line and exit code 130, a defect of femstat with one line naming
-its type and exit code 1 (``FEMSTAT_TRACEBACK=1`` shows the traceback). Messages never
+its type and exit code 70 (``FEMSTAT_TRACEBACK=1`` shows the traceback); the codes are
+:class:`femstat._exit.ExitCode`, listed by ``femstat --help``. Messages never
 echo free-text fields of the input.
 """
 
@@ -35,12 +36,13 @@ import os
 import re
 import sys
 import zipfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+from femstat._exit import ExitCode, exit_codes_text
 from femstat.errors import FemstatError, MissingDependencyError
 
 try:
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
 
     from femstat.classify import RuleSet
     from femstat.exports import ExportFormat
+    from femstat.sources.rows import RowNumbers
     from femstat.validate import ValidationReport
 
 __all__ = ["app", "main"]
@@ -99,6 +102,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+_CHECK_PATH = "check its name, and the folder the command runs in"
+
+
 def _describe(exc: BaseException) -> str:
     """The one-line message of a user mistake; never a value of a free-text field."""
     from femstat.errors import ValidationError
@@ -116,7 +122,7 @@ def _describe(exc: BaseException) -> str:
             "run 'femstat validate FILE' to see them all"
         )
     if isinstance(exc, FileNotFoundError) and exc.filename:
-        return f"no such file: {exc.filename}"
+        return f"no such file: {exc.filename}; {_CHECK_PATH}"
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         return f"{exc.strerror}: {exc.filename}"
     return _first_line(exc)
@@ -141,7 +147,7 @@ class _FemstatGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
-        code = 0
+        code: int = ExitCode.OK
         try:
             result = super().main(
                 args=args,
@@ -151,28 +157,31 @@ class _FemstatGroup(TyperGroup):
                 windows_expand_args=windows_expand_args,
                 **extra,
             )
-            code = result if isinstance(result, int) else 0
+            code = result if isinstance(result, int) else ExitCode.OK
         except _NoArgsIsHelp as exc:
             # Building the error printed the (rich) help already; plain click returns it.
             message = exc.format_message()
             if message.strip():
                 console.print(message, markup=False, highlight=False)
-            code = 0
+            code = ExitCode.OK
         except _click.exceptions.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "femstat"
             _error(f"{exc.format_message()} (see '{where} --help')")
-            code = 2
+            code = ExitCode.USER_ERROR
         except _click.exceptions.ClickException as exc:
+            # click's other errors (a file it cannot open) are mistakes in the input too;
+            # their own code (1) would read as "validate found problems".
             _error(exc.format_message())
-            code = exc.exit_code
+            code = ExitCode.USER_ERROR
         except typer.Abort:
             # click turns an EOFError outside a command (invoke() below reports those
-            # inside) into a bare Abort; say what happened instead.
+            # inside) into a bare Abort; say what happened instead, with the code of
+            # the same failure inside a command.
             _error("stopped: input ended unexpectedly")
-            code = 1
+            code = ExitCode.USER_ERROR
         except _USER_ERRORS as exc:
             _error(_describe(exc))
-            code = 2
+            code = ExitCode.USER_ERROR
         except Exception as exc:
             if os.environ.get("FEMSTAT_TRACEBACK"):
                 raise
@@ -181,10 +190,19 @@ class _FemstatGroup(TyperGroup):
                 f"internal error ({type(exc).__name__}); please report it with the command "
                 "you ran (set FEMSTAT_TRACEBACK=1 to see the details)"
             )
-            code = 1
+            code = ExitCode.INTERNAL_ERROR
         if standalone_mode:
             sys.exit(code)
         return code
+
+    def make_context(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            # While the options are read (an eager --version, say): typer would exit
+            # with code 130 without a word.
+            _error("interrupted")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -196,12 +214,13 @@ class _FemstatGroup(TyperGroup):
         except KeyboardInterrupt:
             # typer would exit with code 130 without a word.
             _error("interrupted; an output being written may be incomplete")
-            raise typer.Exit(130) from None
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
 app = typer.Typer(
     name="femstat",
     help="Femicide statistics by the UN statistical framework (2022).",
+    epilog=exit_codes_text(),
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -271,7 +290,7 @@ class Standard(StrEnum):
 
 def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise _UserError(f"no such file: {path}")
+        raise _UserError(f"no such file: {path}; {_CHECK_PATH}")
     if path.is_dir():
         raise _UserError(f"{path} is a folder, not a file")
 
@@ -400,14 +419,33 @@ def _read_population(path: Path, reading: _Reading = _DEFAULT_READING) -> pd.Dat
         if column == "year":
             bad |= numbers.notna() & (numbers % 1 != 0)
         if bad.any():
-            rows = ", ".join(str(int(r)) for r in list(bad.to_numpy().nonzero()[0][:5]))
+            where = _where(path, bad.to_numpy().nonzero()[0][:5], reading)
             raise fs.PopulationError(
                 f"{path.name}: column {column!r} holds {int(bad.sum())} value(s) that are not "
-                f"{'whole ' if column == 'year' else ''}numbers (rows {rows}, 0-based); "
+                f"{'whole ' if column == 'year' else ''}numbers ({where.text()}); "
                 "correct them or leave the cells empty"
             )
         table[column] = numbers.astype("Int16") if column == "year" else numbers
     return table
+
+
+def _where(path: Path | None, positions: Iterable[int], reading: _Reading) -> RowNumbers:
+    """Where records lie in ``path``, counted as someone with the file open counts them.
+
+    ``positions`` are the library's 0-based data rows; the numbers are lines of a CSV
+    file, rows of a sheet, or records from 1 (see :mod:`femstat.sources.rows`).
+    """
+    from femstat.sources.rows import record_numbers, row_numbers
+
+    wanted = sorted({int(p) for p in positions})
+    if path is None:
+        return record_numbers(wanted)
+    try:
+        return row_numbers(path, wanted, **reading.options(path))
+    except (FemstatError, OSError, ValueError):
+        # The file cannot be read again (changed or removed since): a record's number
+        # from 1 is still true.
+        return record_numbers(wanted)
 
 
 def _parse_levels(text: str) -> list[float]:
@@ -664,12 +702,29 @@ def _command_line_hint(hint: str) -> str:
     )
 
 
-def _print_validation(result: ValidationReport) -> None:
+def _print_validation(
+    result: ValidationReport, file: Path | None = None, reading: _Reading = _DEFAULT_READING
+) -> None:
+    """The validation report, and where in the file the records its warnings name lie."""
     console.print(str(result), markup=False, highlight=False)
+    warned = [w for w in result.warnings.to_dict("records") if list(w.get("rows") or [])]
+    if not warned:
+        return
+    where = _where(file, [r for w in warned for r in w["rows"]], reading)
+    for w in warned:
+        shown = where.text(w["rows"])
+        more = ", …" if int(w["n_rows"]) > len(w["rows"]) else ""
+        console.print(f"  where [{w['check']}]: {shown}{more}", markup=False, highlight=False)
 
 
-def _failure_table(failure_cases: pd.DataFrame) -> Table:
+def _failure_table(failure_cases: pd.DataFrame, where: RowNumbers | None = None) -> Table:
+    """The failure cases; ``where`` numbers their rows as in the file (else from 1)."""
     import pandas as pd
+
+    from femstat.sources.rows import record_numbers
+
+    if where is None:
+        where = record_numbers({int(r) for rows in failure_cases["rows"] for r in (rows or [])})
 
     table = Table(title="Problems found", title_justify="left")
     for name, justify in (
@@ -677,7 +732,7 @@ def _failure_table(failure_cases: pd.DataFrame) -> Table:
         ("check", "left"),
         ("value", "left"),
         ("rows", "right"),
-        ("first rows (0-based)", "left"),
+        (where.heading, "left"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     for case in failure_cases.to_dict("records"):
@@ -685,7 +740,7 @@ def _failure_table(failure_cases: pd.DataFrame) -> Table:
         shown = (
             "" if value is None or (isinstance(value, float) and pd.isna(value)) else repr(value)
         )
-        rows = ", ".join(str(r) for r in case.get("rows") or [])
+        rows = ", ".join(str(where.of(r)) for r in case.get("rows") or [])
         table.add_row(
             *[escape(x) for x in (str(case["column"]), str(case["check"]), shown)],
             f"{int(case['n_rows']):,}",
@@ -782,12 +837,14 @@ def validate(
             _, result = _read_victims(file, mapping, reading)
     except fs.ValidationError as exc:
         console.print(_first_line(exc), markup=False, highlight=False)
-        console.print(_failure_table(exc.failure_cases))
+        cases = exc.failure_cases
+        positions = [r for rows in cases["rows"] for r in (rows or [])]
+        console.print(_failure_table(cases, _where(file, positions, reading)))
         hint = str(exc).strip().splitlines()[-1]
         if hint.startswith("What to do"):
             console.print(_command_line_hint(hint), markup=False, highlight=False)
-        raise typer.Exit(1) from None
-    _print_validation(result)
+        raise typer.Exit(ExitCode.PROBLEMS_FOUND) from None
+    _print_validation(result, file, reading)
     console.print("femstat: the file can be used.", markup=False, highlight=False)
 
 
@@ -1535,7 +1592,7 @@ def report(
     name = "the bundled example data (synthetic)" if file is None else file.name
     console.print(_summary_table(files.summary, f"femstat {fs.__version__}: {name}", min_count))
     if not result.warnings.empty:
-        _print_validation(result)
+        _print_validation(result, file, reading)
     written = [p for p in (files.html, files.markdown) if p is not None]
     console.print(
         "Wrote " + " and ".join(str(p) for p in written) + f" ({len(files.charts)} charts, "
