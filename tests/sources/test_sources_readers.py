@@ -258,3 +258,22 @@ def test_shr_through_read_takes_no_reader_options(tmp_path: Path) -> None:
     path.write_bytes(shr_file(record()))
     with pytest.raises(TypeError, match="no reader options"):
         read(path, format="shr", return_report=True)
+
+
+@pytest.mark.parametrize("preamble", ["\t\n", "\n \t \n", "\t\t\n\n"])
+@pytest.mark.parametrize("sep", [";", ","])
+def test_blank_lines_before_the_header_do_not_choose_the_delimiter(
+    tmp_path: Path, preamble: str, sep: str
+) -> None:
+    # pandas skips blank lines before the header; a stray tab on one of them used to be
+    # taken for the delimiter, so the real header read as one column.
+    source = fs.synth.generate(12, seed=5)
+    path = tmp_path / "victims.csv"
+    path.write_text(preamble + source.to_csv(index=False, sep=sep), encoding="utf-8")
+    expected = read(_written(tmp_path / "plain.csv", source.to_csv(index=False, sep=sep)))
+    pd.testing.assert_frame_equal(read(path), expected)
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -439,9 +439,13 @@ def check_delimiter(label: str, columns: list[str], sep: str) -> None:
 
 
 def first_line(sample: bytes, encoding: str) -> str:
-    """The first line of a sample of a text file, decoded leniently (for sniffing only)."""
+    """The header line of a sample of a text file, decoded leniently (for sniffing only).
+
+    The first line that holds more than spaces and tabs: pandas skips blank lines before
+    the header, so a leading line of a stray tab must not decide the delimiter.
+    """
     text = sample.decode(encoding, errors="replace")
-    return text.splitlines()[0] if text else ""
+    return next((line for line in text.splitlines() if line.strip(" \t")), "")
 
 
 def sample_of(stream: IO[bytes]) -> bytes:
