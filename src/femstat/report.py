@@ -2885,30 +2885,35 @@ def _build_report(
     data_line = _("Data: {source}.").format(source=source)
     if population_source:
         data_line += " " + _("Population: {source}.").format(source=population_source)
-    # One line of clauses, each translated whole, joined as a list.
-    clauses = [
+    rule_sets = (
         _("Rule set {name} (national: {national})").format(
             name=rules.name, national=", ".join(r.name for r in national)
         )
         if national
-        else _("Rule set {name}").format(name=rules.name),
-        _("confidence level {levels}").format(levels=", ".join(_level_text(x) for x in levels)),
-        _("every count published (min_count 1, no disclosure control)")
-        if min_count == 1
-        else _n(
+        else _("Rule set {name}").format(name=rules.name)
+    )
+    if min_count == 1:
+        disclosure = _("every count published (min_count 1, no disclosure control)")
+    elif withheld:
+        disclosure = _n(
             "counts below {n} and the cells that would reveal them withheld ({mark})",
             "counts below {n} and the cells that would reveal them withheld ({mark})",
             min_count,
         ).format(n=i18n.format_integer(min_count), mark=_SUPPRESSED)
-        if withheld
-        else _n(
+    else:
+        disclosure = _n(
             "counts below {n} and the cells that would reveal them withheld (none in this report)",
             "counts below {n} and the cells that would reveal them withheld (none in this report)",
             min_count,
-        ).format(n=i18n.format_integer(min_count)),
-        _("femstat {version}").format(version=fs.__version__),
-    ]
-    meta = [data_line, "; ".join(clauses) + "."]
+        ).format(n=i18n.format_integer(min_count))
+    # One template for the line, so that a language can punctuate it its own way.
+    settings = _("{rule_sets}; confidence level {levels}; {disclosure}; femstat {version}.").format(
+        rule_sets=rule_sets,
+        levels=", ".join(_level_text(x) for x in levels),
+        disclosure=disclosure,
+        version=fs.__version__,
+    )
+    meta = [data_line, settings]
     keys = _key_figures(ctx, overall, by_year)
     _number(sections)
     html_path = md_path = None
