@@ -44,6 +44,7 @@ import numpy as np
 import pandas as pd
 
 from femstat import codes as C
+from femstat import i18n
 from femstat.classify import UN_2022, RuleSet
 from femstat.counts import BreakdownError
 from femstat.errors import FemstatError, PopulationError
@@ -167,6 +168,46 @@ class _Section:
 # --------------------------------------------------------------------------- formatting
 
 
+_DOMAIN = "report"
+
+
+def _(message: str) -> str:
+    """``message`` in the report's language (domain ``report``)."""
+    return i18n.gettext(_DOMAIN, message)
+
+
+def _n(singular: str, plural: str, n: int) -> str:
+    """The form of a counted message for ``n`` in the report's language."""
+    return i18n.ngettext(_DOMAIN, singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated with :func:`_` when shown."""
+    return message
+
+
+def _english() -> bool:
+    return i18n.current_language() == i18n.SOURCE_LANGUAGE
+
+
+def _int_text(value: Any) -> str:
+    return i18n.format_integer(int(float(value)))
+
+
+def _share_text(share: float) -> str:
+    """A share in running text: ``12.3 %`` in English, the locale's percent elsewhere."""
+    if _english():
+        return f"{share * 100:.1f} %"
+    return i18n.format_percent(share, 1)
+
+
+def _signed(value: float, decimals: int = 1) -> str:
+    """A change with its sign always written (+1.2, -0.4)."""
+    if np.copysign(1.0, value) < 0:
+        return i18n.format_decimal(value, decimals)
+    return "+" + i18n.format_decimal(value, decimals)
+
+
 def _label(code: object) -> str:
     from femstat.plots import label
 
@@ -177,10 +218,10 @@ def _missing(value: Any) -> bool:
     return value is None or bool(pd.isna(value))
 
 
-def _n(value: Any) -> _Cell:
+def _count_cell(value: Any) -> _Cell:
     if _missing(value):
         return _Cell(_SUPPRESSED, "c")
-    return _Cell(f"{int(float(value)):,}", "num")
+    return _Cell(_int_text(value), "num")
 
 
 def _pct(value: Any, *, hidden: bool = False) -> _Cell:
@@ -188,11 +229,11 @@ def _pct(value: Any, *, hidden: bool = False) -> _Cell:
         return _Cell(_SUPPRESSED, "c")
     if _missing(value):
         return _Cell(_DASH, "num")
-    return _Cell(f"{float(value) * 100:.1f}", "num")
+    return _Cell(i18n.format_decimal(float(value) * 100, 1), "num")
 
 
 def _rate_text(value: float) -> str:
-    return f"{value:.2f}" if abs(value) >= 0.1 or value == 0 else f"{value:.3f}"
+    return i18n.format_decimal(value, 2 if abs(value) >= 0.1 or value == 0 else 3)
 
 
 def _rate(value: Any, *, hidden: bool = False, reliable: bool = True) -> _Cell:
@@ -211,12 +252,22 @@ def _interval(lower: Any, upper: Any, *, scale: float = 1.0, hidden: bool = Fals
         return _Cell(_DASH, "num")
     lo, up = float(lower) * scale, float(upper) * scale
     if scale == 100.0:
-        return _Cell(f"{lo:.1f}{_DASH}{up:.1f}", "num")
+        text = f"{i18n.format_decimal(lo, 1)}{_DASH}{i18n.format_decimal(up, 1)}"
+        return _Cell(text, "num")
     return _Cell(f"{_rate_text(lo)}{_DASH}{_rate_text(up)}", "num")
 
 
 def _level_text(level: float) -> str:
-    return f"{level * 100:g} %"
+    text = f"{level * 100:g}"
+    if _english():
+        return f"{text} %"
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return i18n.format_percent(level, decimals)
+
+
+def _ci_header(level: float) -> str:
+    """The column header of a confidence interval ("95 % CI")."""
+    return _("{level} CI").format(level=_level_text(level))
 
 
 def _suffix(i: int, level: float) -> str:
@@ -235,19 +286,23 @@ def _png(fig: Any) -> bytes:
     return buffer.getvalue()
 
 
-_CHART_SUBJECTS: Mapping[str, str] = {
-    "chart-completeness": "the information unknown",
-    "chart-typology": "victims by femicide type",
-    "chart-rule-sets": "victims by rule set",
-    "chart-estimates": "the estimated femicides by year",
-    "chart-trend": "femicides by year",
-    "chart-age": "victims by age group",
-    "chart-mechanism": "victims by mechanism",
-    "chart-place": "victims by place",
-    "chart-relationship": "victims by relationship",
-    "chart-linked-orphans": "linked victims and orphans",
+_CHART_LEFT_OUT: Mapping[str, str] = {
+    "chart-completeness": N_("No chart of the information unknown: it would be empty ({reason})."),
+    "chart-typology": N_("No chart of victims by femicide type: it would be empty ({reason})."),
+    "chart-rule-sets": N_("No chart of victims by rule set: it would be empty ({reason})."),
+    "chart-estimates": N_(
+        "No chart of the estimated femicides by year: it would be empty ({reason})."
+    ),
+    "chart-trend": N_("No chart of femicides by year: it would be empty ({reason})."),
+    "chart-age": N_("No chart of victims by age group: it would be empty ({reason})."),
+    "chart-mechanism": N_("No chart of victims by mechanism: it would be empty ({reason})."),
+    "chart-place": N_("No chart of victims by place: it would be empty ({reason})."),
+    "chart-relationship": N_("No chart of victims by relationship: it would be empty ({reason})."),
+    "chart-linked-orphans": N_(
+        "No chart of linked victims and orphans: it would be empty ({reason})."
+    ),
 }
-"""What each chart shows, for the sentence that replaces a chart left out."""
+"""The sentence that replaces each chart left out (whole sentences, for translation)."""
 
 
 def _chart(stem: str, alt: str, caption: str, draw: Callable[[], Any]) -> _Figure | str:
@@ -263,8 +318,10 @@ def _chart(stem: str, alt: str, caption: str, draw: Callable[[], Any]) -> _Figur
     try:
         fig = draw()
     except EmptyChartError as exc:
-        what = _CHART_SUBJECTS.get(stem, "this section")
-        return f"No chart of {what}: it would be empty ({exc.reason})."
+        sentence = _CHART_LEFT_OUT.get(
+            stem, N_("No chart of this section: it would be empty ({reason}).")
+        )
+        return _(sentence).format(reason=exc.reason)
     texts = [t.get_text() for ax in fig.axes for t in [*ax.texts, *ax.get_yticklabels()]]
     texts += [t.get_text() for t in fig.texts]
     withheld = any(MARK in t for t in texts)
@@ -354,6 +411,9 @@ class _Context:
     # (sorted (key, value) pairs, femicide type) of every cell the release withholds.
     withheld: set[tuple[tuple[tuple[str, str], ...], str]] = field(default_factory=set)
     protection: dict[str, Any] = field(default_factory=dict)
+    # Whether a sentence shows a withheld count ("[c] (fewer than 5)"), in any language.
+    text_withheld: bool = False
+    lang: str = "en"
 
     @property
     def level(self) -> float:
@@ -453,12 +513,14 @@ def _release(ctx: _Context) -> None:
     by_year: pd.DataFrame | None = None
     pop_year = ctx.pop(["year"])
     if ctx.population is not None and pop_year is None:
-        ctx.notes["rates_by_year"] = "The population table has no year column: no rates by year."
+        ctx.notes["rates_by_year"] = _("The population table has no year column: no rates by year.")
     elif pop_year is not None:
         try:
             by_year = ctx.indicators(["year"], pop_year)
         except PopulationError as exc:
-            ctx.notes["rates_by_year"] = f"Rates by year not computed: {_first_line(exc)}"
+            ctx.notes["rates_by_year"] = _("Rates by year not computed: {reason}").format(
+                reason=_first_line(exc)
+            )
     tables["indicators_by_year"] = (
         by_year if by_year is not None else ctx.indicators(["year"], None)
     )
@@ -467,7 +529,9 @@ def _release(ctx: _Context) -> None:
         try:
             tables["indicators_by_area"] = ctx.indicators(["area"], pop_area)
         except (PopulationError, BreakdownError) as exc:  # no population, or records no area
-            ctx.notes["rates_by_area"] = f"Rates by area not computed: {_first_line(exc)}"
+            ctx.notes["rates_by_area"] = _("Rates by area not computed: {reason}").format(
+                reason=_first_line(exc)
+            )
     age: pd.DataFrame | None = None
     pop_age = ctx.pop(["age_group"])
     if pop_age is not None:
@@ -481,7 +545,9 @@ def _release(ctx: _Context) -> None:
                 ["age_group"], pd.concat([pop_age, placeholder], ignore_index=True)
             )
         except PopulationError as exc:
-            ctx.notes["rates_by_age_group"] = f"Rates by age group not computed: {_first_line(exc)}"
+            ctx.notes["rates_by_age_group"] = _("Rates by age group not computed: {reason}").format(
+                reason=_first_line(exc)
+            )
         else:
             unknown = age["age_group"].astype(str) == "unknown"
             rate_cols = [c for c in age.columns if str(c).startswith(("rate", "population"))]
@@ -533,7 +599,7 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     import femstat as fs
     from femstat.plots import completeness_chart
 
-    section = _Section("completeness", "Data completeness")
+    section = _Section("completeness", _("Data completeness"))
     typed = ctx.typed
     types = typed[ctx.rules.type_column].astype(str)
     n_records = len(typed)
@@ -550,26 +616,34 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     ctx.tables["completeness_by_year"] = by_year
     row = overall.iloc[0]
     section.blocks.append(
-        f"The data hold {_count_text(ctx, n_records)} victim records. "
-        f"{_count_text(ctx, n_in)} are female victims of completed intentional homicide "
-        "(ICCS 0101): the framework's universe, called female homicide below. "
-        f"{_count_text(ctx, n_out)} records are outside it (male victims, victims of unknown "
-        "sex, other ICCS classes); they are kept only for the male comparator indicator."
+        _(
+            "The data hold {records} victim records. {in_scope} are female victims of "
+            "completed intentional homicide (ICCS 0101): the framework's universe, called "
+            "female homicide below. {out_of_scope} records are outside it (male victims, "
+            "victims of unknown sex, other ICCS classes); they are kept only for the male "
+            "comparator indicator."
+        ).format(
+            records=_count_text(ctx, n_records),
+            in_scope=_count_text(ctx, n_in),
+            out_of_scope=_count_text(ctx, n_out),
+        )
     )
     if not _missing(row["undetermined"]):
         section.blocks.append(
-            f"{row['undetermined'] * 100:.1f} % of female homicide victims could not be "
-            "classified (undetermined): the relationship to the perpetrator or a criterion "
-            "was unknown. Every femicide count in this report is therefore a lower bound; "
-            "the section Bounds gives the upper bound."
+            _(
+                "{share} of female homicide victims could not be classified (undetermined): "
+                "the relationship to the perpetrator or a criterion was unknown. Every "
+                "femicide count in this report is therefore a lower bound; the section "
+                "Bounds gives the upper bound."
+            ).format(share=_share_text(float(row["undetermined"])))
         )
     table = _Table(
-        "Information unknown among female homicide victims, all years",
-        ["Item", "Unknown (% of female homicide victims)"],
+        _("Information unknown among female homicide victims, all years"),
+        [_("Item"), _("Unknown (% of female homicide victims)")],
         [
             [
                 _Cell(
-                    "Classified undetermined"
+                    _("Classified undetermined")
                     if c == "undetermined"
                     else _label(c[: -len("_unknown")])
                 ),
@@ -582,17 +656,17 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     section.blocks.append(
         _chart(
             "chart-completeness",
-            "Bar chart of the share of female homicide victims with each item unknown.",
-            "Share of female homicide victims with each item of information unknown, all years.",
+            _("Bar chart of the share of female homicide victims with each item unknown."),
+            _("Share of female homicide victims with each item of information unknown, all years."),
             lambda: completeness_chart(overall),
         )
     )
     year_rows = []
-    for _, r in by_year.iterrows():
+    for _index, r in by_year.iterrows():
         year_rows.append(
             [
                 _Cell(str(r["year"])),
-                _n(r["female_homicide"]),
+                _count_cell(r["female_homicide"]),
                 *[
                     _pct(r[c], hidden=_share_hidden(r, c))
                     for c in (
@@ -606,14 +680,14 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
         )
     section.blocks.append(
         _Table(
-            "Completeness by year (% of female homicide victims)",
+            _("Completeness by year (% of female homicide victims)"),
             [
-                "Year",
-                "Female homicide victims",
-                "Relationship unknown",
-                "Age unknown",
-                "Any criterion unknown",
-                "Undetermined",
+                _("Year"),
+                _("Female homicide victims"),
+                _("Relationship unknown"),
+                _("Age unknown"),
+                _("Any criterion unknown"),
+                _("Undetermined"),
             ],
             year_rows,
         )
@@ -622,20 +696,21 @@ def _completeness(ctx: _Context, validation: ValidationReport) -> _Section:
     added = list(validation.added_columns)
     if added:
         notes.append(
-            "Columns absent from the input, treated as unknown for every record: "
-            + ", ".join(added)
-            + "."
+            _(
+                "Columns absent from the input, treated as unknown for every record: {columns}."
+            ).format(columns=", ".join(added))
         )
     warnings = validation.warnings
     if not warnings.empty:
         for w in warnings.to_dict("records"):
             notes.append(
-                f"Data-quality warning ({w['check']}, "
-                f"{_count_text(ctx, int(w['n_rows']))} records): {w['detail']}."
+                _("Data-quality warning ({check}, {n} records): {detail}.").format(
+                    check=w["check"], n=_count_text(ctx, int(w["n_rows"])), detail=w["detail"]
+                )
             )
     else:
-        notes.append("Validation raised no data-quality warnings.")
-    section.blocks.append(_Heading("Validation"))
+        notes.append(_("Validation raised no data-quality warnings."))
+    section.blocks.append(_Heading(_("Validation")))
     section.blocks.append(_Bullets(notes))
     return section
 
@@ -691,7 +766,13 @@ def _share_hidden(row: pd.Series, column: str) -> bool:
 
 
 def _count_text(ctx: _Context, n: int) -> str:
-    return f"{_SUPPRESSED} (fewer than {ctx.min_count})" if ctx.hidden(n) else f"{n:,}"
+    if ctx.hidden(n):
+        # A withheld count written in a sentence: the legend of [c] is then needed.
+        ctx.text_withheld = True
+        return _("{mark} (fewer than {n})").format(
+            mark=_SUPPRESSED, n=i18n.format_integer(ctx.min_count)
+        )
+    return i18n.format_integer(n)
 
 
 _BY_YEAR_TYPES = (
@@ -723,7 +804,7 @@ def _with_unspecified(kinds: Sequence[str], table: pd.DataFrame) -> list[str]:
 def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     from femstat.plots import typology_chart
 
-    section = _Section("counts", "Counts by femicide type")
+    section = _Section("counts", _("Counts by femicide type"))
     overall = ctx.release["indicators_overall"]
     ctx.tables["indicators_overall"] = overall
     rows = {str(r["femicide_type"]): r for _, r in overall.iterrows()}
@@ -743,28 +824,41 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
             else _interval(r["share_lower"], r["share_upper"], scale=100.0, hidden=hidden)
         )
         body.append(
-            [_Cell(_label(kind)), _n(r["count"]), _pct(r["share"], hidden=hidden), interval]
+            [
+                _Cell(_label(kind)),
+                _count_cell(r["count"]),
+                _pct(r["share"], hidden=hidden),
+                interval,
+            ]
         )
     n_femicide_types = 4 if _UNSPECIFIED in _with_unspecified(_TYPE_ORDER, overall) else 3
     section.blocks.append(
-        "Each female homicide victim has exactly one type. Femicide is the sum of the "
-        f"{'four' if n_femicide_types == 4 else 'three'} femicide types; female homicide is "
-        "every in-scope victim. Shares are of female homicide victims (for the male "
-        "comparator, of male homicide victims)."
+        _(
+            "Each female homicide victim has exactly one type. Femicide is the sum of the "
+            "four femicide types; female homicide is every in-scope victim. Shares are of "
+            "female homicide victims (for the male comparator, of male homicide victims)."
+        )
+        if n_femicide_types == 4
+        else _(
+            "Each female homicide victim has exactly one type. Femicide is the sum of the "
+            "three femicide types; female homicide is every in-scope victim. Shares are of "
+            "female homicide victims (for the male comparator, of male homicide victims)."
+        )
     )
     section.blocks.append(
         _Table(
-            "Victims by femicide type, all years",
+            _("Victims by femicide type, all years"),
             [
-                "Type",
-                "Victims",
-                "Share (%)",
-                f"{_level_text(ctx.level)} confidence interval (%)",
+                _("Type"),
+                _("Victims"),
+                _("Share (%)"),
+                _("{level} confidence interval (%)").format(level=_level_text(ctx.level)),
             ],
             body,
             totals,
-            note=f"Out of scope (not counted as female homicide): "
-            f"{_count_text(ctx, int(rows['out_of_scope']['count']))} records."
+            note=_("Out of scope (not counted as female homicide): {n} records.").format(
+                n=_count_text(ctx, int(rows["out_of_scope"]["count"]))
+            )
             if "out_of_scope" in rows and not _missing(rows["out_of_scope"]["count"])
             else "",
         )
@@ -772,9 +866,11 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     section.blocks.append(
         _chart(
             "chart-typology",
-            "Horizontal bar chart of the number of victims of each femicide type.",
-            "Female homicide victims by femicide type, all years; the share of "
-            "female homicide victims is in brackets.",
+            _("Horizontal bar chart of the number of victims of each femicide type."),
+            _(
+                "Female homicide victims by femicide type, all years; the share of "
+                "female homicide victims is in brackets."
+            ),
             lambda: typology_chart(overall),
         )
     )
@@ -785,25 +881,28 @@ def _counts(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     years = list(wide["femicide"].index)
     section.blocks.append(
         _Table(
-            "Victims by femicide type and year",
-            ["Year", *[_label(k) for k in year_types]],
-            [[_Cell(y), *[_n(wide[k].loc[y, "count"]) for k in year_types]] for y in years],
+            _("Victims by femicide type and year"),
+            [_("Year"), *[_label(k) for k in year_types]],
+            [
+                [_Cell(y), *[_count_cell(wide[k].loc[y, "count"]) for k in year_types]]
+                for y in years
+            ],
         )
     )
     return section, overall
 
 
 _COMPARISON_HEADER = {
-    "femicide": "Femicide",
-    "intimate_partner": "Intimate partner",
-    "family_member": "Family member",
-    "partner_or_family_unspecified": "Partner or family, not known which",
-    "other_perpetrator": "Other perpetrator",
-    "linked_victims": "Linked victims",
-    "undetermined": "Undetermined",
-    "counted_by_both": "Counted by both",
-    "only_this_rule_set": "By this rule set only",
-    "only_un": "By the UN rule only",
+    "femicide": N_("Femicide"),
+    "intimate_partner": N_("Intimate partner"),
+    "family_member": N_("Family member"),
+    "partner_or_family_unspecified": N_("Partner or family, not known which"),
+    "other_perpetrator": N_("Other perpetrator"),
+    "linked_victims": N_("Linked victims"),
+    "undetermined": N_("Undetermined"),
+    "counted_by_both": N_("Counted by both"),
+    "only_this_rule_set": N_("By this rule set only"),
+    "only_un": N_("By the UN rule only"),
 }
 
 
@@ -812,30 +911,32 @@ def _rule_sets(ctx: _Context) -> _Section:
     from femstat.plots import rule_set_chart
     from femstat.rulesets import COMPARISON_COLUMNS, comparison_from_cross
 
-    section = _Section("rule-sets", "UN statistical count and national legal count")
+    section = _Section("rule-sets", _("UN statistical count and national legal count"))
     cubes = {r.name: ctx.release[f"rule_set_{r.name}"] for r in ctx.national}
     for r in ctx.national:
         ctx.tables[f"rule_set_{r.name}"] = cubes[r.name]
     table = comparison_from_cross(cubes, [ctx.rules, *ctx.national])
     ctx.tables["rule_sets_comparison"] = table
     section.blocks.append(
-        "The same records are counted by the UN statistical rule and by each national legal "
-        "definition, written as a femstat rule set from the law's text. A record whose "
-        "legally decisive facts are not recorded is undetermined under that rule set, not "
-        "excluded. Linked victims (people killed in connection with a woman's "
-        "gender-related killing) are a class of the national rule set only and are not "
-        "part of its femicide count. The last three columns compare each rule set's "
-        "femicide count with the UN one, record by record; every number is a sum of "
-        f"protected cells, and a sum over a withheld cell is withheld too ({_SUPPRESSED})."
+        _(
+            "The same records are counted by the UN statistical rule and by each national "
+            "legal definition, written as a femstat rule set from the law's text. A record "
+            "whose legally decisive facts are not recorded is undetermined under that rule "
+            "set, not excluded. Linked victims (people killed in connection with a woman's "
+            "gender-related killing) are a class of the national rule set only and are not "
+            "part of its femicide count. The last three columns compare each rule set's "
+            "femicide count with the UN one, record by record; every number is a sum of "
+            "protected cells, and a sum over a withheld cell is withheld too ({mark})."
+        ).format(mark=_SUPPRESSED)
     )
     body = [
-        [_Cell(str(row["rule_set"])), *[_n(row[c]) for c in COMPARISON_COLUMNS]]
+        [_Cell(str(row["rule_set"])), *[_count_cell(row[c]) for c in COMPARISON_COLUMNS]]
         for _, row in table.iterrows()
     ]
     section.blocks.append(
         _Table(
-            "Victims by rule set: femicide count, types and agreement with the UN count",
-            ["Rule set", *[_COMPARISON_HEADER[c] for c in COMPARISON_COLUMNS]],
+            _("Victims by rule set: femicide count, types and agreement with the UN count"),
+            [_("Rule set"), *[_(_COMPARISON_HEADER[c]) for c in COMPARISON_COLUMNS]],
             body,
             {0},
         )
@@ -843,17 +944,25 @@ def _rule_sets(ctx: _Context) -> _Section:
     section.blocks.append(
         _chart(
             "chart-rule-sets",
-            "Grouped horizontal bar chart of the victims of each femicide type, linked "
-            "victims and undetermined records under each rule set.",
-            "Victims by type under the UN rule and each national rule set.",
+            _(
+                "Grouped horizontal bar chart of the victims of each femicide type, linked "
+                "victims and undetermined records under each rule set."
+            ),
+            _("Victims by type under the UN rule and each national rule set."),
             lambda: rule_set_chart(table),
         )
     )
     section.blocks.append(
         _Bullets(
             [
-                f"{r.name}: {r.title}. {r.legal.get('law', '')}, {r.legal.get('article', '')} "
-                f"(text of {r.legal.get('text_date', '')}); {r.legal.get('url', '')}"
+                _("{name}: {title}. {law}, {article} (text of {date}); {url}").format(
+                    name=r.name,
+                    title=r.title,
+                    law=r.legal.get("law", ""),
+                    article=r.legal.get("article", ""),
+                    date=r.legal.get("text_date", ""),
+                    url=r.legal.get("url", ""),
+                )
                 for r in ctx.national
             ]
         )
@@ -864,12 +973,14 @@ def _rule_sets(ctx: _Context) -> _Section:
 def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
     import femstat as fs
 
-    section = _Section("rates", "Rates per 100,000 women")
+    section = _Section("rates", _("Rates per 100,000 women"))
     if ctx.population is None:
         section.blocks.append(
-            "No population was given, so no rates are computed. Give a female population "
-            "table keyed by year (and area, age group) to add rates, their intervals and "
-            "the trend."
+            _(
+                "No population was given, so no rates are computed. Give a female population "
+                "table keyed by year (and area, age group) to add rates, their intervals and "
+                "the trend."
+            )
         )
         return section, None
     if "rates_by_year" in ctx.notes:
@@ -877,26 +988,35 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
         return section, None
     by_year = ctx.release["indicators_by_year"]
     section.blocks.append(
-        "Rates are victims per 100,000 female population per year, with "
-        f"{', '.join(_level_text(x) for x in ctx.levels)} confidence intervals "
-        "(see Methods). A rate from fewer than "
-        f"{ctx.min_reliable} victims is marked {_UNRELIABLE} (unreliable)."
+        _n(
+            "Rates are victims per 100,000 female population per year, with {levels} "
+            "confidence intervals (see Methods). A rate from fewer than {n} victim is marked "
+            "{mark} (unreliable).",
+            "Rates are victims per 100,000 female population per year, with {levels} "
+            "confidence intervals (see Methods). A rate from fewer than {n} victims is marked "
+            "{mark} (unreliable).",
+            ctx.min_reliable,
+        ).format(
+            levels=", ".join(_level_text(x) for x in ctx.levels),
+            n=i18n.format_integer(ctx.min_reliable),
+            mark=_UNRELIABLE,
+        )
     )
     kinds = ["femicide", "partner_or_family", "female_homicide"]
     wide = {k: _rows_by(by_year, "year", k) for k in kinds}
-    header = ["Year", "Femicides", "Femicide rate"]
+    header = [_("Year"), _("Femicides"), _("Femicide rate")]
     for lvl in ctx.levels:
-        header.append(f"{_level_text(lvl)} CI")
+        header.append(_ci_header(lvl))
     header += [
-        "Partner or family rate",
-        f"{_level_text(ctx.level)} CI",
-        "Female homicide rate",
-        f"{_level_text(ctx.level)} CI",
+        _("Partner or family rate"),
+        _ci_header(ctx.level),
+        _("Female homicide rate"),
+        _ci_header(ctx.level),
     ]
     body = []
     for year in wide["femicide"].index:
         f = wide["femicide"].loc[year]
-        cells = [_Cell(str(year)), _n(f["count"]), _rate_cell(f)]
+        cells = [_Cell(str(year)), _count_cell(f["count"]), _rate_cell(f)]
         for i, lvl in enumerate(ctx.levels):
             s = _suffix(i, lvl)
             cells.append(
@@ -909,7 +1029,7 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
                 _interval(r["rate_lower"], r["rate_upper"], hidden=bool(r["suppressed"])),
             ]
         body.append(cells)
-    section.blocks.append(_Table("Rates by year (per 100,000 women)", header, body))
+    section.blocks.append(_Table(_("Rates by year (per 100,000 women)"), header, body))
 
     if "rates_by_area" in ctx.notes:
         section.blocks.append(ctx.notes["rates_by_area"])
@@ -925,8 +1045,8 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
             rows.append(
                 [
                     _Cell(str(area)),
-                    _n(tot.loc[area, "count"]),
-                    _n(f["count"]),
+                    _count_cell(tot.loc[area, "count"]),
+                    _count_cell(f["count"]),
                     _rate_cell(f),
                     _interval(f["rate_lower"], f["rate_upper"], hidden=bool(f["suppressed"])),
                     _pct(
@@ -938,20 +1058,20 @@ def _rates(ctx: _Context) -> tuple[_Section, pd.DataFrame | None]:
             )
         section.blocks.append(
             _Table(
-                "Femicide by area, all years pooled (average annual rate per 100,000 women)",
+                _("Femicide by area, all years pooled (average annual rate per 100,000 women)"),
                 [
-                    "Area",
-                    "Female homicide victims",
-                    "Femicides",
-                    "Femicide rate",
-                    f"{_level_text(ctx.level)} CI",
-                    "Undetermined (%)",
+                    _("Area"),
+                    _("Female homicide victims"),
+                    _("Femicides"),
+                    _("Femicide rate"),
+                    _ci_header(ctx.level),
+                    _("Undetermined (%)"),
                 ],
                 rows,
             )
         )
         section.blocks.append(_rate_ratios_by_area(ctx, by_area))
-    section.blocks.append(_Heading("Age-standardised rates"))
+    section.blocks.append(_Heading(_("Age-standardised rates")))
     section.blocks.append(_standardised(ctx, fs))
     return section, by_year
 
@@ -962,17 +1082,17 @@ def _standardised(ctx: _Context, fs: Any) -> _Block:
     std = standard_population(ctx.standard)
     pop = ctx.pop(["year", "age_group"])
     if pop is None:
-        return (
-            f"Not computed: the population has no age_group column, which direct "
-            f"standardisation to the {std.name} standard needs."
-        )
+        return _(
+            "Not computed: the population has no age_group column, which direct "
+            "standardisation to the {standard} standard needs."
+        ).format(standard=std.name)
     bands = set(pop["age_group"].astype(str))
     if bands != set(std.labels):
-        return (
-            f"Not computed: the population's age groups are not the {std.name} standard's "
-            f"five-year bands ({std.labels[0]}, ..., {std.labels[-1]}). Give the population "
-            "in those bands to add age-standardised rates."
-        )
+        return _(
+            "Not computed: the population's age groups are not the {standard} standard's "
+            "five-year bands ({first}, ..., {last}). Give the population in those bands to "
+            "add age-standardised rates."
+        ).format(standard=std.name, first=std.labels[0], last=std.labels[-1])
     try:
         table = fs.age_standardised_rates(
             ctx.typed,
@@ -983,13 +1103,13 @@ def _standardised(ctx: _Context, fs: Any) -> _Block:
             rules=ctx.rules,
         )
     except (PopulationError, ValueError) as exc:
-        return f"Not computed: {_first_line(exc)}"
+        return _("Not computed: {reason}").format(reason=_first_line(exc))
     table = _protected_standardised(ctx, table)
     ctx.tables["standardised_by_year"] = table
     rows = [
         [
             _Cell(str(r["year"])),
-            _n(r["count"]),
+            _count_cell(r["count"]),
             _rate(r["crude_rate"], hidden=_missing(r["count"])),
             _rate(r["rate"], hidden=_missing(r["count"])),
             _interval(r["rate_lower"], r["rate_upper"], hidden=_missing(r["count"])),
@@ -997,8 +1117,10 @@ def _standardised(ctx: _Context, fs: Any) -> _Block:
         for _, r in table.iterrows()
     ]
     return _Table(
-        f"Femicide rate by year, age-standardised to the {std.name} standard (per 100,000 women)",
-        ["Year", "Femicides (known age)", "Crude rate", "Standardised rate", "CI"],
+        _(
+            "Femicide rate by year, age-standardised to the {standard} standard (per 100,000 women)"
+        ).format(standard=std.name),
+        [_("Year"), _("Femicides (known age)"), _("Crude rate"), _("Standardised rate"), _("CI")],
         rows,
     )
 
@@ -1022,7 +1144,7 @@ def _rate_ratios_by_area(ctx: _Context, by_area: pd.DataFrame) -> _Block:
             rules=ctx.rules,
         )
     except (ValueError, FemstatError) as exc:
-        return f"Rate ratios by area not computed: {_first_line(exc)}"
+        return _("Rate ratios by area not computed: {reason}").format(reason=_first_line(exc))
     areas = table["area"].astype(str).tolist()
 
     def withheld(area: str, *kinds: str) -> bool:
@@ -1045,15 +1167,17 @@ def _rate_ratios_by_area(ctx: _Context, by_area: pd.DataFrame) -> _Block:
     rows = [
         [
             _Cell(str(r["area"])),
-            _n(r["count"]),
+            _count_cell(r["count"]),
             _rate(r["rate"], hidden=_missing(r["count"])),
             _Cell(_SUPPRESSED, "c")
             if _missing(r["rate_ratio"])
-            else _Cell(f"{float(r['rate_ratio']):.2f}", "num"),
+            else _Cell(i18n.format_decimal(float(r["rate_ratio"]), 2), "num"),
             _Cell(_SUPPRESSED, "c")
             if _missing(r["rate_ratio"])
             else _Cell(
-                f"{float(r['rate_ratio_lower']):.2f}{_DASH}{float(r['rate_ratio_upper']):.2f}",
+                i18n.format_decimal(float(r["rate_ratio_lower"]), 2)
+                + _DASH
+                + i18n.format_decimal(float(r["rate_ratio_upper"]), 2),
                 "num",
             ),
             _Cell(_SUPPRESSED, "c")
@@ -1063,26 +1187,30 @@ def _rate_ratios_by_area(ctx: _Context, by_area: pd.DataFrame) -> _Block:
         for _, r in table.iterrows()
     ]
     return _Table(
-        f"Femicide rate of each area compared with {reference}, the area with the largest "
-        "female population (all years pooled)",
+        _(
+            "Femicide rate of each area compared with {reference}, the area with the largest "
+            "female population (all years pooled)"
+        ).format(reference=reference),
         [
-            "Area",
-            "Femicides",
-            "Femicide rate",
-            "Rate ratio",
-            f"{_level_text(ctx.level)} CI",
-            "p-value",
+            _("Area"),
+            _("Femicides"),
+            _("Femicide rate"),
+            _("Rate ratio"),
+            _ci_header(ctx.level),
+            _("p-value"),
         ],
         rows,
-        note="Rate ratio: the area's rate divided by the reference area's, with the exact "
-        "conditional interval and two-sided p-value of the comparison of two Poisson rates "
-        "(as R's poisson.test). Each area is compared on its own: the p-values are not "
-        "adjusted for the number of comparisons.",
+        note=_(
+            "Rate ratio: the area's rate divided by the reference area's, with the exact "
+            "conditional interval and two-sided p-value of the comparison of two Poisson rates "
+            "(as R's poisson.test). Each area is compared on its own: the p-values are not "
+            "adjusted for the number of comparisons."
+        ),
     )
 
 
 def _p_text(p: float) -> str:
-    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+    return f"< {i18n.format_decimal(0.001, 3)}" if p < 0.001 else i18n.format_decimal(p, 3)
 
 
 def _protected_standardised(ctx: _Context, table: pd.DataFrame) -> pd.DataFrame:
@@ -1119,9 +1247,9 @@ def _bounds_cells(label: str, r: pd.Series) -> list[_Cell]:
     """The count and share cells of one row of the bounds table (a year or all years)."""
     return [
         _Cell(label),
-        _n(r["female_homicide"]),
-        _n(r["lower"]),
-        _n(r["upper"]),
+        _count_cell(r["female_homicide"]),
+        _count_cell(r["lower"]),
+        _count_cell(r["upper"]),
         _pct(r["lower_share"], hidden=_missing(r["lower"]) or _missing(r["female_homicide"])),
         _pct(r["upper_share"], hidden=_missing(r["upper"]) or _missing(r["female_homicide"])),
     ]
@@ -1147,7 +1275,7 @@ def _protected_bounds(
 def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     import femstat as fs
 
-    section = _Section("bounds", "Bounds")
+    section = _Section("bounds", _("Bounds"))
     pop_year = ctx.pop(["year"])
     try:
         table = fs.bounds(ctx.typed, by="year", population=pop_year, rules=ctx.rules)
@@ -1158,23 +1286,25 @@ def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
     total = _protected_bounds(ctx, total, [{}])
     ctx.tables["bounds_by_year"] = table
     section.blocks.append(
-        "The lower bound counts the femicides identified as such; the upper bound adds the "
-        "undetermined victims, who may or may not have been killed in a femicide. The true "
-        "number lies between the two; the gap is the price of missing information."
+        _(
+            "The lower bound counts the femicides identified as such; the upper bound adds the "
+            "undetermined victims, who may or may not have been killed in a femicide. The true "
+            "number lies between the two; the gap is the price of missing information."
+        )
     )
     has_rate = "lower_rate" in table.columns
     header = [
-        "Year",
-        "Female homicide victims",
-        "Lower bound",
-        "Upper bound",
-        "Lower share (%)",
-        "Upper share (%)",
+        _("Year"),
+        _("Female homicide victims"),
+        _("Lower bound"),
+        _("Upper bound"),
+        _("Lower share (%)"),
+        _("Upper share (%)"),
     ]
     if has_rate:
-        header += ["Lower rate", "Upper rate"]
+        header += [_("Lower rate"), _("Upper rate")]
     rows = []
-    for _, r in table.iterrows():
+    for _index, r in table.iterrows():
         cells = _bounds_cells(str(r["year"]), r)
         if has_rate:
             cells += [
@@ -1182,14 +1312,16 @@ def _bounds(ctx: _Context) -> tuple[_Section, pd.DataFrame]:
                 _rate(r["upper_rate"], hidden=_missing(r["upper"])),
             ]
         rows.append(cells)
-    last = _bounds_cells("All years", total.iloc[0])
+    last = _bounds_cells(_("All years"), total.iloc[0])
     if has_rate:
         last += [_Cell(_DASH, "num"), _Cell(_DASH, "num")]
     rows.append(last)
-    unit = " (rates per 100,000 women)" if has_rate else ""
-    section.blocks.append(
-        _Table(f"Bounds of the number of femicides by year{unit}", header, rows, {len(rows) - 1})
+    caption = (
+        _("Bounds of the number of femicides by year (rates per 100,000 women)")
+        if has_rate
+        else _("Bounds of the number of femicides by year")
     )
+    section.blocks.append(_Table(caption, header, rows, {len(rows) - 1}))
     return section, table
 
 
@@ -1201,9 +1333,9 @@ def _estimates(ctx: _Context) -> _Section:
     import femstat as fs
     from femstat.plots import estimate_chart
 
-    section = _Section("estimates", "Estimates with uncertainty")
+    section = _Section("estimates", _("Estimates with uncertainty"))
     if ctx.imputations == 0:
-        section.blocks.append("Not computed: the report was made without imputations.")
+        section.blocks.append(_("Not computed: the report was made without imputations."))
         return section
     pop_year = ctx.pop(["year"]) if "rates_by_year" not in ctx.notes else None
     try:
@@ -1218,59 +1350,70 @@ def _estimates(ctx: _Context) -> _Section:
             progress=False,
         )
     except (ValueError, FemstatError) as exc:
-        section.blocks.append(f"Not computed: {_first_line(exc)}")
+        section.blocks.append(_("Not computed: {reason}").format(reason=_first_line(exc)))
         return section
     table = withhold_estimates(table, ctx.withheld, ["year"])
     ctx.tables["estimates_by_year"] = table
     section.blocks.append(
-        "The bounds say only that the number of femicides lies between the identified "
-        "femicides and those plus every undetermined victim. The estimate fills in what is "
-        "unknown by multiple imputation: the relationship to the perpetrator and the "
-        "criteria of the undetermined victims are drawn, "
-        f"{ctx.imputations} times, from models fitted to the victims for whom they are "
-        "known (by age group, mechanism, place, year and area where present), each "
-        "completed data set is classified by the same rules, and the results are combined "
-        "by Rubin's rules. The interval carries the uncertainty of what is unknown; it "
-        "assumes that, given those characteristics, the unknown cases resemble the known "
-        "ones (missing at random). See Methods."
+        _(
+            "The bounds say only that the number of femicides lies between the identified "
+            "femicides and those plus every undetermined victim. The estimate fills in what "
+            "is unknown by multiple imputation: the relationship to the perpetrator and the "
+            "criteria of the undetermined victims are drawn, {m} times, from models fitted "
+            "to the victims for whom they are known (by age group, mechanism, place, year "
+            "and area where present), each completed data set is classified by the same "
+            "rules, and the results are combined by Rubin's rules. The interval carries the "
+            "uncertainty of what is unknown; it assumes that, given those characteristics, "
+            "the unknown cases resemble the known ones (missing at random). See Methods."
+        ).format(m=i18n.format_integer(ctx.imputations))
     )
     header = [
-        "Year",
-        "Lower bound",
-        "Estimate",
-        f"{_level_text(ctx.level)} interval",
-        "Upper bound",
+        _("Year"),
+        _("Lower bound"),
+        _("Estimate"),
+        _("{level} interval").format(level=_level_text(ctx.level)),
+        _("Upper bound"),
     ]
     for of in _ESTIMATED:
         rows = table[table["femicide_type"].astype(str) == of]
         body = [
             [
                 _Cell(str(r["year"])),
-                _n(r["bound_lower"]),
+                _count_cell(r["bound_lower"]),
                 _Cell(_SUPPRESSED, "c")
                 if _missing(r["estimate"])
-                else _Cell(f"{float(r['estimate']):,.0f}", "num"),
+                else _Cell(i18n.format_decimal(float(r["estimate"]), 0), "num"),
                 _interval(r["lower"], r["upper"], hidden=_missing(r["estimate"])),
-                _n(r["bound_upper"]),
+                _count_cell(r["bound_upper"]),
             ]
             for _, r in rows.iterrows()
         ]
         section.blocks.append(
-            _Table(f"{_label(of)}: bounds and estimate by year (number of victims)", header, body)
+            _Table(
+                _("{type}: bounds and estimate by year (number of victims)").format(
+                    type=_label(of)
+                ),
+                header,
+                body,
+            )
         )
     section.blocks.append(
         _chart(
             "chart-estimates",
-            "Chart of the estimated number of femicides by year with its interval, between "
-            "the lower and upper bounds.",
-            f"Femicides by year: the estimate with its {_level_text(ctx.level)} interval "
-            "(multiple imputation), the lower bound (identified femicides) and the upper "
-            "bound (identified + undetermined).",
+            _(
+                "Chart of the estimated number of femicides by year with its interval, between "
+                "the lower and upper bounds."
+            ),
+            _(
+                "Femicides by year: the estimate with its {level} interval (multiple "
+                "imputation), the lower bound (identified femicides) and the upper bound "
+                "(identified + undetermined)."
+            ).format(level=_level_text(ctx.level)),
             lambda: estimate_chart(
                 table,
                 of="femicide",
                 level=ctx.level,
-                title="Femicides by year: estimate between the bounds",
+                title=_("Femicides by year: estimate between the bounds"),
             ),
         )
     )
@@ -1328,7 +1471,7 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
     from femstat.plots import trend_chart
     from femstat.stats import poisson_interval
 
-    section = _Section("trend", "Trend")
+    section = _Section("trend", _("Trend"))
     if by_year is None:
         table = ctx.release["indicators_by_year"].copy()
         femicide = table["femicide_type"].astype(str) == "femicide"
@@ -1347,18 +1490,21 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
                 value="count",
                 upper=up,
                 level=ctx.level,
-                title="Femicides by year (number of victims)",
+                title=_("Femicides by year (number of victims)"),
             )
 
         section.blocks.append(
             _chart(
                 "chart-trend",
-                "Line chart of the number of femicides by year with its confidence band and "
-                "the upper bound.",
-                "Femicides by year, with the exact Poisson "
-                f"{_level_text(ctx.level)} confidence band, the upper bound (femicide + "
-                "undetermined) and female homicide. No population was given: no rates, "
-                "no annual percent change.",
+                _(
+                    "Line chart of the number of femicides by year with its confidence band "
+                    "and the upper bound."
+                ),
+                _(
+                    "Femicides by year, with the exact Poisson {level} confidence band, the "
+                    "upper bound (femicide + undetermined) and female homicide. No population "
+                    "was given: no rates, no annual percent change."
+                ).format(level=_level_text(ctx.level)),
                 draw_counts,
             )
         )
@@ -1371,7 +1517,11 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
         try:
             t = fs.trend(ctx.typed, population=pop_year, of=of, level=ctx.level, rules=ctx.rules)
         except (ValueError, FemstatError) as exc:
-            notes.append(f"{_label(of)}: not computed ({_first_line(exc)}).")
+            notes.append(
+                _("{indicator}: not computed ({reason}).").format(
+                    indicator=_label(of), reason=_first_line(exc)
+                )
+            )
             continue
         # A trend is fitted to every year of the series: with the other years published,
         # it would give a withheld year back. The APC of a series with a withheld year
@@ -1395,17 +1545,21 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
             upper=upper_rate,
             apc=femicide_apc if femicide_apc is not None and np.isfinite(femicide_apc[0]) else None,
             level=ctx.level,
-            title="Femicide rate by year (per 100,000 women)",
+            title=_("Femicide rate by year (per 100,000 women)"),
         )
 
     section.blocks.append(
         _chart(
             "chart-trend",
-            "Line chart of the femicide rate per 100,000 women by year with its confidence "
-            "band, the upper-bound rate and the female homicide rate.",
-            f"Femicide rate by year with its {_level_text(ctx.level)} confidence "
-            "band (exact Poisson), the upper bound (femicide + undetermined, dashed) and the "
-            "female homicide rate (dotted), per 100,000 women.",
+            _(
+                "Line chart of the femicide rate per 100,000 women by year with its confidence "
+                "band, the upper-bound rate and the female homicide rate."
+            ),
+            _(
+                "Femicide rate by year with its {level} confidence band (exact Poisson), the "
+                "upper bound (femicide + undetermined, dashed) and the female homicide rate "
+                "(dotted), per 100,000 women."
+            ).format(level=_level_text(ctx.level)),
             draw_rates,
         )
     )
@@ -1422,17 +1576,22 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
             _Cell(span),
             _Cell(_SUPPRESSED, "c")
             if of in hidden_series
-            else _Cell(f"{a:+.1f}" if np.isfinite(a) else _DASH, "num"),
+            else _Cell(_signed(a) if np.isfinite(a) else _DASH, "num"),
             _Cell(_SUPPRESSED, "c")
             if of in hidden_series
-            else _Cell(f"{lo:+.1f} to {hi:+.1f}" if np.isfinite(lo) else _DASH, "num"),
+            else _Cell(
+                _("{lower} to {upper}").format(lower=_signed(lo), upper=_signed(hi))
+                if np.isfinite(lo)
+                else _DASH,
+                "num",
+            ),
         ]
         for of, (a, lo, hi) in apcs.items()
     ]
     section.blocks.append(
         _Table(
-            "Annual percent change of the rate (log-linear quasi-Poisson model)",
-            ["Indicator", "Years", "APC (% per year)", f"{_level_text(ctx.level)} CI"],
+            _("Annual percent change of the rate (log-linear quasi-Poisson model)"),
+            [_("Indicator"), _("Years"), _("APC (% per year)"), _ci_header(ctx.level)],
             rows,
             note=" ".join(notes),
         )
@@ -1443,9 +1602,9 @@ def _trend(ctx: _Context, by_year: pd.DataFrame | None, bounds: pd.DataFrame) ->
 def _breakdowns(ctx: _Context) -> _Section:
     from femstat.plots import age_chart, breakdown_chart
 
-    section = _Section("breakdowns", "Breakdowns")
+    section = _Section("breakdowns", _("Breakdowns"))
     # Age group.
-    section.blocks.append(_Heading("By age group"))
+    section.blocks.append(_Heading(_("By age group")))
     if "rates_by_age_group" in ctx.notes:
         section.blocks.append(ctx.notes["rates_by_age_group"])
     age_table = ctx.release["indicators_by_age_group"]
@@ -1455,29 +1614,31 @@ def _breakdowns(ctx: _Context) -> _Section:
     section.blocks.append(
         _chart(
             "chart-age",
-            f"Chart of the {value} of femicide and female homicide by age group.",
-            "Femicide and female homicide by age group of the victim"
-            + (
-                f", average annual rate per 100,000 women of the age group, all years "
-                f"pooled, with {_level_text(ctx.level)} confidence intervals."
-                if with_rates
-                else " (number of victims)."
-            ),
+            _("Chart of the rate of femicide and female homicide by age group.")
+            if with_rates
+            else _("Chart of the count of femicide and female homicide by age group."),
+            _(
+                "Femicide and female homicide by age group of the victim, average annual "
+                "rate per 100,000 women of the age group, all years pooled, with {level} "
+                "confidence intervals."
+            ).format(level=_level_text(ctx.level))
+            if with_rates
+            else _("Femicide and female homicide by age group of the victim (number of victims)."),
             lambda: age_chart(age_table, value=value, level=ctx.level),
         )
     )
     fem = _rows_by(age_table, "age_group", "femicide")
     tot = _rows_by(age_table, "age_group", "female_homicide")
-    header = ["Age group", "Female homicide victims", "Femicides", "Femicide share (%)"]
+    header = [_("Age group"), _("Female homicide victims"), _("Femicides"), _("Femicide share (%)")]
     if with_rates:
-        header += ["Femicide rate", f"{_level_text(ctx.level)} CI", "Female homicide rate"]
+        header += [_("Femicide rate"), _ci_header(ctx.level), _("Female homicide rate")]
     rows = []
     for group in fem.index:
         f, t = fem.loc[group], tot.loc[group]
         cells = [
-            _Cell("Unknown" if group == "unknown" else str(group)),
-            _n(t["count"]),
-            _n(f["count"]),
+            _Cell(_("Unknown") if group == "unknown" else str(group)),
+            _count_cell(t["count"]),
+            _count_cell(f["count"]),
             _pct(f["share"], hidden=bool(f["suppressed"]) or _missing(t["count"])),
         ]
         if with_rates:
@@ -1492,31 +1653,59 @@ def _breakdowns(ctx: _Context) -> _Section:
         rows.append(cells)
     section.blocks.append(
         _Table(
-            "Femicide by age group of the victim, all years"
-            + (
-                " (rates: average annual, per 100,000 women of the age group)" if with_rates else ""
-            ),
+            _(
+                "Femicide by age group of the victim, all years (rates: average annual, per "
+                "100,000 women of the age group)"
+            )
+            if with_rates
+            else _("Femicide by age group of the victim, all years"),
             header,
             rows,
-            note="Victims of unknown age have no population and no rate." if with_rates else "",
+            note=_("Victims of unknown age have no population and no rate.") if with_rates else "",
         )
     )
     # Mechanism, place, relationship.
+    # Whole sentences per breakdown (a translation cannot be built from a fragment).
     specs = [
-        ("mechanism", "mechanism", "Mechanism (weapon or means) of the killing"),
-        ("place", "place_group", "Place of the killing"),
-        ("relationship", "relationship_group", "Relationship of the perpetrator to the victim"),
+        (
+            "mechanism",
+            "mechanism",
+            _("Mechanism (weapon or means) of the killing"),
+            _("By mechanism"),
+            _("Stacked bar chart of female homicide victims by mechanism, split by femicide type."),
+        ),
+        (
+            "place",
+            "place_group",
+            _("Place of the killing"),
+            _("By place"),
+            _(
+                "Stacked bar chart of female homicide victims by place group, split by "
+                "femicide type."
+            ),
+        ),
+        (
+            "relationship",
+            "relationship_group",
+            _("Relationship of the perpetrator to the victim"),
+            _("By relationship"),
+            _(
+                "Stacked bar chart of female homicide victims by relationship group, split by "
+                "femicide type."
+            ),
+        ),
     ]
-    for name, column, title in specs:
-        section.blocks.append(_Heading(f"By {name}"))
+    for name, column, title, heading, alt in specs:
+        section.blocks.append(_Heading(heading))
         table = ctx.release[f"indicators_by_{column}"]
         ctx.tables[f"indicators_by_{column}"] = table
         section.blocks.append(
             _chart(
                 f"chart-{name}",
-                f"Stacked bar chart of female homicide victims by {_label(column).lower()}, "
-                "split by femicide type.",
-                f"{title}: female homicide victims by femicide type, all years.",
+                alt,
+                _("{title}: female homicide victims by femicide type, all years.").format(
+                    title=title
+                ),
                 functools.partial(breakdown_chart, table, column, title=title),
             )
         )
@@ -1537,8 +1726,8 @@ def _breakdowns(ctx: _Context) -> _Section:
             rows.append(
                 [
                     _Cell(_label(category)),
-                    _n(wide["female_homicide"].loc[category, "count"]),
-                    *[_n(wide[k].loc[category, "count"]) for k in kinds],
+                    _count_cell(wide["female_homicide"].loc[category, "count"]),
+                    *[_count_cell(wide[k].loc[category, "count"]) for k in kinds],
                     _pct(
                         femicide["share"],
                         hidden=bool(femicide["suppressed"])
@@ -1548,12 +1737,12 @@ def _breakdowns(ctx: _Context) -> _Section:
             )
         section.blocks.append(
             _Table(
-                f"{title}: victims by femicide type, all years",
+                _("{title}: victims by femicide type, all years").format(title=title),
                 [
                     _label(name),
-                    "Female homicide victims",
+                    _("Female homicide victims"),
                     *[_label(k) for k in kinds],
-                    "Femicide share (%)",
+                    _("Femicide share (%)"),
                 ],
                 rows,
             )
@@ -1613,19 +1802,22 @@ def _extensions(ctx: _Context) -> _Section | None:
     orphans_cube = ctx.release.get("orphans")
     if linked_cube is None and orphans_cube is None:
         return None
-    section = _Section("linked-orphans", "Linked victims and orphans")
+    section = _Section("linked-orphans", _("Linked victims and orphans"))
     section.blocks.append(
-        "These figures come from variables beyond the UN framework (femstat's extension "
-        "variables linked_victim and orphans) and do not change any count above. A linked "
-        "victim was killed in connection with the femicide of a woman or girl in the same "
-        "event (her children, a person who tried to stop it); orphans are the children "
-        "under 18 a femicide victim left. Counts are protected with the rest of the release."
+        _(
+            "These figures come from variables beyond the UN framework (femstat's extension "
+            "variables linked_victim and orphans) and do not change any count above. A "
+            "linked victim was killed in connection with the femicide of a woman or girl in "
+            "the same event (her children, a person who tried to stop it); orphans are the "
+            "children under 18 a femicide victim left. Counts are protected with the rest of "
+            "the release."
+        )
     )
     linked = orphans = None
     if linked_cube is not None:
         ctx.tables["linked_victims"] = linked_cube
         linked = fs.linked_victims(linked_cube, type_column=ctx.rules.type_column)
-        section.blocks.append(_Heading("Linked victims"))
+        section.blocks.append(_Heading(_("Linked victims")))
         # A sex with no linked victim at all (every cell a published zero) is left out.
         shown = linked["count"].isna() | (linked["count"] > 0)
         sexes = [x for x in C.SEX.codes if (shown & (linked["victim_sex"] == x)).any()]
@@ -1633,25 +1825,27 @@ def _extensions(ctx: _Context) -> _Section | None:
         groups = list(dict.fromkeys(linked["age_group"]))
         body = [
             [
-                _Cell("Unknown" if group == "unknown" else group),
-                *[_n(wide.loc[group, sex]) for sex in sexes],
-                _n(_sum_or_withheld(wide.loc[group, sexes])),
+                _Cell(_("Unknown") if group == "unknown" else group),
+                *[_count_cell(wide.loc[group, sex]) for sex in sexes],
+                _count_cell(_sum_or_withheld(wide.loc[group, sexes])),
             ]
             for group in groups
         ]
         total = [
-            _Cell("Total"),
-            *[_n(_sum_or_withheld(wide[sex])) for sex in sexes],
-            _n(_sum_or_withheld(linked["count"])),
+            _Cell(_("Total")),
+            *[_count_cell(_sum_or_withheld(wide[sex])) for sex in sexes],
+            _count_cell(_sum_or_withheld(linked["count"])),
         ]
         section.blocks.append(
             _Table(
-                "Linked victims of femicides, by age group and sex, all years",
-                ["Age group", *[_label(sex) for sex in sexes], "Total"],
+                _("Linked victims of femicides, by age group and sex, all years"),
+                [_("Age group"), *[_label(sex) for sex in sexes], _("Total")],
                 [*body, total],
                 total_rows={len(body)},
-                note="Linked victims whose event has no femicide (or no event_id) are "
-                "not counted here.",
+                note=_(
+                    "Linked victims whose event has no femicide (or no event_id) are not "
+                    "counted here."
+                ),
             )
         )
     if orphans_cube is not None:
@@ -1659,40 +1853,46 @@ def _extensions(ctx: _Context) -> _Section | None:
         orphans = _orphans_table(
             orphans_cube, ctx.release["indicators_overall"], ctx.rules.type_column
         )
-        section.blocks.append(_Heading("Orphans"))
+        section.blocks.append(_Heading(_("Orphans")))
         body = [
             [
                 _Cell(_label(r.femicide_type)),
-                _n(r.victims),
-                _n(r.victims_known),
-                _n(r.orphans),
-                _n(r.victims_unknown),
+                _count_cell(r.victims),
+                _count_cell(r.victims_known),
+                _count_cell(r.orphans),
+                _count_cell(r.victims_unknown),
             ]
             for r in orphans.itertuples(index=False)
         ]
         section.blocks.append(
             _Table(
-                "Children under 18 left by femicide victims, by femicide type, all years",
+                _("Children under 18 left by femicide victims, by femicide type, all years"),
                 [
-                    "Femicide type",
-                    "Victims",
-                    "Number of orphans known",
-                    "Children left",
-                    "Number of orphans not known",
+                    _("Femicide type"),
+                    _("Victims"),
+                    _("Number of orphans known"),
+                    _("Children left"),
+                    _("Number of orphans not known"),
                 ],
                 body,
                 total_rows={len(body) - 1},
-                note="Children left counts the orphans of the victims whose number is known: "
-                "a lower bound when some are not known (never counted as zero).",
+                note=_(
+                    "Children left counts the orphans of the victims whose number is known: "
+                    "a lower bound when some are not known (never counted as zero)."
+                ),
             )
         )
     section.blocks.append(
         _chart(
             "chart-linked-orphans",
-            "Bar charts of linked victims by age group and sex, and of children left by "
-            "femicide type, for the variables the data hold.",
-            "Linked victims of femicides by age group and sex, and children under 18 left "
-            "by femicide victims by type, all years.",
+            _(
+                "Bar charts of linked victims by age group and sex, and of children left by "
+                "femicide type, for the variables the data hold."
+            ),
+            _(
+                "Linked victims of femicides by age group and sex, and children under 18 left "
+                "by femicide victims by type, all years."
+            ),
             lambda: linked_orphans_chart(linked, orphans),
         )
     )
@@ -1700,51 +1900,80 @@ def _extensions(ctx: _Context) -> _Section | None:
 
 
 def _suppression_text(ctx: _Context, withheld: bool = True) -> str:
+    # Citations are fields: they stay as published in every language, and the list of
+    # references finds them in the text (_references).
     if ctx.min_count == 1:
-        return (
+        return _(
             "Disclosure control: none. The report was made with a threshold of 1 "
             "(min_count 1): every count is published, however small."
         )
     n_secondary = int(ctx.protection.get("n_secondary", 0))
-    return (
-        f"Disclosure control: every count from 1 to {ctx.min_count - 1} (fewer than "
-        f"{ctx.min_count}) is withheld (primary suppression). Because the tables add up "
-        "(the typology sums, and the margins between the overall, by-year, by-area, by-age "
-        "and other tables), a withheld count could be worked out by subtraction: "
-        f"{n_secondary} further cell(s) are withheld so that it cannot (secondary "
-        "suppression, femstat.protect), checked by an attacker's audit that computes the "
-        "narrowest interval the published figures allow for every withheld cell (linear "
-        f"programming; each must keep at least {ctx.min_count} possible values) "
-        "(Hundepool et al. 2012). "
-        + (
-            f"Both are marked {_SUPPRESSED}; the published tables say which (column "
-            "suppressed: primary or secondary; SDMX CONF_STATUS C or D). "
-            if withheld
-            else f"No published count is from 1 to {ctx.min_count - 1}: nothing is "
-            "withheld in this report. "
-        )
-        + "The shares, rates, intervals, "
-        "bounds, completeness shares, standardised rates and trends derived from a "
-        "withheld cell are withheld with it, and charts do not draw them. Zero counts are "
-        "shown. Not protected: what a reader could learn by comparing this release with "
-        "another made from overlapping data (another period, a revised file)."
+    largest = i18n.format_integer(ctx.min_count - 1)
+    threshold = i18n.format_integer(ctx.min_count)
+    first = _n(
+        "Disclosure control: every count from 1 to {largest} (fewer than {threshold}) is "
+        "withheld (primary suppression). Because the tables add up (the typology sums, and "
+        "the margins between the overall, by-year, by-area, by-age and other tables), a "
+        "withheld count could be worked out by subtraction: {n} further cell is "
+        "withheld so that it cannot (secondary suppression, femstat.protect), checked by an "
+        "attacker's audit that computes the narrowest interval the published figures allow "
+        "for every withheld cell (linear programming; each must keep at least {threshold} "
+        "possible values) ({citation}).",
+        "Disclosure control: every count from 1 to {largest} (fewer than {threshold}) is "
+        "withheld (primary suppression). Because the tables add up (the typology sums, and "
+        "the margins between the overall, by-year, by-area, by-age and other tables), a "
+        "withheld count could be worked out by subtraction: {n} further cells are "
+        "withheld so that it cannot (secondary suppression, femstat.protect), checked by an "
+        "attacker's audit that computes the narrowest interval the published figures allow "
+        "for every withheld cell (linear programming; each must keep at least {threshold} "
+        "possible values) ({citation}).",
+        n_secondary,
+    ).format(
+        largest=largest,
+        threshold=threshold,
+        n=i18n.format_integer(n_secondary),
+        citation="Hundepool et al. 2012",
     )
+    marks = (
+        _(
+            "Both are marked {mark}; the published tables say which (column suppressed: "
+            "primary or secondary; SDMX CONF_STATUS C or D)."
+        ).format(mark=_SUPPRESSED)
+        if withheld
+        else _(
+            "No published count is from 1 to {largest}: nothing is withheld in this report."
+        ).format(largest=largest)
+    )
+    derived = _(
+        "The shares, rates, intervals, bounds, completeness shares, standardised rates and "
+        "trends derived from a withheld cell are withheld with it, and charts do not draw "
+        "them. Zero counts are shown. Not protected: what a reader could learn by comparing "
+        "this release with another made from overlapping data (another period, a revised "
+        "file)."
+    )
+    return f"{first} {marks} {derived}"
 
 
 def _estimates_text(ctx: _Context) -> str:
     if ctx.imputations == 0:
-        return "Estimates with uncertainty: not computed (no imputations asked)."
-    return (
-        f"Estimates with uncertainty: multiple imputation (Rubin 1987), m = "
-        f"{ctx.imputations} imputations, seed {ctx.seed}. A multinomial logistic model of the "
-        "relationship group and a logistic model of each criterion, fitted to the records "
-        "where they are known, with the coefficients drawn from their approximate "
-        "posterior in each imputation (proper imputation); each completed data set is "
-        "classified by the same rule set; Rubin's rules with the Barnard-Rubin degrees of "
-        "freedom combine them (Barnard and Rubin 1999; van Buuren 2018). Counts are treated "
-        "as a census: their interval is the imputation uncertainty only. The estimates "
-        "assume the unknown values are missing at random given the model's covariates; "
-        "femstat.estimates.sensitivity shows how far from that the conclusions hold."
+        return _("Estimates with uncertainty: not computed (no imputations asked).")
+    return _(
+        "Estimates with uncertainty: multiple imputation ({rubin}), m = {m} imputations, "
+        "seed {seed}. A multinomial logistic model of the relationship group and a logistic "
+        "model of each criterion, fitted to the records where they are known, with the "
+        "coefficients drawn from their approximate posterior in each imputation (proper "
+        "imputation); each completed data set is classified by the same rule set; Rubin's "
+        "rules with the Barnard-Rubin degrees of freedom combine them ({barnard_rubin}; "
+        "{van_buuren}). Counts are treated as a census: their interval is the imputation "
+        "uncertainty only. The estimates assume the unknown values are missing at random "
+        "given the model's covariates; femstat.estimates.sensitivity shows how far from "
+        "that the conclusions hold."
+    ).format(
+        rubin="Rubin 1987",
+        m=i18n.format_integer(ctx.imputations),
+        seed=ctx.seed,
+        barnard_rubin="Barnard and Rubin 1999",
+        van_buuren="van Buuren 2018",
     )
 
 
@@ -1828,6 +2057,35 @@ def _cites(text: str, citation: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(citation)}(?!\d)", text) is not None
 
 
+# The interval methods in the report's words; the citation stays as published (a field).
+# Codes not listed here are named as femstat.exports.describe_methods names them.
+_METHOD_TEXTS: Mapping[str, Mapping[str, tuple[str, str]]] = {
+    "share_method": {
+        "wilson": (N_("Wilson score interval ({citation})"), "Wilson 1927"),
+        "clopper-pearson": (
+            N_("Clopper-Pearson exact interval ({citation})"),
+            "Clopper and Pearson 1934",
+        ),
+    },
+    "rate_method": {
+        "exact": (N_("exact Poisson interval from gamma quantiles ({citation})"), "Garwood 1936"),
+        "byar": (
+            N_("Byar's approximation to the Poisson interval ({citation})"),
+            "Breslow and Day 1987",
+        ),
+    },
+}
+
+
+def _method_text(kind: str, code: str, described: str) -> str:
+    """The readable name of an interval method in the report's language."""
+    known = _METHOD_TEXTS.get(kind, {}).get(code)
+    if known is None:
+        return described
+    message, citation = known
+    return _(message).format(citation=citation)
+
+
 def _references(sections: Sequence[_Section], rules: RuleSet) -> list[str]:
     """The works the text cites, in the order of :data:`_REFERENCES`: nothing uncited."""
     parts: list[str] = []
@@ -1862,68 +2120,106 @@ def _methods(
     from femstat import __version__
     from femstat.exports import describe_methods
 
-    section = _Section("methods", "Methods and metadata")
+    section = _Section("methods", _("Methods and metadata"))
     rules = ctx.rules
     methods = describe_methods({"share_method": ctx.share_method, "rate_method": ctx.rate_method})
     levels = ", ".join(_level_text(x) for x in ctx.levels)
+    citation = _rule_set_citation(rules.reference)
+    if citation is not None:
+        rule_set = _("Rule set: {name}. {description} ({citation}).")
+    elif rules.reference:
+        rule_set = _("Rule set: {name}. {description} Reference: {reference}")
+    else:
+        rule_set = _("Rule set: {name}. {description}")
+    today = dt.datetime.now(dt.UTC).date()
     items = [
-        f"Rule set: {rules.name}. {rules.description}"
-        + (
-            f" ({citation})."
-            if (citation := _rule_set_citation(rules.reference)) is not None
-            else (f" Reference: {rules.reference}" if rules.reference else "")
+        rule_set.format(
+            name=rules.name,
+            description=rules.description,
+            citation=citation,
+            reference=rules.reference,
         ),
-        "Universe: female victims of completed intentional homicide (ICCS 0101; UNODC 2015), "
-        "counted by "
-        "year of killing. Every victim gets one type by the framework's decision procedure: "
-        "intimate partner, then family member (the relationship alone qualifies), then other "
-        "perpetrator when at least one of the criteria is true "
-        f"({', '.join(rules.criteria)}); undetermined when the relationship or a criterion is "
-        "unknown (femstat rule); otherwise not femicide.",
-        f"Confidence level(s): {levels}.",
-        f"Shares of female homicide victims: {methods['share_interval']}.",
-        f"Rates per 100,000 female population: {methods['rate_interval']}. Rates over "
-        "several years (by area, by age group) are average annual rates: victims divided by "
-        "the sum of the yearly populations.",
-        "Trend: annual percent change from a log-linear quasi-Poisson model with the "
-        "population as exposure (the dispersion estimated from the data, so that the "
-        "interval keeps its level when counts vary more from year to year than Poisson "
-        "counts), fitted with statsmodels, Wald interval on a t distribution (Clegg et al. "
-        "2009; McCullagh and Nelder 1989).",
-        f"Age standardisation: direct method against the {ctx.standard} standard "
-        "population, gamma intervals (Fay and Feuer 1997), when the population is given in "
-        "the standard's five-year bands.",
-        "Bounds: lower = identified femicides; upper = identified femicides + undetermined.",
+        _(
+            "Universe: female victims of completed intentional homicide (ICCS 0101; {unodc}), "
+            "counted by year of killing. Every victim gets one type by the framework's "
+            "decision procedure: intimate partner, then family member (the relationship alone "
+            "qualifies), then other perpetrator when at least one of the criteria is true "
+            "({criteria}); undetermined when the relationship or a criterion is unknown "
+            "(femstat rule); otherwise not femicide."
+        ).format(unodc="UNODC 2015", criteria=", ".join(rules.criteria)),
+        _("Confidence level(s): {levels}.").format(levels=levels),
+        _("Shares of female homicide victims: {method}.").format(
+            method=_method_text("share_method", ctx.share_method, methods["share_interval"])
+        ),
+        _(
+            "Rates per 100,000 female population: {method}. Rates over several years (by "
+            "area, by age group) are average annual rates: victims divided by the sum of the "
+            "yearly populations."
+        ).format(method=_method_text("rate_method", ctx.rate_method, methods["rate_interval"])),
+        _(
+            "Trend: annual percent change from a log-linear quasi-Poisson model with the "
+            "population as exposure (the dispersion estimated from the data, so that the "
+            "interval keeps its level when counts vary more from year to year than Poisson "
+            "counts), fitted with statsmodels, Wald interval on a t distribution ({clegg}; "
+            "{mccullagh})."
+        ).format(clegg="Clegg et al. 2009", mccullagh="McCullagh and Nelder 1989"),
+        _(
+            "Age standardisation: direct method against the {standard} standard population, "
+            "gamma intervals ({fay_feuer}), when the population is given in the standard's "
+            "five-year bands."
+        ).format(standard=ctx.standard, fay_feuer="Fay and Feuer 1997"),
+        _("Bounds: lower = identified femicides; upper = identified femicides + undetermined."),
         _estimates_text(ctx),
-        f"Reliability: a share or rate from fewer than {ctx.min_reliable} victims is marked "
-        f"{_UNRELIABLE}.",
+        _n(
+            "Reliability: a share or rate from fewer than {n} victim is marked {mark}.",
+            "Reliability: a share or rate from fewer than {n} victims is marked {mark}.",
+            ctx.min_reliable,
+        ).format(n=i18n.format_integer(ctx.min_reliable), mark=_UNRELIABLE),
         _suppression_text(ctx, withheld),
-        f"Data source: {ctx.source}. Population: "
-        + (
-            "none given, so no rates."
-            if ctx.population is None
-            else f"{ctx.population_source or 'a female population table given by the user'}."
+        _("Data source: {source}. Population: none given, so no rates.").format(source=ctx.source)
+        if ctx.population is None
+        else _("Data source: {source}. Population: {population}.").format(
+            source=ctx.source,
+            population=ctx.population_source or _("a female population table given by the user"),
         ),
-        "Privacy: the report is built from coded variables only; no free-text field of the "
-        "input is read into it.",
+        _(
+            "Privacy: the report is built from coded variables only; no free-text field of "
+            "the input is read into it."
+        ),
         *(
             [
-                "Charts: colours from the Okabe-Ito palette, safe for colour-blind readers "
-                "(Okabe and Ito 2008); bars are hatched and values written on the chart, so "
-                "that a greyscale print loses nothing; withheld values are not drawn."
+                _(
+                    "Charts: colours from the Okabe-Ito palette, safe for colour-blind readers "
+                    "({okabe_ito}); bars are hatched and values written on the chart, so that a "
+                    "greyscale print loses nothing; withheld values are not drawn."
+                ).format(okabe_ito="Okabe and Ito 2008")
             ]
             if charts
             else []
         ),
-        f"Produced with femstat {__version__} on {dt.datetime.now(dt.UTC).date().isoformat()}.",
+        _("Produced with femstat {version} on {date}.").format(
+            version=__version__,
+            # ISO 8601 in English as before; the locale's own words elsewhere.
+            date=today.isoformat() if _english() else i18n.format_date(today),
+        ),
     ]
     section.blocks.append(_Bullets(items))
     if written_tables:
-        section.blocks.append(_Heading("Published tables"))
+        section.blocks.append(_Heading(_("Published tables")))
         section.blocks.append(
-            "The tables behind this report, suppressed as above, are in the folder tables/ "
-            "next to it: CSV files, each with a .metadata.json file stating how it was made, "
-            "and the rates by year as SDMX-CSV."
+            _(
+                "The tables behind this report, suppressed as above, are in the folder tables/ "
+                "next to it: CSV files, each with a .metadata.json file stating how it was "
+                "made, and the rates by year as SDMX-CSV. They are data for programs: their "
+                "column names and codes are in English and their numbers plain, whatever the "
+                "language of the report."
+            )
+            if not _english()
+            else _(
+                "The tables behind this report, suppressed as above, are in the folder tables/ "
+                "next to it: CSV files, each with a .metadata.json file stating how it was "
+                "made, and the rates by year as SDMX-CSV."
+            )
         )
         section.blocks.append(
             _Bullets(
@@ -2206,29 +2502,55 @@ def _key_figures(ctx: _Context, overall: pd.DataFrame, by_year: pd.DataFrame | N
     fem, tot = rows["femicide"], rows["female_homicide"]
     if not _missing(fem["count"]) and not _missing(tot["count"]) and not _missing(fem["share"]):
         keys.append(
-            f"{int(fem['count']):,} femicides identified among {int(tot['count']):,} female "
-            f"homicide victims ({fem['share'] * 100:.1f} %), all years."
+            _n(
+                "{n} femicide identified among {total} female homicide victims ({share}), "
+                "all years.",
+                "{n} femicides identified among {total} female homicide victims ({share}), "
+                "all years.",
+                int(fem["count"]),
+            ).format(
+                n=_int_text(fem["count"]),
+                total=_int_text(tot["count"]),
+                share=_share_text(float(fem["share"])),
+            )
         )
     und = rows["undetermined"]
     if not _missing(und["count"]) and not _missing(und["share"]):
         keys.append(
-            f"{int(und['count']):,} victims ({und['share'] * 100:.1f} %) could not be "
-            "classified: the femicide count is a lower bound."
+            _n(
+                "{n} victim ({share}) could not be classified: the femicide count is a lower "
+                "bound.",
+                "{n} victims ({share}) could not be classified: the femicide count is a lower "
+                "bound.",
+                int(und["count"]),
+            ).format(n=_int_text(und["count"]), share=_share_text(float(und["share"])))
         )
     pf = rows["partner_or_family"]
     if not _missing(pf["count"]) and not _missing(pf["share"]):
         keys.append(
-            f"{int(pf['count']):,} women and girls were killed by an intimate partner or "
-            f"family member ({pf['share'] * 100:.1f} % of female homicide victims)."
+            _n(
+                "{n} woman or girl was killed by an intimate partner or family member "
+                "({share} of female homicide victims).",
+                "{n} women and girls were killed by an intimate partner or family member "
+                "({share} of female homicide victims).",
+                int(pf["count"]),
+            ).format(n=_int_text(pf["count"]), share=_share_text(float(pf["share"])))
         )
     if by_year is not None:
         last = by_year[by_year["femicide_type"].astype(str) == "femicide"].iloc[-1]
         if not _missing(last["rate"]):
             keys.append(
-                f"Femicide rate in {last['year']}: {_rate_text(float(last['rate']))} per "
-                f"100,000 women ({_level_text(ctx.level)} CI "
-                f"{_rate_text(float(last['rate_lower']))}{_DASH}"
-                f"{_rate_text(float(last['rate_upper']))})."
+                _(
+                    "Femicide rate in {year}: {rate} per 100,000 women ({level} CI "
+                    "{lower}{dash}{upper})."
+                ).format(
+                    year=last["year"],
+                    rate=_rate_text(float(last["rate"])),
+                    level=_level_text(ctx.level),
+                    lower=_rate_text(float(last["rate_lower"])),
+                    dash=_DASH,
+                    upper=_rate_text(float(last["rate_upper"])),
+                )
             )
     return keys
 
@@ -2243,6 +2565,8 @@ def _write_tables(ctx: _Context) -> list[Path]:
         "disclosure_control": _disclosure_metadata(ctx),
         "confidence_levels": ctx.levels,
         "rule_set": ctx.rules.name,
+        # The tables themselves are the English contract in every language.
+        "report_language": ctx.lang,
     }
     written: list[Path] = []
     for name, table in ctx.tables.items():
@@ -2306,14 +2630,18 @@ def _audit_release(ctx: _Context) -> None:
     ctx.protection["audit"] = summary
 
 
+_DEFAULT_TITLE = "Femicide statistics report"
+_DEFAULT_SOURCE = "a victim table given by the user"
+
+
 def build_report(
     data: pd.DataFrame,
     population: pd.DataFrame | None = None,
     *,
     out_dir: str | os.PathLike[str] = "femstat-report",
-    source: str = "a victim table given by the user",
+    source: str | None = None,
     population_source: str | None = None,
-    title: str = "Femicide statistics report",
+    title: str | None = None,
     level: float | Sequence[float] = 0.95,
     min_count: int = 5,
     min_reliable: int = 20,
@@ -2327,6 +2655,7 @@ def build_report(
     validation: ValidationReport | None = None,
     imputations: int = 20,
     seed: int = 2022,
+    lang: str = "en",
 ) -> ReportFiles:
     """Build the femicide report from victim microdata (and a population, for rates).
 
@@ -2342,9 +2671,11 @@ def build_report(
         report has counts, shares and bounds but no rates or trend model.
     out_dir : str or path, default ``"femstat-report"``
         Created if needed; existing report files in it are overwritten.
-    source, population_source : str
-        How the data are described in the Methods section (e.g. the file name).
-    title : str
+    source, population_source : str, optional
+        How the data are described in the Methods section (e.g. the file name); by
+        default "a victim table given by the user", in the report's language.
+    title : str, optional
+        By default "Femicide statistics report", in the report's language.
     level : float or sequence of float, default 0.95
         Confidence level(s); the first is used for charts and most tables.
     min_count : int, default 5
@@ -2375,6 +2706,12 @@ def build_report(
         (:func:`femstat.estimate`); 0 leaves the estimates out.
     seed : int, default 2022
         Seed of the imputations: the same data and seed give the same report.
+    lang : str, default ``"en"``
+        Language of the report: ``"en"``, ``"es"``, ``"fr"``, ``"pt"``, optionally with a
+        region for number and date formats (``"es-MX"``, ``"pt-BR"``). Headings, sentences,
+        captions, labels and methods are translated and numbers written in the locale's
+        format; the published tables (``tables/``) stay the English contract (column
+        names, codes, plain numbers), their metadata recording the report's language.
 
     Returns
     -------
@@ -2387,8 +2724,64 @@ def build_report(
         When the data cannot be validated.
     femstat.PopulationError
         When the population table has no ``population`` column.
+    femstat.i18n.LanguageError
+        When ``lang`` is not a language femstat has a translation for (checked first).
     """
+    tag = i18n.normalise(lang)
+    with i18n.language(tag):
+        return _build_report(
+            data,
+            population,
+            out_dir=out_dir,
+            source=source,
+            population_source=population_source,
+            title=title,
+            level=level,
+            min_count=min_count,
+            min_reliable=min_reliable,
+            standard=standard,
+            share_method=share_method,
+            rate_method=rate_method,
+            rules=rules,
+            formats=formats,
+            tables=tables,
+            progress=progress,
+            validation=validation,
+            imputations=imputations,
+            seed=seed,
+        )
+
+
+def _build_report(
+    data: pd.DataFrame,
+    population: pd.DataFrame | None,
+    *,
+    out_dir: str | os.PathLike[str],
+    source: str | None,
+    population_source: str | None,
+    title: str | None,
+    level: float | Sequence[float],
+    min_count: int,
+    min_reliable: int,
+    standard: str,
+    share_method: str,
+    rate_method: str,
+    rules: RuleSet | Sequence[RuleSet | str],
+    formats: Sequence[str],
+    tables: bool,
+    progress: Callable[[str], None] | None,
+    validation: ValidationReport | None,
+    imputations: int,
+    seed: int,
+) -> ReportFiles:
+    """:func:`build_report` in the language already in use."""
     import femstat as fs
+
+    # The English defaults (which the command line may pass on) read in the report's language.
+    if title is None or title == _DEFAULT_TITLE:
+        title = _("Femicide statistics report")
+    if source is None or source == _DEFAULT_SOURCE:
+        source = _("a victim table given by the user")
 
     def step(name: str) -> None:
         if progress is not None:
@@ -2453,6 +2846,7 @@ def build_report(
         imputations=imputations,
         seed=seed,
         national=national,
+        lang=i18n.current_language(),
     )
     step("protecting")
     _release(ctx)
@@ -2482,25 +2876,44 @@ def build_report(
     step("writing")
     _audit_release(ctx)
     written_tables = _write_tables(ctx) if tables else []
-    withheld = _withholds_anything(sections)
+    withheld = _withholds_anything(sections) or ctx.text_withheld
     drawn = any(isinstance(b, _Figure) for section in sections for b in section.blocks)
     methods = _methods(ctx, written_tables, withheld=withheld, charts=drawn)
     sections.append(methods)
     # Built from the finished text: the list holds every work cited, and only those.
-    methods.blocks += [_Heading("References"), _Bullets(_references(sections, rules))]
-    meta = [
-        f"Data: {source}." + (f" Population: {population_source}." if population_source else ""),
-        f"Rule set {rules.name}"
-        + (f" (national: {', '.join(r.name for r in national)})" if national else "")
-        + f"; confidence level {', '.join(_level_text(x) for x in levels)}; "
-        + (
-            "every count published (min_count 1, no disclosure control)"
-            if min_count == 1
-            else f"counts below {min_count} and the cells that would reveal them withheld"
-            + (f" ({_SUPPRESSED})" if withheld else " (none in this report)")
+    methods.blocks += [_Heading(_("References")), _Bullets(_references(sections, rules))]
+    data_line = _("Data: {source}.").format(source=source)
+    if population_source:
+        data_line += " " + _("Population: {source}.").format(source=population_source)
+    rule_sets = (
+        _("Rule set {name} (national: {national})").format(
+            name=rules.name, national=", ".join(r.name for r in national)
         )
-        + f"; femstat {fs.__version__}.",
-    ]
+        if national
+        else _("Rule set {name}").format(name=rules.name)
+    )
+    if min_count == 1:
+        disclosure = _("every count published (min_count 1, no disclosure control)")
+    elif withheld:
+        disclosure = _n(
+            "counts below {n} and the cells that would reveal them withheld ({mark})",
+            "counts below {n} and the cells that would reveal them withheld ({mark})",
+            min_count,
+        ).format(n=i18n.format_integer(min_count), mark=_SUPPRESSED)
+    else:
+        disclosure = _n(
+            "counts below {n} and the cells that would reveal them withheld (none in this report)",
+            "counts below {n} and the cells that would reveal them withheld (none in this report)",
+            min_count,
+        ).format(n=i18n.format_integer(min_count))
+    # One template for the line, so that a language can punctuate it its own way.
+    settings = _("{rule_sets}; confidence level {levels}; {disclosure}; femstat {version}.").format(
+        rule_sets=rule_sets,
+        levels=", ".join(_level_text(x) for x in levels),
+        disclosure=disclosure,
+        version=fs.__version__,
+    )
+    meta = [data_line, settings]
     keys = _key_figures(ctx, overall, by_year)
     _number(sections)
     html_path = md_path = None
