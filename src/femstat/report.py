@@ -2001,13 +2001,13 @@ def _environment() -> Any:
         keep_trailing_newline=True,
     )
 
-    def gettext(message: str) -> str:
-        return i18n.gettext("report", message)
-
-    def ngettext(singular: str, plural: str, n: int) -> str:
-        return i18n.ngettext("report", singular, plural, n)
-
-    env.install_gettext_callables(gettext=gettext, ngettext=ngettext, newstyle=True)  # type: ignore[attr-defined]
+    # Bound with partial, not called with the domain: the catalogue tool would read a call's
+    # first argument ("report") as a message to translate.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=functools.partial(i18n.gettext, "report"),
+        ngettext=functools.partial(i18n.ngettext, "report"),
+        newstyle=True,
+    )
     env.filters["md"] = _md
     env.filters["escape_html"] = _escape_html
     env.filters["base64"] = lambda data: base64.b64encode(data).decode("ascii")
