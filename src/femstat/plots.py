@@ -240,7 +240,15 @@ def _count_axis(axis: Any) -> None:
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     axis.set_major_locator(MaxNLocator(integer=True))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: _thousands(v)))
+    # Tick labels are written when the figure is drawn, which may be after the language
+    # block that made the chart has ended: the formatter keeps the chart's language.
+    tag = i18n.current_language()
+
+    def thousands(value: float, _pos: int | None) -> str:
+        with i18n.language(tag):
+            return _thousands(value)
+
+    axis.set_major_formatter(FuncFormatter(thousands))
 
 
 def _year_axis(ax: Any, years: np.ndarray) -> None:
