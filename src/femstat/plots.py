@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from femstat import i18n
 from femstat.codes import FEMICIDE as _FEMICIDE_KINDS
 from femstat.errors import FemstatError, require
 
@@ -59,6 +60,20 @@ __all__ = [
     "trend_chart",
     "typology_chart",
 ]
+
+
+_DOMAIN = "report"
+"""The catalogue of the charts (a name, not a literal in the call: it is no message)."""
+
+
+def _(message: str) -> str:
+    return i18n.gettext(_DOMAIN, message)
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
 
 OKABE_ITO: Mapping[str, str] = {
     "black": "#000000",
@@ -88,19 +103,38 @@ TYPE_STYLES: Mapping[str, tuple[str, str]] = {
 """Fill colour and hatch of each femicide type: the hatch keeps types apart in greyscale."""
 
 TYPE_LABELS: Mapping[str, str] = {
-    "intimate_partner": "Intimate partner",
-    "family_member": "Family member",
-    "partner_or_family_unspecified": "Partner or family member, not known which",
-    "other_perpetrator": "Other perpetrator (criteria met)",
-    "not_femicide": "Not femicide",
-    "undetermined": "Undetermined",
-    "out_of_scope": "Out of scope",
-    "femicide": "Femicide (identified)",
-    "female_homicide": "Female homicide",
-    "partner_or_family": "Intimate partner or family member",
-    "male_partner_or_family": "Male victims: partner or family member",
+    "intimate_partner": N_("Intimate partner"),
+    "family_member": N_("Family member"),
+    "partner_or_family_unspecified": N_("Partner or family member, not known which"),
+    "other_perpetrator": N_("Other perpetrator (criteria met)"),
+    "not_femicide": N_("Not femicide"),
+    "undetermined": N_("Undetermined"),
+    "out_of_scope": N_("Out of scope"),
+    "femicide": N_("Femicide (identified)"),
+    "female_homicide": N_("Female homicide"),
+    "partner_or_family": N_("Intimate partner or family member"),
+    "male_partner_or_family": N_("Male victims: partner or family member"),
 }
-"""Readable names of the rows of an indicator table."""
+"""Readable names of the rows of an indicator table, in English: :func:`label` translates."""
+
+_COLUMN_LABELS: tuple[str, ...] = (
+    N_("Mechanism"),
+    N_("Place"),
+    N_("Relationship group"),
+    N_("Relationship"),
+    N_("Age"),
+    N_("Prior violence"),
+    N_("Exploitation"),
+    N_("Abduction"),
+    N_("Sex work"),
+    N_("Sexual violence"),
+    N_("Mutilation"),
+    N_("Body in public space"),
+    N_("Hate crime"),
+    N_("Any criterion"),
+)
+"""Readable names of the columns charts name (breakdowns, items of the completeness chart),
+as :func:`label` makes them: listed so that the catalogue holds their translations."""
 
 IN_SCOPE_TYPES: tuple[str, ...] = (
     "intimate_partner",
@@ -170,22 +204,26 @@ class EmptyChartError(ChartError):
         )
 
 
-def _check_drawable(chart: str, values: np.ndarray, *, what: str = "count") -> None:
+def _check_drawable(chart: str, values: np.ndarray, *, what: str | None = None) -> None:
     """Raise :class:`EmptyChartError` unless some value would draw a visible mark.
 
     A bar of zero length draws nothing: a chart whose values are all zero or withheld
-    (missing) would be blank, so it is refused with the reason.
+    (missing) would be blank, so it is refused with the reason, in the language in use.
+    ``what`` names the values, translated (default: "count").
     """
+    what = _("count") if what is None else what
     values = np.asarray(values, dtype=np.float64)
     if values.size == 0:
-        raise EmptyChartError(chart, f"the table has no {what} to draw")
+        raise EmptyChartError(chart, _("the table has no {what} to draw").format(what=what))
     finite = values[np.isfinite(values)]
     if finite.size == 0:
-        raise EmptyChartError(chart, f"every {what} is withheld for confidentiality")
+        raise EmptyChartError(
+            chart, _("every {what} is withheld for confidentiality").format(what=what)
+        )
     if not np.any(finite > 0):
         if finite.size < values.size:
-            raise EmptyChartError(chart, f"every {what} is zero or withheld")
-        raise EmptyChartError(chart, f"every {what} is zero")
+            raise EmptyChartError(chart, _("every {what} is zero or withheld").format(what=what))
+        raise EmptyChartError(chart, _("every {what} is zero").format(what=what))
 
 
 def _require_columns(chart: str, table: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -198,11 +236,19 @@ def _require_columns(chart: str, table: pd.DataFrame, columns: Sequence[str]) ->
 
 
 def _count_axis(axis: Any) -> None:
-    """Whole-number ticks with thousands separators: counts are never fractional."""
+    """Whole-number ticks with the locale's thousands separators: counts are never fractional."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     axis.set_major_locator(MaxNLocator(integer=True))
-    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
+    # Tick labels are written when the figure is drawn, which may be after the language
+    # block that made the chart has ended: the formatter keeps the chart's language.
+    tag = i18n.current_language()
+
+    def thousands(value: float, _pos: int | None) -> str:
+        with i18n.language(tag):
+            return _thousands(value)
+
+    axis.set_major_formatter(FuncFormatter(thousands))
 
 
 def _year_axis(ax: Any, years: np.ndarray) -> None:
@@ -232,11 +278,27 @@ def _wrap(text: str, width: int = 36) -> str:
 
 
 def label(code: object) -> str:
-    """Readable form of a code: a femicide type's name, else ``"open_area"`` → ``"Open area"``."""
+    """Readable form of a code in the language in use.
+
+    A femicide type's name (:data:`TYPE_LABELS`), else the code made readable
+    (``"open_area"`` → ``"Open area"``); either is looked up in the ``report`` catalogue,
+    which holds the readable name of every code of :mod:`femstat.codes`. The code itself
+    stays English (it is the contract); a code the catalogue does not know (from a
+    national code list, say) is shown in its readable English form.
+
+    Examples
+    --------
+    >>> from femstat import i18n
+    >>> label("intimate_partner")
+    'Intimate partner'
+    >>> with i18n.language("es"):
+    ...     label("intimate_partner")
+    'Pareja íntima'
+    """
     text = str(code)
     if text in TYPE_LABELS:
-        return TYPE_LABELS[text]
-    return text.replace("_", " ").capitalize()
+        return _(TYPE_LABELS[text])
+    return _(text.replace("_", " ").capitalize())
 
 
 def _literal(text: str) -> str:
@@ -261,12 +323,38 @@ def _style() -> Iterator[Any]:
         yield plt
 
 
+def _english() -> bool:
+    return i18n.current_language() == i18n.SOURCE_LANGUAGE
+
+
 def _thousands(value: float) -> str:
-    return f"{value:,.0f}"
+    """A count drawn on a chart, with the locale's digit grouping (1,234 / 1.234 / 1 234)."""
+    if _english():
+        return f"{value:,.0f}"
+    return i18n.format_integer(round(float(value)))
+
+
+def _percent(value: float, decimals: int = 1) -> str:
+    """A percentage (``12.3`` for 12.3 %) as the locale writes it."""
+    if _english():
+        return f"{value:.{decimals}f} %"
+    return i18n.format_percent(value / 100, decimals)
+
+
+def _signed(value: float) -> str:
+    """A change with its sign (+1.2, -0,8), one decimal, in the locale's notation."""
+    if _english():
+        return f"{value:+.1f}"
+    return ("+" if value >= 0 else "-") + i18n.format_decimal(abs(value), 1)
 
 
 def _level_text(level: float) -> str:
-    return f"{level * 100:g} %"
+    """A confidence level (0.95) as a percentage: "95 %" in English, the locale's form else."""
+    if _english():
+        return f"{level * 100:g} %"
+    digits = f"{level * 100:g}"
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    return i18n.format_percent(level, decimals)
 
 
 def _rows(table: pd.DataFrame, type_column: str = "femicide_type") -> dict[str, pd.Series]:
@@ -298,7 +386,7 @@ def _type_rows(
 def typology_chart(
     table: pd.DataFrame,
     *,
-    title: str = "Female homicide victims by femicide type",
+    title: str | None = None,
     type_column: str = "femicide_type",
 ) -> Figure:
     """Horizontal bars of the victims of each in-scope femicide type, with direct labels.
@@ -307,7 +395,8 @@ def typology_chart(
     ----------
     table : pandas.DataFrame
         An indicator table without a breakdown (one row per type), optionally suppressed.
-    title : str
+    title : str, optional
+        Default: "Female homicide victims by femicide type", in the language in use.
     type_column : str, default ``"femicide_type"``
 
     Returns
@@ -342,16 +431,16 @@ def typology_chart(
             ax.barh(yi, n, color=colour, hatch=hatch, edgecolor="#222222", linewidth=0.6)
             row = rows[name]
             if _is_suppressed(row):
-                text = f"{_SUPPRESSED} suppressed"
+                text = _("{mark} suppressed").format(mark=_SUPPRESSED)
             else:
                 share = row.get("share", np.nan)
-                text = _thousands(n) + ("" if pd.isna(share) else f"  ({share * 100:.1f} %)")
+                text = _thousands(n) + ("" if pd.isna(share) else f"  ({_percent(share * 100)})")
             ax.text(n + top * 0.01, yi, text, va="center", ha="left", fontsize=10)
         ax.set_yticks(y, [label(t) for t in types])
         ax.set_xlim(0, top * 1.32)
         _count_axis(ax.xaxis)
-        ax.set_xlabel("Victims (number); share of female homicide victims in brackets")
-        ax.set_title(title, loc="left")
+        ax.set_xlabel(_("Victims (number); share of female homicide victims in brackets"))
+        ax.set_title(title or _("Female homicide victims by femicide type"), loc="left")
         ax.grid(axis="y", visible=False)
         fig.tight_layout()
     return fig
@@ -360,7 +449,7 @@ def typology_chart(
 def completeness_chart(
     completeness: pd.DataFrame | pd.Series,
     *,
-    title: str = "Information unknown among female homicide victims",
+    title: str | None = None,
 ) -> Figure:
     """Bars of the share of in-scope records with each item unknown.
 
@@ -369,7 +458,8 @@ def completeness_chart(
     completeness : pandas.DataFrame or pandas.Series
         A table from :func:`femstat.completeness` without a breakdown (its one row is
         used), or that row as a Series.
-    title : str
+    title : str, optional
+        Default: "Information unknown among female homicide victims", translated.
 
     Returns
     -------
@@ -384,22 +474,24 @@ def completeness_chart(
     """
     if isinstance(completeness, pd.DataFrame):
         if completeness.empty:
-            raise EmptyChartError("completeness chart", "the table has no row")
+            raise EmptyChartError("completeness chart", _("the table has no row"))
         row = completeness.iloc[0]
     else:
         row = completeness
     items = [c for c in row.index if str(c).endswith("_unknown") or c == "undetermined"]
     names = [
-        "Classified undetermined" if c == "undetermined" else label(str(c)[: -len("_unknown")])
+        _("Classified undetermined") if c == "undetermined" else label(str(c)[: -len("_unknown")])
         for c in items
     ]
     values = [float(row[c]) * 100 if pd.notna(row[c]) else np.nan for c in items]
     if not items:
-        raise EmptyChartError("completeness chart", "the table has no share of unknown values")
+        raise EmptyChartError("completeness chart", _("the table has no share of unknown values"))
     if not np.isfinite(values).any():
         # A share of 0 % is information (the item is always known) and is written on the
         # chart; only a chart of withheld shares alone would be blank.
-        raise EmptyChartError("completeness chart", "every share is withheld for confidentiality")
+        raise EmptyChartError(
+            "completeness chart", _("every share is withheld for confidentiality")
+        )
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(8, _bar_height(len(items))))
         y = np.arange(len(items))[::-1]
@@ -411,13 +503,17 @@ def completeness_chart(
                 edgecolor="#222222",
                 linewidth=0.6,
             )
-            text = f"{_SUPPRESSED} suppressed" if np.isnan(value) else f"{value:.1f} %"
+            text = (
+                _("{mark} suppressed").format(mark=_SUPPRESSED)
+                if np.isnan(value)
+                else _percent(value)
+            )
             ax.text((0 if np.isnan(value) else value) + 1, yi, text, va="center", fontsize=10)
         ax.set_yticks(y, names)
         ax.set_xlim(0, 110)
         ax.set_xticks(range(0, 101, 20))
-        ax.set_xlabel("Share of female homicide victims with the item unknown (%)")
-        ax.set_title(title, loc="left")
+        ax.set_xlabel(_("Share of female homicide victims with the item unknown (%)"))
+        ax.set_title(title or _("Information unknown among female homicide victims"), loc="left")
         ax.grid(axis="y", visible=False)
         fig.tight_layout()
     return fig
@@ -472,7 +568,6 @@ def trend_chart(
     if value not in ("rate", "count"):
         raise ChartError(f"value must be 'rate' or 'count', not {value!r}. Pass one of them.")
     _require_columns("trend chart", table, ["year", type_column, value])
-    unit = "per 100,000 women" if value == "rate" else "victims"
     main = table[table[type_column].astype(str) == of].sort_values("year")
     years = main["year"].to_numpy(dtype=np.float64)
     y = main[value].to_numpy(dtype=np.float64, na_value=np.nan)
@@ -495,9 +590,11 @@ def trend_chart(
     ):
         raise EmptyChartError(
             "trend chart",
-            "the table has no year to draw"
+            _("the table has no year to draw")
             if main.empty and other.empty
-            else f"every year's {value} is withheld for confidentiality",
+            else _("every year's rate is withheld for confidentiality")
+            if value == "rate"
+            else _("every year's count is withheld for confidentiality"),
         )
     lo_col, up_col = f"{value}_lower", f"{value}_upper"
     with _style() as plt:
@@ -510,7 +607,7 @@ def trend_chart(
                 color=OKABE_ITO["sky_blue"],
                 alpha=0.35,
                 linewidth=0,
-                label=f"{_level_text(level)} confidence interval",
+                label=_("{level} confidence interval").format(level=_level_text(level)),
             )
         ax.plot(
             years,
@@ -519,7 +616,9 @@ def trend_chart(
             marker="o",
             linewidth=2.2,
             markersize=6,
-            label=f"{label(of)} {value}",
+            label=(_("{type} rate") if value == "rate" else _("{type} count")).format(
+                type=label(of)
+            ),
         )
         if upper is not None:
             ax.plot(
@@ -530,7 +629,7 @@ def trend_chart(
                 linestyle="--",
                 linewidth=1.8,
                 markersize=6,
-                label="Upper bound (femicide + undetermined)",
+                label=_("Upper bound (femicide + undetermined)"),
             )
         if comparison is not None and not other.empty:
             ax.plot(
@@ -541,7 +640,11 @@ def trend_chart(
                 linestyle=":",
                 linewidth=1.8,
                 markersize=5,
-                label=f"{label(comparison)} {value} (all in-scope victims)",
+                label=(
+                    _("{type} rate (all in-scope victims)")
+                    if value == "rate"
+                    else _("{type} count (all in-scope victims)")
+                ).format(type=label(comparison)),
             )
         hidden = years[np.isnan(y)]
         for year in hidden:
@@ -550,8 +653,14 @@ def trend_chart(
             ax.text(
                 0.99,
                 0.03,
-                f"Annual percent change: {apc[0]:+.1f} % per year\n"
-                f"({_level_text(level)} CI {apc[1]:+.1f} to {apc[2]:+.1f})",
+                _(
+                    "Annual percent change: {apc} % per year\n({level} CI {lower} to {upper})"
+                ).format(
+                    apc=_signed(apc[0]),
+                    level=_level_text(level),
+                    lower=_signed(apc[1]),
+                    upper=_signed(apc[2]),
+                ),
                 transform=ax.transAxes,
                 ha="right",
                 va="bottom",
@@ -564,12 +673,14 @@ def trend_chart(
         _year_axis(ax, np.concatenate([years, other["year"].to_numpy(dtype=np.float64)]))
         if value == "count":
             _count_axis(ax.yaxis)
-        ax.set_xlabel("Year of killing")
-        ax.set_ylabel(f"{value.capitalize()} ({unit})" if value == "rate" else "Victims (number)")
-        ax.set_title(
-            title or f"{label(of)} {value} by year ({unit})",
-            loc="left",
+        ax.set_xlabel(_("Year of killing"))
+        ax.set_ylabel(_("Rate (per 100,000 women)") if value == "rate" else _("Victims (number)"))
+        default = (
+            _("{type} rate by year (per 100,000 women)")
+            if value == "rate"
+            else _("{type} count by year (victims)")
         )
+        ax.set_title(title or default.format(type=label(of)), loc="left")
         ax.legend(loc="upper left", ncols=2, frameon=False, fontsize=9)
         fig.tight_layout()
     return fig
@@ -631,16 +742,16 @@ def estimate_chart(
     if not any(np.isfinite(values(c)).any() for c in [column, *bounds]):
         raise EmptyChartError(
             "estimate chart",
-            "the table has no year to draw"
+            _("the table has no year to draw")
             if rows.empty
-            else "every year's estimate is withheld for confidentiality",
+            else _("every year's estimate is withheld for confidentiality"),
         )
     with _style() as plt:
         fig, ax = plt.subplots(figsize=(8, 4.8))
         if value == "count":
             for name, marker, text in (
-                ("bound_upper", "^", "Upper bound (identified + undetermined)"),
-                ("bound_lower", "v", "Lower bound (identified)"),
+                ("bound_upper", "^", _("Upper bound (identified + undetermined)")),
+                ("bound_lower", "v", _("Lower bound (identified)")),
             ):
                 ax.plot(
                     years,
@@ -661,7 +772,9 @@ def estimate_chart(
             linewidth=2.2,
             markersize=6,
             capsize=4,
-            label=f"Estimate with {_level_text(level)} interval (multiple imputation)",
+            label=_("Estimate with {level} interval (multiple imputation)").format(
+                level=_level_text(level)
+            ),
         )
         for year in years[np.isnan(estimate)]:
             ax.annotate(_SUPPRESSED, (year, 0), ha="center", va="bottom", fontsize=10)
@@ -670,10 +783,10 @@ def estimate_chart(
         _year_axis(ax, years)
         if value == "count":
             _count_axis(ax.yaxis)
-        ax.set_xlabel("Year of killing")
-        unit = "Victims (number)" if value == "count" else "Rate (per 100,000 women)"
+        ax.set_xlabel(_("Year of killing"))
+        unit = _("Victims (number)") if value == "count" else _("Rate (per 100,000 women)")
         ax.set_ylabel(unit)
-        ax.set_title(title or f"{label(of)}: estimate by year", loc="left")
+        ax.set_title(title or _("{type}: estimate by year").format(type=label(of)), loc="left")
         ax.legend(loc="upper left", frameon=False, fontsize=9)
         fig.tight_layout()
     return fig
@@ -724,13 +837,12 @@ def age_chart(
     _check_drawable(
         "age chart",
         drawn[value].to_numpy(dtype=np.float64, na_value=np.nan),
-        what=f"{value} of a known age group",
+        what={
+            "rate": _("rate of a known age group"),
+            "count": _("count of a known age group"),
+            "share": _("share of a known age group"),
+        }[value],
     )
-    unit = {
-        "rate": "per 100,000 women in the age group",
-        "count": "victims",
-        "share": "% of female homicide victims",
-    }[value]
     scale = 100.0 if value == "share" else 1.0
     markers = ["o", "s", "D", "^"]
     colours = [OKABE_ITO["blue"], OKABE_ITO["black"], OKABE_ITO["vermillion"], OKABE_ITO["orange"]]
@@ -773,7 +885,11 @@ def age_chart(
                     markersize=7,
                     capsize=4,
                     elinewidth=1.5,
-                    label=label(name) + (f" ({_level_text(level)} CI)" if yerr is not None else ""),
+                    label=label(name)
+                    if yerr is None
+                    else _("{type} ({level} CI)").format(
+                        type=label(name), level=_level_text(level)
+                    ),
                 )
             for xi, yi in zip(x + offsets[i], y, strict=True):
                 if np.isnan(yi):
@@ -783,13 +899,19 @@ def age_chart(
         ax.set_ylim(0, max(ax.get_ylim()[1], 1.0 if value == "count" else 0.0) * 1.12)
         if value == "count":
             _count_axis(ax.yaxis)
-        ax.set_xlabel("Age group of the victim (years)")
-        ax.set_ylabel("Victims (number)" if value == "count" else f"{value.capitalize()} ({unit})")
-        default = (
-            "Victims by age group (number)"
-            if value == "count"
-            else f"{value.capitalize()} by age group ({unit})"
+        ax.set_xlabel(_("Age group of the victim (years)"))
+        ax.set_ylabel(
+            {
+                "rate": _("Rate (per 100,000 women in the age group)"),
+                "count": _("Victims (number)"),
+                "share": _("Share (% of female homicide victims)"),
+            }[value]
         )
+        default = {
+            "rate": _("Rate by age group (per 100,000 women in the age group)"),
+            "count": _("Victims by age group (number)"),
+            "share": _("Share by age group (% of female homicide victims)"),
+        }[value]
         ax.set_title(title or default, loc="left")
         ax.grid(axis="x", visible=False)
         ax.legend(loc="upper left", frameon=False)
@@ -834,17 +956,19 @@ def breakdown_chart(
     would give the withheld one back).
     """
     if column not in table.columns:
-        raise EmptyChartError(f"{label(column).lower()} chart", f"the table has no {column}")
-    _require_columns(f"{label(column).lower()} chart", table, [type_column, "count"])
+        raise EmptyChartError(
+            f"{column} chart", _("the table has no {column}").format(column=column)
+        )
+    _require_columns(f"{column} chart", table, [type_column, "count"])
     categories = list(dict.fromkeys(table[column].astype(str)))
     in_scope = table[table[type_column].astype(str).isin(IN_SCOPE_TYPES)]
     known = in_scope[in_scope[column].astype(str) != "unknown"]
     # With the column absent from the data every record is of unknown category: the bars
     # of the known categories would all be empty.
     _check_drawable(
-        f"{label(column).lower()} chart",
+        f"{column} chart",
         known["count"].to_numpy(dtype=np.float64, na_value=np.nan),
-        what=f"count of a known {label(column).lower()}",
+        what=_("count of a known {category}").format(category=label(column).lower()),
     )
     wide: dict[str, np.ndarray] = {}
     hidden = np.zeros(len(categories), dtype=bool)
@@ -893,11 +1017,10 @@ def breakdown_chart(
         ax.set_yticks(y, ticks)
         ax.set_xlim(0, top * 1.22)
         _count_axis(ax.xaxis)
-        ax.set_xlabel("Female homicide victims (number)")
+        ax.set_xlabel(_("Female homicide victims (number)"))
         # The legend sits between the title and the bars; the title's pad leaves it room.
-        ax.set_title(
-            title or f"Female homicide victims by {label(column).lower()}", loc="left", pad=44
-        )
+        default = _("Female homicide victims by {category}").format(category=label(column).lower())
+        ax.set_title(title or default, loc="left", pad=44)
         ax.grid(axis="y", visible=False)
         ax.legend(
             loc="lower left",
@@ -910,8 +1033,10 @@ def breakdown_chart(
             fig.text(
                 0.01,
                 0.0,
-                f"{_SUPPRESSED}: the category has a withheld cell, not drawn, and its total "
-                "is not written.",
+                _(
+                    "{mark}: the category has a withheld cell, not drawn, and its total "
+                    "is not written."
+                ).format(mark=_SUPPRESSED),
                 fontsize=9,
                 ha="left",
                 va="bottom",
@@ -958,7 +1083,7 @@ def linked_orphans_chart(linked: pd.DataFrame | None, orphans: pd.DataFrame | No
                 linked["count"].to_numpy(dtype=np.float64, na_value=np.nan),
             )
         except EmptyChartError as exc:
-            reasons.append(f"linked victims: {exc.reason}")
+            reasons.append(_("linked victims: {reason}").format(reason=exc.reason))
             linked = None
     if orphans is not None:
         _require_columns("orphans chart", orphans, ["femicide_type", "orphans"])
@@ -967,10 +1092,10 @@ def linked_orphans_chart(linked: pd.DataFrame | None, orphans: pd.DataFrame | No
             _check_drawable(
                 "orphans chart",
                 kept["orphans"].to_numpy(dtype=np.float64, na_value=np.nan),
-                what="number of children left",
+                what=_("number of children left"),
             )
         except EmptyChartError as exc:
-            reasons.append(f"children left: {exc.reason}")
+            reasons.append(_("children left: {reason}").format(reason=exc.reason))
             orphans = None
     if linked is None and orphans is None:
         raise EmptyChartError("linked victims and orphans chart", "; ".join(reasons))
@@ -1020,13 +1145,13 @@ def _linked_panel(left: Any, linked: pd.DataFrame) -> None:
             if np.isnan(yi):
                 left.annotate(_SUPPRESSED, (xi, 0), ha="center", va="bottom", fontsize=9)
     left.set_xticks(
-        x, [_literal(_wrap("Unknown" if g == "unknown" else g, 14)) for g in groups], fontsize=9
+        x, [_literal(_wrap(_("Unknown") if g == "unknown" else g, 14)) for g in groups], fontsize=9
     )
     left.set_ylim(0, max(left.get_ylim()[1], 1.0) * 1.12)
     _count_axis(left.yaxis)
-    left.set_xlabel("Age group of the linked victim (years)")
-    left.set_ylabel("Linked victims (number)")
-    left.set_title("Linked victims of femicides", loc="left")
+    left.set_xlabel(_("Age group of the linked victim (years)"))
+    left.set_ylabel(_("Linked victims (number)"))
+    left.set_title(_("Linked victims of femicides"), loc="left")
     left.grid(axis="x", visible=False)
     left.legend(loc="upper right", frameon=False)
 
@@ -1053,22 +1178,23 @@ def _orphans_panel(right: Any, orphans: pd.DataFrame) -> None:
     right.invert_yaxis()
     right.set_xlim(0, max(right.get_xlim()[1], 1.0) * 1.1)
     _count_axis(right.xaxis)
-    right.set_xlabel("Children under 18 left (number)")
-    right.set_title("Orphans of femicide victims", loc="left")
+    right.set_xlabel(_("Children under 18 left (number)"))
+    right.set_title(_("Orphans of femicide victims"), loc="left")
     right.grid(axis="y", visible=False)
 
 
 _RULE_SET_BARS: tuple[tuple[str, str, str, str], ...] = (
-    *((kind, label(kind), *TYPE_STYLES[kind]) for kind in _FEMICIDE_KINDS),
-    ("linked_victims", "Linked victims (national class)", OKABE_ITO["bluish_green"], "++"),
-    ("undetermined", "Undetermined", *TYPE_STYLES["undetermined"]),
+    *((kind, TYPE_LABELS[kind], *TYPE_STYLES[kind]) for kind in _FEMICIDE_KINDS),
+    ("linked_victims", N_("Linked victims (national class)"), OKABE_ITO["bluish_green"], "++"),
+    ("undetermined", TYPE_LABELS["undetermined"], *TYPE_STYLES["undetermined"]),
 )
+"""The bars of the rule-set chart: column, English legend (translated when drawn), style."""
 
 
 def rule_set_chart(
     table: pd.DataFrame,
     *,
-    title: str = "Victims by type under the UN rule and national rule sets",
+    title: str | None = None,
 ) -> Figure:
     """Grouped horizontal bars: for each rule set, its victims of each type.
 
@@ -1077,7 +1203,8 @@ def rule_set_chart(
     table : pandas.DataFrame
         A table of :func:`femstat.compare_rule_sets` without a breakdown (or the report's
         protected one, whose withheld numbers are missing).
-    title : str
+    title : str, optional
+        Default: "Victims by type under the UN rule and national rule sets", translated.
 
     Returns
     -------
@@ -1122,7 +1249,7 @@ def rule_set_chart(
                 hatch=hatch,
                 edgecolor="#222222",
                 linewidth=0.5,
-                label=text,
+                label=_(text),
             )
             for yi, v in zip(y, values[key], strict=True):
                 label_text = _SUPPRESSED if not np.isfinite(v) else _thousands(v)
@@ -1136,8 +1263,12 @@ def rule_set_chart(
         ax.set_yticks(centres, [_literal(_wrap(n)) for n in names])
         ax.set_xlim(0, top * 1.2)
         _count_axis(ax.xaxis)
-        ax.set_xlabel("Victims (number)")
-        ax.set_title(title, loc="left", pad=44)
+        ax.set_xlabel(_("Victims (number)"))
+        ax.set_title(
+            title or _("Victims by type under the UN rule and national rule sets"),
+            loc="left",
+            pad=44,
+        )
         ax.grid(axis="y", visible=False)
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=3, frameon=False, fontsize=9)
         fig.tight_layout()

@@ -2249,100 +2249,77 @@ def _number(sections: Sequence[_Section]) -> None:
                 block.number = figures
 
 
-_CSS = """
-:root { color-scheme: light; }
-body { margin: 0; background: #fff; color: #1a1a1a; line-height: 1.5;
-  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", "DejaVu Sans",
-  Arial, sans-serif; }
-main { max-width: 60rem; margin: 0 auto; padding: 1.5rem 1.25rem 4rem; }
-h1 { font-size: 1.9rem; margin: 0 0 .3rem; }
-h2 { font-size: 1.45rem; margin-top: 2.6rem; padding-bottom: .2rem;
-  border-bottom: 3px solid #0072B2; }
-h3 { font-size: 1.15rem; margin-top: 1.8rem; }
-p.meta { color: #333; margin: .2rem 0; }
-.keys { border: 1px solid #9ab; background: #f3f7fb; padding: .6rem 1rem; margin: 1rem 0; }
-nav ol { columns: 2; padding-left: 1.4rem; }
-table { border-collapse: collapse; margin: .6rem 0 .4rem; font-size: .92rem;
-  font-variant-numeric: tabular-nums; }
-caption { caption-side: top; text-align: left; font-weight: 600; padding-bottom: .35rem; }
-th, td { border: 1px solid #c4c4c4; padding: .28rem .55rem; vertical-align: top; }
-th { background: #e9f0f7; text-align: left; }
-td.num, td.u { text-align: right; white-space: nowrap; }
-td.u { font-style: italic; }
-td.c { text-align: center; font-weight: 600; color: #333;
-  background: repeating-linear-gradient(45deg, #f2f2f2 0 4px, #e2e2e2 4px 8px); }
-tr.total td { font-weight: 700; border-top: 2px solid #666; }
-p.note { font-size: .9rem; margin: 0 0 1.2rem; }
-figure { margin: 1.2rem 0 1.6rem; }
-figure img { display: block; max-width: 100%; height: auto; border: 1px solid #ddd; }
-figcaption { font-size: .9rem; margin-top: .35rem; }
-footer { margin-top: 3rem; font-size: .85rem; color: #444; border-top: 1px solid #ccc; }
-@media print {
-  main { max-width: none; padding: 0; }
-  nav { display: none; }
-  h2, h3 { break-after: avoid; }
-  figure, table { break-inside: avoid; }
-  td.c { background: #e6e6e6; }
-}
-"""
+# The page layout lives in templates/ (Jinja2): report.html.j2 and report.md.j2 lay out the
+# sections assembled above, blocks.*.j2 hold the macros of a table, a figure, bullets and a
+# heading, and report.css is the style sheet written inline into the HTML page.
 
 
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
+def _escape_html(text: object) -> Any:
+    """``text`` escaped as :func:`html.escape` does (quotes included), marked safe.
+
+    Jinja's own autoescape writes ``'`` as ``&#39;``; the report has always written
+    ``&#x27;`` and ``&quot;``, and readers of the page (and its tests) see no reason to change.
+    """
+    from markupsafe import Markup
+
+    if hasattr(text, "__html__"):
+        return text
+    return Markup(html.escape(str(text), quote=True))
 
 
-def _html_table(table: _Table) -> str:
-    caption = f"Table {table.number}. {table.caption}"
-    out = ["<table>", f"<caption>{_e(caption)}</caption>", "<thead><tr>"]
-    out += [f'<th scope="col">{_e(h)}</th>' for h in table.header]
-    out.append("</tr></thead><tbody>")
-    for i, row in enumerate(table.rows):
-        out.append('<tr class="total">' if i in table.total_rows else "<tr>")
-        for j, cell in enumerate(row):
-            if j == 0 and not cell.kind:
-                out.append(f'<th scope="row">{_e(cell.text)}</th>')
-                continue
-            attrs = f' class="{cell.kind}"' if cell.kind else ""
-            if cell.kind == "c":
-                attrs += ' title="withheld for confidentiality"'
-            out.append(f"<td{attrs}>{_e(cell.text)}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    if table.note:
-        out.append(f'<p class="note">{_e(table.note)}</p>')
-    return "\n".join(out)
+def _finalize(eval_ctx: Any, value: object) -> object:
+    # Every value printed into an HTML template is escaped here, before autoescape sees it
+    # (it leaves Markup alone); Markdown templates get the value as it is, for the md filter.
+    return _escape_html(value) if eval_ctx.autoescape else value
 
 
-def _html_block(block: _Block) -> str:
-    if isinstance(block, str):
-        return f"<p>{_e(block)}</p>"
-    if isinstance(block, _Heading):
-        return f"<h3>{_e(block.text)}</h3>"
-    if isinstance(block, _Bullets):
-        return "<ul>\n" + "\n".join(f"<li>{_e(i)}</li>" for i in block.items) + "\n</ul>"
-    if isinstance(block, _Table):
-        return _html_table(block)
-    data = base64.b64encode(block.png).decode("ascii")
-    return (
-        f'<figure id="{_e(block.stem)}"><img src="data:image/png;base64,{data}" '
-        f'alt="{_e(block.alt)}"><figcaption>{_e(f"Figure {block.number}. {block.caption}")}'
-        "</figcaption></figure>"
+@functools.cache
+def _environment() -> Any:
+    """The Jinja2 environment of the report's templates, built once.
+
+    Autoescape is on for ``*.html.j2`` only: Markdown has its own escaping (the ``md``
+    filter). Undefined names fail loudly (``StrictUndefined``) instead of printing nothing.
+    ``_`` and ``ngettext`` in the templates read the ``report`` catalogue of the language
+    in use when the template is rendered.
+    """
+    import jinja2
+
+    from femstat import i18n
+
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("femstat", "templates"),
+        autoescape=jinja2.select_autoescape(["html.j2"], default_for_string=False),
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        finalize=jinja2.pass_eval_context(_finalize),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
     )
 
+    # Bound with partial, not called with the domain: the catalogue tool would read a call's
+    # first argument ("report") as a message to translate.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=functools.partial(i18n.gettext, "report"),
+        ngettext=functools.partial(i18n.ngettext, "report"),
+        newstyle=True,
+    )
+    env.filters["md"] = _md
+    env.filters["escape_html"] = _escape_html
+    env.filters["base64"] = lambda data: base64.b64encode(data).decode("ascii")
+    env.tests["table"] = lambda block: isinstance(block, _Table)
+    env.tests["figure"] = lambda block: isinstance(block, _Figure)
+    env.tests["bullets"] = lambda block: isinstance(block, _Bullets)
+    env.tests["heading"] = lambda block: isinstance(block, _Heading)
+    return env
 
-def _notation(withheld: bool) -> str:
-    """The legend of the marks; ``[c]`` only when the report withholds something."""
-    marks = [
-        f"{_UNRELIABLE} unreliable (fewer than the reliability threshold)",
-        f"{_DASH} not applicable",
-    ]
-    if withheld:
-        marks.insert(
-            0,
-            f"{_SUPPRESSED} withheld for confidentiality (a small count, or a cell that "
-            "would reveal one)",
-        )
-    return "Notation: " + "; ".join(marks) + "."
+
+def _stylesheet() -> Any:
+    from markupsafe import Markup
+
+    env = _environment()
+    css, _path, _uptodate = env.loader.get_source(env, "report.css")
+    return Markup("\n" + css)
 
 
 def _withholds_anything(sections: Sequence[_Section]) -> bool:
@@ -2357,11 +2334,42 @@ def _withholds_anything(sections: Sequence[_Section]) -> bool:
                     return True
             else:
                 texts = block.items if isinstance(block, _Bullets) else [str(block)]
-                # A withheld count in a sentence is written "[c] (fewer than n)"; other
-                # sentences only explain the mark.
-                if any(f"{_SUPPRESSED} (fewer than" in t for t in texts):
+                # A withheld count in a sentence is written "[c] (fewer than n)" in the
+                # language of the report; other sentences only explain the mark.
+                if any(_WITHHELD_COUNT.search(t) for t in texts):
                     return True
     return False
+
+
+_WITHHELD_COUNT = re.compile(re.escape(_SUPPRESSED) + r" \([^()]*\d")
+"""A count written as withheld in a sentence: the mark, then the threshold in brackets."""
+
+
+def _page(
+    template: str,
+    title: str,
+    meta: list[str],
+    keys: list[str],
+    sections: list[_Section],
+    withheld: bool,
+) -> str:
+    from femstat import i18n
+
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            # BCP 47 writes the region after a hyphen (es-MX), gettext after an underscore.
+            lang=i18n.current_language().replace("_", "-"),
+            title=title,
+            meta=meta,
+            keys=keys,
+            sections=sections,
+            withheld=withheld,
+            marks={"withheld": _SUPPRESSED, "unreliable": _UNRELIABLE, "dash": _DASH},
+            stylesheet=_stylesheet() if template.endswith(".html.j2") else "",
+        )
+    )
 
 
 def _render_html(
@@ -2371,43 +2379,11 @@ def _render_html(
     sections: list[_Section],
     withheld: bool = True,
 ) -> str:
-    parts = [
-        "<!DOCTYPE html>",
-        '<html lang="en">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        # Self-contained by construction: the browser may load nothing but inline data.
-        '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-        "img-src data:; style-src 'unsafe-inline'\">",
-        f"<title>{_e(title)}</title>",
-        f"<style>{_CSS}</style>",
-        "</head>",
-        "<body>",
-        "<main>",
-        "<header>",
-        f"<h1>{_e(title)}</h1>",
-        *[f'<p class="meta">{_e(m)}</p>' for m in meta],
-        '<div class="keys"><strong>Key figures</strong><ul>',
-        *[f"<li>{_e(k)}</li>" for k in keys],
-        "</ul></div>",
-        "</header>",
-        '<nav aria-label="Contents"><h2>Contents</h2><ol>',
-        *[f'<li><a href="#{_e(s.anchor)}">{_e(s.title)}</a></li>' for s in sections],
-        "</ol></nav>",
-    ]
-    for number, section in enumerate(sections, start=1):
-        parts.append(f'<section id="{_e(section.anchor)}">')
-        parts.append(f"<h2>{number}. {_e(section.title)}</h2>")
-        parts += [_html_block(b) for b in section.blocks]
-        parts.append("</section>")
-    parts += [
-        "<footer><p>" + _e(_notation(withheld)) + "</p></footer>",
-        "</main>",
-        "</body>",
-        "</html>",
-    ]
-    return "\n".join(parts) + "\n"
+    """The self-contained HTML page (``templates/report.html.j2``), in the language in use.
+
+    ``withheld`` says whether the legend explains the mark ``[c]``.
+    """
+    return _page("report.html.j2", title, meta, keys, sections, withheld)
 
 
 _MD_SPECIAL = str.maketrans(
@@ -2434,42 +2410,11 @@ def _md(text: object) -> str:
 
     Whitespace (line breaks included) becomes single spaces, so data can never start a
     line; the characters Markdown gives a meaning are escaped, and ``<``, ``>`` and ``&``
-    written as HTML entities. A leading list or heading marker is escaped too.
+    written as HTML entities. A leading list or heading marker is escaped too. The
+    Markdown templates apply it as the filter ``md``.
     """
     flat = " ".join(str(text).split()).translate(_MD_SPECIAL)
     return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", flat)
-
-
-def _md_table(table: _Table) -> str:
-    lines = [f"**{_md(f'Table {table.number}. {table.caption}')}**", ""]
-    lines.append("| " + " | ".join(_md(h) for h in table.header) + " |")
-    first = table.rows[0] if table.rows else []
-    aligns = [
-        "---:" if j < len(first) and first[j].kind in ("num", "u", "c") else "---"
-        for j in range(len(table.header))
-    ]
-    lines.append("| " + " | ".join(aligns) + " |")
-    for i, row in enumerate(table.rows):
-        cells = [_md(c.text) for c in row]
-        if i in table.total_rows:
-            cells = [f"**{c}**" for c in cells]
-        lines.append("| " + " | ".join(cells) + " |")
-    if table.note:
-        lines += ["", _md(table.note)]
-    return "\n".join(lines)
-
-
-def _md_block(block: _Block) -> str:
-    if isinstance(block, str):
-        return _md(block)
-    if isinstance(block, _Heading):
-        return f"### {_md(block.text)}"
-    if isinstance(block, _Bullets):
-        return "\n".join(f"- {_md(i)}" for i in block.items)
-    if isinstance(block, _Table):
-        return _md_table(block)
-    caption = f"Figure {block.number}. {block.caption}"
-    return f"![{_md(block.alt)}]({block.stem}.png)\n\n*{_md(caption)}*"
 
 
 def _render_markdown(
@@ -2479,21 +2424,8 @@ def _render_markdown(
     sections: list[_Section],
     withheld: bool = True,
 ) -> str:
-    parts = [f"# {_md(title)}", "", *[f"{_md(m)}  " for m in meta], ""]
-    parts += ["**Key figures**", "", *[f"- {_md(k)}" for k in keys], ""]
-    parts += ["## Contents", ""]
-    parts += [f"{i}. [{_md(s.title)}](#{s.anchor})" for i, s in enumerate(sections, 1)]
-    for number, section in enumerate(sections, start=1):
-        parts += ["", f'<a id="{section.anchor}"></a>', "", f"## {number}. {_md(section.title)}"]
-        for block in section.blocks:
-            parts += ["", _md_block(block)]
-    parts += [
-        "",
-        "---",
-        "",
-        _md(_notation(withheld)),
-    ]
-    return "\n".join(parts) + "\n"
+    """The Markdown report (``templates/report.md.j2``), in the language in use."""
+    return _page("report.md.j2", title, meta, keys, sections, withheld)
 
 
 def _key_figures(ctx: _Context, overall: pd.DataFrame, by_year: pd.DataFrame | None) -> list[str]:
