@@ -67,13 +67,12 @@ if TYPE_CHECKING:
 __all__ = ["app", "main"]
 
 
+_DOMAIN = "cli"
+
+
 def _(message: str) -> str:
     """The command line's message in the language in use (domain ``cli``)."""
-    return i18n.gettext("cli", message)
-
-
-def _n(singular: str, plural: str, n: int) -> str:
-    return i18n.ngettext("cli", singular, plural, n)
+    return i18n.gettext(_DOMAIN, message)
 
 
 def N_(message: str) -> str:
