@@ -155,6 +155,23 @@ def test_a_region_gives_its_number_format(example_file: Path, tmp_path: Path) ->
     assert "Se escribió" in result.output
 
 
+def test_an_indicator_table_in_french(example_file: Path) -> None:
+    result = runner.invoke(
+        app,
+        ["--lang", "fr", "indicators", str(example_file), "--by", ""],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    typed = fs.classify(fs.validate(fs.datasets.example_victims()))
+    table = fs.indicators(typed)
+    homicides = int(table.set_index("femicide_type")["count"]["female_homicide"])
+    share = float(table.set_index("femicide_type")["share"]["femicide"])
+    # A narrow no-break space groups the digits; the share has a decimal comma.
+    assert f"{homicides:,}".replace(",", "\u202f") in result.output
+    assert f"{100 * share:.1f}".replace(".", ",") + "\u00a0%" in result.output
+    assert "Effectifs de 1 à 4 supprimés" in _one_line(result.output)
+
+
 def test_english_is_unchanged_with_or_without_lang(bad_file: Path) -> None:
     plain = runner.invoke(app, ["validate", str(bad_file)])
     english = runner.invoke(app, ["--lang", "en", "validate", str(bad_file)])
@@ -236,6 +253,7 @@ class _Recorder:
         (["--lang", "fr", "report"], {}, "fr"),
         (["report"], {"FEMSTAT_LANG": "pt"}, "pt"),
         (["--lang", "es", "report"], {"FEMSTAT_LANG": "pt"}, "es"),
+        (["--lang", "fr", "report", "--lang", "pt-BR"], {}, "pt_BR"),
     ],
 )
 def test_report_passes_the_language_to_build_report(

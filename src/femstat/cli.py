@@ -1903,13 +1903,13 @@ def _terminal_table(
                 hidden = column == "count" or not hidden_counts_only
                 cells.append(escape("[c]") if hidden else "")
             elif column == "share":
-                cells.append(f"{value * 100:.1f} %")
+                cells.append(_percent(value))
             elif column == "count":
-                cells.append(f"{int(value):,}")
+                cells.append(i18n.format_integer(value))
             elif column in whole:
-                cells.append(f"{float(value):,.0f}")
+                cells.append(i18n.format_decimal(value, 0))
             elif isinstance(value, float):
-                cells.append(f"{value:.3f}")
+                cells.append(_fixed(value, 3))
             else:
                 cells.append(escape(str(value)))
         out.add_row(*cells)
