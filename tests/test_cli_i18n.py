@@ -78,6 +78,30 @@ def test_a_user_error_is_framed_in_the_language(tmp_path: Path) -> None:
     assert _one_line(result.output).startswith("femstat: erro: arquivo inexistente:")
 
 
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["valdate"], "No existe la orden 'valdate'. ¿Quiso decir 'validate'?"),
+        (["validate"], "Falta el argumento 'FILE'."),
+        (["validate", "a", "b"], "Argumento(s) adicional(es) inesperado(s): b"),
+        (["validate", "--mappin", "x"], "No existe la opción --mappin"),
+        (["indicators", "x", "--min-count"], "La opción '--min-count' necesita un valor."),
+    ],
+)
+def test_click_s_usage_errors_are_translated(argv: list[str], expected: str) -> None:
+    result = runner.invoke(app, ["--lang", "es", *argv])
+    assert result.exit_code == 2
+    text = _one_line(result.output)
+    assert text.startswith("femstat: error: " + expected), text
+    assert "(vea 'femstat" in text
+
+
+def test_the_language_alone_prints_the_help_in_that_language() -> None:
+    result = runner.invoke(app, ["--lang", "pt"], env={"COLUMNS": "120"})
+    assert result.exit_code == 0, result.output
+    assert "Uso: femstat [OPÇÕES] COMANDO [ARGUMENTOS]..." in result.output
+
+
 def test_femstat_lang_gives_french_help() -> None:
     result = runner.invoke(app, ["--help"], env={"FEMSTAT_LANG": "fr", "COLUMNS": "120"})
     assert result.exit_code == 0

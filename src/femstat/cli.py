@@ -211,6 +211,35 @@ def _requested_language(args: Sequence[str]) -> str | None:
         return None
 
 
+def _without_language(args: Sequence[str]) -> list[str]:
+    """The arguments without ``--lang TAG`` and ``--lang=TAG``."""
+    out: list[str] = []
+    skip = False
+    for word in args:
+        if skip:
+            skip = False
+        elif word == "--lang":
+            skip = True
+        elif not word.startswith("--lang="):
+            out.append(word)
+    return out
+
+
+# click's usage errors, as click words them: the command line translates them whole (the
+# reason a value was refused, from click or pydantic, stays English).
+_USAGE_ERRORS: tuple[str, ...] = (
+    N_("Missing command."),
+    N_("Missing argument {name}."),
+    N_("No such option: {option} (Possible options: {options})"),
+    N_("No such option: {option}"),
+    N_("No such command {command}. Did you mean {suggestions}?"),
+    N_("No such command {command}."),
+    N_("Got unexpected extra argument(s) ({arguments})"),
+    N_("Option {option} requires an argument."),
+    N_("Invalid value for {option}: {reason}"),
+)
+
+
 # The labels typer prints around the help texts (panel titles, "[default: ...]"), in the
 # catalogue so that the whole help page speaks one language.
 _HELP_LABELS: dict[str, str] = {
@@ -330,6 +359,9 @@ class _FemstatGroup(_HelpMixin, TyperGroup):
         **extra: Any,
     ) -> Any:
         args = list(sys.argv[1:] if args is None else args)
+        if args and args[-1] != "--lang" and not _without_language(args):
+            # ``femstat --lang es`` alone: the help, as ``femstat`` alone gives it.
+            args.append("--help")
         with i18n.language(_requested_language(args)):
             code = self._run(args, prog_name, complete_var, windows_expand_args, **extra)
         if standalone_mode:
@@ -365,7 +397,7 @@ class _FemstatGroup(_HelpMixin, TyperGroup):
             where = exc.ctx.command_path if exc.ctx else "femstat"
             _error(
                 _("{message} (see '{command} --help')").format(
-                    message=exc.format_message(), command=where
+                    message=_in_language(exc.format_message(), _USAGE_ERRORS), command=where
                 )
             )
             code = 2
