@@ -81,7 +81,7 @@ def test_a_user_error_is_framed_in_the_language(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("argv", "expected"),
     [
-        (["valdate"], "No existe la orden 'valdate'. ¿Quiso decir 'validate'?"),
+        (["valdate"], "No existe el comando 'valdate'. ¿Quiso decir 'validate'?"),
         (["validate"], "Falta el argumento 'FILE'."),
         (["validate", "a", "b"], "Argumento(s) adicional(es) inesperado(s): b"),
         (["validate", "--mappin", "x"], "No existe la opción --mappin"),

@@ -156,6 +156,12 @@ _USER_ERRORS: tuple[type[BaseException], ...] = (FemstatError, OSError)
 
 
 # --------------------------------------------------------------------------- language
+#
+# The messages, the help and the report speak the language of --lang (before or after the
+# command) or of the environment variable FEMSTAT_LANG, from the cli catalogue. The help
+# texts are marked N_ and translated when shown, so that building the app reads no
+# catalogue; the library's own messages stay English, and those of its sentences the
+# command line knows (validation hints, click's usage errors) are translated whole.
 
 
 def _is_english(tag: str) -> bool:
