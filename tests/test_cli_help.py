@@ -25,6 +25,12 @@ LANGUAGES = ["en", "es", "fr", "pt"]
 TYPER_LABELS = re.compile(r"\{[\w|.-]+\}|<(?:bool|str|path|int|float|int range|[\w.-]+\|[\w|.-]+)>")
 
 
+@pytest.fixture(autouse=True)
+def _no_language_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A FEMSTAT_LANG of the machine running the tests would change every message.
+    monkeypatch.delenv("FEMSTAT_LANG", raising=False)
+
+
 def _help(argv: list[str]) -> str:
     result = runner.invoke(app, argv, env={"COLUMNS": "120"})
     assert result.exit_code == 0, result.output

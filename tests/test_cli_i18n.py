@@ -27,6 +27,12 @@ runner = CliRunner()
 GOOD = {"victim_sex": "female", "victim_age": "30", "relationship": "stranger", "year": "2020"}
 
 
+@pytest.fixture(autouse=True)
+def _no_language_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A FEMSTAT_LANG of the machine running the tests would change every message.
+    monkeypatch.delenv("FEMSTAT_LANG", raising=False)
+
+
 def _one_line(text: str) -> str:
     return " ".join(text.split())
 
