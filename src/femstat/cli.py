@@ -39,9 +39,11 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
+from femstat import i18n
 from femstat._exit import ExitCode, exit_codes_text
 from femstat.errors import FemstatError, MissingDependencyError
 
@@ -51,7 +53,7 @@ try:
     from rich.markup import escape
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
-    from typer.core import TyperGroup
+    from typer.core import TyperArgument, TyperCommand, TyperGroup
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise MissingDependencyError(
         "the femstat command needs typer and rich: pip install 'femstat[cli]'"
@@ -66,6 +68,28 @@ if TYPE_CHECKING:
     from femstat.validate import ValidationReport
 
 __all__ = ["app", "main"]
+
+
+_DOMAIN = "cli"
+
+
+def _(message: str) -> str:
+    """The command line's message in the language in use (domain ``cli``)."""
+    return i18n.gettext(_DOMAIN, message)
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogue; it is translated where it is shown."""
+    return message
+
+
+def _n(singular: str, plural: str, n: int) -> str:
+    """A message whose form depends on a count, in the language in use (domain ``cli``)."""
+    return i18n.ngettext(_DOMAIN, singular, plural, n)
+
+
+LANGUAGE_VARIABLE = "FEMSTAT_LANG"
+"""The environment variable giving the language when ``--lang`` is not given."""
 
 
 def _click_module() -> Any:
@@ -93,7 +117,10 @@ def _one_line(text: str) -> str:
 
 def _error(message: str) -> None:
     err_console.print(
-        f"femstat: error: {_one_line(message)}", markup=False, highlight=False, soft_wrap=True
+        _("femstat: error: {message}").format(message=_one_line(message)),
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -102,27 +129,35 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-_CHECK_PATH = "check its name, and the folder the command runs in"
+_CHECK_PATH = N_("check its name, and the folder the command runs in")
 
 
 def _describe(exc: BaseException) -> str:
-    """The one-line message of a user mistake; never a value of a free-text field."""
+    """The one-line message of a user mistake; never a value of a free-text field.
+
+    The framing is the command line's, in its language; the library's own messages
+    (``_first_line``) are English.
+    """
     from femstat.errors import ValidationError
 
     if isinstance(exc, ValidationError):
         cases = exc.failure_cases
         n = len(cases)
-        example = ""
         if n:
-            example = (
-                f", e.g. column {cases['column'].iloc[0]!r} (check {cases['check'].iloc[0]!r})"
+            return _(
+                "the victim table cannot be used: {n} problem(s), e.g. column {column} (check "
+                "{check}); run 'femstat validate FILE' to see them all"
+            ).format(
+                n=i18n.format_integer(n),
+                column=repr(cases["column"].iloc[0]),
+                check=repr(cases["check"].iloc[0]),
             )
-        return (
-            f"the victim table cannot be used: {n} problem(s){example}; "
-            "run 'femstat validate FILE' to see them all"
-        )
+        return _(
+            "the victim table cannot be used: {n} problem(s); run 'femstat validate FILE' to "
+            "see them all"
+        ).format(n=i18n.format_integer(n))
     if isinstance(exc, FileNotFoundError) and exc.filename:
-        return f"no such file: {exc.filename}; {_CHECK_PATH}"
+        return _("no such file: {path}; {check}").format(path=exc.filename, check=_(_CHECK_PATH))
     if isinstance(exc, OSError) and exc.strerror and exc.filename:
         return f"{exc.strerror}: {exc.filename}"
     return _first_line(exc)
@@ -131,12 +166,205 @@ def _describe(exc: BaseException) -> str:
 _USER_ERRORS: tuple[type[BaseException], ...] = (FemstatError, OSError)
 
 
-class _FemstatGroup(TyperGroup):
+# --------------------------------------------------------------------------- language
+#
+# The messages, the help and the report speak the language of --lang (before or after the
+# command) or of the environment variable FEMSTAT_LANG, from the cli catalogue. The help
+# texts are marked N_ and translated when shown, so that building the app reads no
+# catalogue; the library's own messages stay English, and those of its sentences the
+# command line knows (validation hints, click's usage errors) are translated whole.
+
+
+def _is_english(tag: str) -> bool:
+    # Plain English needs no locale data: Babel is not imported for it.
+    return tag.strip().lower() == i18n.SOURCE_LANGUAGE
+
+
+def _parse_language(tag: str) -> str:
+    """The normalised language tag of ``--lang``; a usage error lists the languages."""
+    if _is_english(tag):
+        return i18n.SOURCE_LANGUAGE
+    try:
+        return i18n.normalise(tag)
+    except i18n.LanguageError:
+        raise typer.BadParameter(
+            _(
+                "'{tag}' is not a language femstat speaks; give one of {languages}, "
+                "optionally with a region for number formats (es-MX, pt-BR)"
+            ).format(
+                tag=tag,
+                languages=", ".join(f"{code} ({name})" for code, name in i18n.LANGUAGES.items()),
+            )
+        ) from None
+
+
+def _check_language(value: str | None) -> str | None:
+    return None if value is None else _parse_language(value)
+
+
+def _requested_language(args: Sequence[str]) -> str | None:
+    """The language of a run: the last ``--lang`` on the command line, else $FEMSTAT_LANG.
+
+    Read before click parses the arguments, because the help texts and click's own
+    errors are produced while parsing. A tag femstat cannot use gives English here; the
+    option's check then reports it as a usage error. None: English (no locale data).
+    """
+    tag: str | None = None
+    words = list(args)
+    for i, word in enumerate(words):
+        if word == "--":
+            break
+        if word == "--lang" and i + 1 < len(words):
+            tag = words[i + 1]
+        elif word.startswith("--lang="):
+            tag = word.split("=", 1)[1]
+    if tag is None:
+        tag = os.environ.get(LANGUAGE_VARIABLE) or None
+    if tag is None or _is_english(tag):
+        return None
+    try:
+        return i18n.normalise(tag)
+    except i18n.LanguageError:
+        return None
+
+
+def _without_language(args: Sequence[str]) -> list[str]:
+    """The arguments without ``--lang TAG`` and ``--lang=TAG``."""
+    out: list[str] = []
+    skip = False
+    for word in args:
+        if skip:
+            skip = False
+        elif word == "--lang":
+            skip = True
+        elif not word.startswith("--lang="):
+            out.append(word)
+    return out
+
+
+# click's usage errors, as click words them: the command line translates them whole (the
+# reason a value was refused, from click or pydantic, stays English).
+_USAGE_ERRORS: tuple[str, ...] = (
+    N_("Missing command."),
+    N_("Missing argument {name}."),
+    N_("No such option: {option} (Possible options: {options})"),
+    N_("No such option: {option}"),
+    N_("No such command {command}. Did you mean {suggestions}?"),
+    N_("No such command {command}."),
+    N_("Got unexpected extra argument(s) ({arguments})"),
+    N_("Option {option} requires an argument."),
+    N_("Invalid value for {option}: {reason}"),
+)
+
+
+# The labels typer prints around the help texts (panel titles, "[default: ...]"), in the
+# catalogue so that the whole help page speaks one language.
+_HELP_LABELS: dict[str, str] = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "DEFAULT_STRING": N_("[default: {}]"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+}
+_HELP_OPTION = N_("Show this message and exit.")
+
+
+@contextmanager
+def _translated_help(command: Any) -> Iterator[None]:
+    """Show ``command``'s help in the language in use.
+
+    The help texts are written in English in the source (marked ``N_``) and translated
+    when the help is shown, so that building the app costs no catalogue and the
+    language can come from the command line itself.
+    """
+    if i18n.current_language() == i18n.SOURCE_LANGUAGE:
+        yield
+        return
+    from typer import rich_utils
+
+    commands = getattr(command, "commands", {})
+    for item in [command, *commands.values()]:
+        if item.help:
+            item.help = _(item.help)
+        if item.short_help:
+            item.short_help = _(item.short_help)
+    for param in command.params:
+        if getattr(param, "help", None):
+            param.help = _(param.help)
+    saved = {name: getattr(rich_utils, name) for name in _HELP_LABELS}
+    try:
+        for name, label in _HELP_LABELS.items():
+            setattr(rich_utils, name, _(label))
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(rich_utils, name, value)
+
+
+class _Argument(TyperArgument):
+    """A positional argument shown by its name alone (``FILE``), without a type."""
+
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+def _readable_params(params: list[Any]) -> list[Any]:
+    """Parameters as the help shows them: a flag without ``<bool>``, an argument by name."""
+    for param in params:
+        if (
+            param.param_type_name == "option"
+            and getattr(param, "is_flag", False)
+            and param.metavar is None
+        ):
+            param.metavar = ""
+        if type(param) is TyperArgument:
+            param.__class__ = _Argument
+    return params
+
+
+class _HelpMixin:
+    """Help pages without typer's ``{file}`` and ``<bool>``, in the language in use."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        params: list[Any] = super().get_params(ctx)  # type: ignore[misc]
+        help_option = self.get_help_option(ctx)  # type: ignore[attr-defined]
+        if help_option is not None:
+            help_option.help = _(_HELP_OPTION)
+        return _readable_params(params)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [_("[OPTIONS]")] if self.options_metavar else []  # type: ignore[attr-defined]
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                name = param.metavar or (param.name or "").upper()
+                pieces.append(name if param.required else f"[{name}]")
+            else:
+                pieces.extend(param.get_usage_pieces(ctx))
+        return pieces
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces), _("Usage: "))
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with _translated_help(self):
+            super().format_help(ctx, formatter)  # type: ignore[misc]
+
+
+class _FemstatCommand(_HelpMixin, TyperCommand):
+    """A femstat command: readable, translated help."""
+
+
+class _FemstatGroup(_HelpMixin, TyperGroup):
     """Runs a command and turns every user mistake into one line and exit code 2.
 
     click's own usage errors (an unknown option, a bad choice) are reported the same way,
-    instead of click's multi-line usage box, so that scripts can rely on one line.
+    instead of click's multi-line usage box, so that scripts can rely on one line. The
+    whole run speaks the language of ``--lang`` (or ``FEMSTAT_LANG``).
     """
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        return [*super().collect_usage_pieces(ctx), _("COMMAND [ARGS]...")]
 
     def main(
         self,
@@ -147,6 +375,24 @@ class _FemstatGroup(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        args = list(sys.argv[1:] if args is None else args)
+        if args and args[-1] != "--lang" and not _without_language(args):
+            # ``femstat --lang es`` alone: the help, as ``femstat`` alone gives it.
+            args.append("--help")
+        with i18n.language(_requested_language(args)):
+            code = self._run(args, prog_name, complete_var, windows_expand_args, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+    def _run(
+        self,
+        args: list[str],
+        prog_name: str | None,
+        complete_var: str | None,
+        windows_expand_args: bool,
+        **extra: Any,
+    ) -> int:
         code: int = ExitCode.OK
         try:
             result = super().main(
@@ -166,7 +412,11 @@ class _FemstatGroup(TyperGroup):
             code = ExitCode.OK
         except _click.exceptions.UsageError as exc:
             where = exc.ctx.command_path if exc.ctx else "femstat"
-            _error(f"{exc.format_message()} (see '{where} --help')")
+            _error(
+                _("{message} (see '{command} --help')").format(
+                    message=_in_language(exc.format_message(), _USAGE_ERRORS), command=where
+                )
+            )
             code = ExitCode.USER_ERROR
         except _click.exceptions.ClickException as exc:
             # click's other errors (a file it cannot open) are mistakes in the input too;
@@ -177,7 +427,7 @@ class _FemstatGroup(TyperGroup):
             # click turns an EOFError outside a command (invoke() below reports those
             # inside) into a bare Abort; say what happened instead, with the code of
             # the same failure inside a command.
-            _error("stopped: input ended unexpectedly")
+            _error(_("stopped: input ended unexpectedly"))
             code = ExitCode.USER_ERROR
         except _USER_ERRORS as exc:
             _error(_describe(exc))
@@ -187,12 +437,12 @@ class _FemstatGroup(TyperGroup):
                 raise
             # The exception's text is not shown: it may quote a cell of the input.
             _error(
-                f"internal error ({type(exc).__name__}); please report it with the command "
-                "you ran (set FEMSTAT_TRACEBACK=1 to see the details)"
+                _(
+                    "internal error ({error}); please report it with the command you ran "
+                    "(set FEMSTAT_TRACEBACK=1 to see the details)"
+                ).format(error=type(exc).__name__)
             )
             code = ExitCode.INTERNAL_ERROR
-        if standalone_mode:
-            sys.exit(code)
         return code
 
     def make_context(self, *args: Any, **kwargs: Any) -> Any:
@@ -210,16 +460,18 @@ class _FemstatGroup(TyperGroup):
         except EOFError as exc:
             # A reader that ran out of input (a truncated file); click would otherwise
             # report a bare "aborted".
-            raise _UserError(f"input ended unexpectedly: {_first_line(exc)}") from None
+            raise _UserError(
+                _("input ended unexpectedly: {reason}").format(reason=_first_line(exc))
+            ) from None
         except KeyboardInterrupt:
             # typer would exit with code 130 without a word.
-            _error("interrupted; an output being written may be incomplete")
+            _error(_("interrupted; an output being written may be incomplete"))
             raise typer.Exit(ExitCode.INTERRUPTED) from None
 
 
 app = typer.Typer(
     name="femstat",
-    help="Femicide statistics by the UN statistical framework (2022).",
+    help=N_("Femicide statistics by the UN statistical framework (2022)."),
     epilog=exit_codes_text(),
     no_args_is_help=True,
     add_completion=False,
@@ -241,19 +493,50 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+_LANG_HELP = N_(
+    "Language of the messages, the help and the report: en, es, fr or pt, optionally with "
+    "a region for number formats (es-MX, pt-BR). Default: the FEMSTAT_LANG environment "
+    "variable, else English."
+)
+
+LangOption = Annotated[
+    str | None,
+    typer.Option(
+        "--lang",
+        metavar="LANG",
+        help=_LANG_HELP,
+        callback=_check_language,
+        show_default=False,
+    ),
+]
+
+
 @app.callback()
 def _main(
     version: Annotated[
         bool,
         typer.Option(
             "--version",
-            help="Print femstat's version and exit.",
+            help=N_("Print femstat's version and exit."),
             callback=_print_version,
             is_eager=True,
         ),
     ] = False,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="LANG",
+            envvar=LANGUAGE_VARIABLE,
+            show_envvar=False,
+            help=_LANG_HELP,
+            callback=_check_language,
+        ),
+    ] = None,
 ) -> None:
-    """Femicide statistics by the UN statistical framework (2022)."""
+    # Femicide statistics by the UN statistical framework (2022): the group's help is
+    # the app's (translated when shown).
+    pass
 
 
 class SchemaFormat(StrEnum):
@@ -290,9 +573,9 @@ class Standard(StrEnum):
 
 def _check_exists(path: Path) -> None:
     if not path.exists():
-        raise _UserError(f"no such file: {path}; {_CHECK_PATH}")
+        raise _UserError(_("no such file: {path}; {check}").format(path=path, check=_(_CHECK_PATH)))
     if path.is_dir():
-        raise _UserError(f"{path} is a folder, not a file")
+        raise _UserError(_("{path} is a folder, not a file").format(path=path))
 
 
 def _format_of(path: Path) -> str | None:
@@ -332,8 +615,16 @@ class _Reading:
         text = {"encoding": self.encoding, "sep": self.delimiter}
         given = {k: v for k, v in text.items() if v is not None}
         if given and fmt not in ("csv", "tsv"):
-            names = " and ".join("--encoding" if k == "encoding" else "--delimiter" for k in given)
-            raise _UserError(f"{names} apply to CSV files only, and {path.name} is not one")
+            names = (
+                _("--encoding and --delimiter")
+                if len(given) == 2
+                else ("--encoding" if "encoding" in given else "--delimiter")
+            )
+            raise _UserError(
+                _("{options} apply to CSV files only, and {name} is not one").format(
+                    options=names, name=path.name
+                )
+            )
         return {**options, **given}
 
 
@@ -365,7 +656,9 @@ def _guarded(path: Path, reader: Callable[[], _Read]) -> _Read:
         raise
     except (ValueError, UnicodeError, zipfile.BadZipFile) as exc:
         reason = re.sub(r"(['\"]).*?\1", "'…'", _first_line(exc))
-        raise _UserError(f"cannot read {path.name}: {reason}") from None
+        raise _UserError(
+            _("cannot read {name}: {reason}").format(name=path.name, reason=reason)
+        ) from None
 
 
 def _read_victims(
@@ -391,9 +684,9 @@ def _classified(
     """Read, validate and classify a victim file, as two steps of the progress bar."""
     import femstat as fs
 
-    step("reading and validating")
-    clean, _ = _read_victims(file, mapping, reading)
-    step("classifying")
+    step(_("reading and validating"))
+    clean, _report = _read_victims(file, mapping, reading)
+    step(_("classifying"))
     return fs.classify(clean)
 
 
@@ -420,10 +713,24 @@ def _read_population(path: Path, reading: _Reading = _DEFAULT_READING) -> pd.Dat
             bad |= numbers.notna() & (numbers % 1 != 0)
         if bad.any():
             where = _where(path, bad.to_numpy().nonzero()[0][:5], reading)
+            message = (
+                _(
+                    "{file}: column {column} holds {n} value(s) that are not whole numbers "
+                    "({where}); correct them or leave the cells empty"
+                )
+                if column == "year"
+                else _(
+                    "{file}: column {column} holds {n} value(s) that are not numbers "
+                    "({where}); correct them or leave the cells empty"
+                )
+            )
             raise fs.PopulationError(
-                f"{path.name}: column {column!r} holds {int(bad.sum())} value(s) that are not "
-                f"{'whole ' if column == 'year' else ''}numbers ({where.text()}); "
-                "correct them or leave the cells empty"
+                message.format(
+                    file=path.name,
+                    column=repr(column),
+                    n=i18n.format_integer(bad.sum()),
+                    where=_where_text(where),
+                )
             )
         table[column] = numbers.astype("Int16") if column == "year" else numbers
     return table
@@ -448,6 +755,19 @@ def _where(path: Path | None, positions: Iterable[int], reading: _Reading) -> Ro
         return record_numbers(wanted)
 
 
+def _where_text(where: RowNumbers, positions: Iterable[int] | None = None) -> str:
+    """``"lines 3, 7"`` in the language in use: the numbers of these positions (or all)."""
+    shown = list(where.numbers if positions is None else map(where.of, positions))
+    numbers = ", ".join(map(str, shown))
+    if where.unit == "line":
+        text = _n("line {numbers}", "lines {numbers}", len(shown))
+    elif where.unit == "row":
+        text = _n("row {numbers}", "rows {numbers}", len(shown))
+    else:
+        text = _n("record {numbers}", "records {numbers}", len(shown))
+    return text.format(numbers=numbers)
+
+
 def _parse_levels(text: str) -> list[float]:
     levels = []
     for part in text.split(","):
@@ -458,8 +778,10 @@ def _parse_levels(text: str) -> list[float]:
             value = float("nan")
         if not 0 < value < 1:
             raise _UserError(
-                f"--level: {part!r} is not a confidence level between 0 and 1; "
-                "give e.g. --level 0.95 or --level 0.95,0.998"
+                _(
+                    "--level: {value} is not a confidence level between 0 and 1; "
+                    "give e.g. --level 0.95 or --level 0.95,0.998"
+                ).format(value=repr(part))
             )
         levels.append(value)
     return levels
@@ -485,8 +807,10 @@ def _parse_size(text: str | None) -> int | None:
         size = int(float(match.group(1)) * factor)
     if size < 1:
         raise _UserError(
-            f"--max-decompressed: {text!r} is not a size; give e.g. 500MB, 4GiB or a number "
-            "of bytes"
+            _(
+                "--max-decompressed: {value} is not a size; give e.g. 500MB, 4GiB or a number "
+                "of bytes"
+            ).format(value=repr(text))
         )
     return size
 
@@ -497,7 +821,11 @@ def _parse_delimiter(text: str | None) -> str | None:
     named = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|"}
     value = named.get(text.lower(), text)
     if len(value) != 1:
-        raise _UserError(f"--delimiter: give one character (',', ';', '|') or 'tab', not {text!r}")
+        raise _UserError(
+            _("--delimiter: give one character (',', ';', '|') or 'tab', not {value}").format(
+                value=repr(text)
+            )
+        )
     return value
 
 
@@ -524,16 +852,22 @@ def _check_outputs(targets: Sequence[Path], inputs: Sequence[Path | None], *, fo
         for source in inputs:
             if source is not None and _same_file(target, source):
                 raise _UserError(
-                    f"the output {target} would replace the input file {source.name}; "
-                    "femstat never overwrites its input, even with --force: write to "
-                    "another path"
+                    _(
+                        "the output {output} would replace the input file {name}; "
+                        "femstat never overwrites its input, even with --force: write to "
+                        "another path"
+                    ).format(output=target, name=source.name)
                 )
         if target.is_dir():
-            raise _UserError(f"the output {target} is a folder; give a file name")
+            raise _UserError(
+                _("the output {output} is a folder; give a file name").format(output=target)
+            )
     existing = [t for t in targets if t.exists()]
     if existing and not force:
         raise _UserError(
-            f"{existing[0]} exists already; pass --force to replace it, or choose another output"
+            _(
+                "{output} exists already; pass --force to replace it, or choose another output"
+            ).format(output=existing[0])
         )
 
 
@@ -548,7 +882,11 @@ def _check_report_folder(out_dir: Path, inputs: Sequence[Path | None], *, force:
     """The report's folder: never where an input lies, not an existing folder's content
     unless --force (then only the report's own files in it are replaced)."""
     if out_dir.exists() and not out_dir.is_dir():
-        raise _UserError(f"the output {out_dir} is a file, not a folder; give a folder name")
+        raise _UserError(
+            _("the output {output} is a file, not a folder; give a folder name").format(
+                output=out_dir
+            )
+        )
     for source in inputs:
         if source is None or not source.exists():
             continue
@@ -559,15 +897,19 @@ def _check_report_folder(out_dir: Path, inputs: Sequence[Path | None], *, force:
         )
         if written_here or folder / "tables" in where.parents:
             raise _UserError(
-                f"the report folder {out_dir} is where the input file {source.name} lies, "
-                "and the report would replace it; femstat never overwrites its input, even "
-                "with --force: choose another folder"
+                _(
+                    "the report folder {folder} is where the input file {name} lies, "
+                    "and the report would replace it; femstat never overwrites its input, even "
+                    "with --force: choose another folder"
+                ).format(folder=out_dir, name=source.name)
             )
     if out_dir.is_dir() and any(out_dir.iterdir()) and not force:
         raise _UserError(
-            f"the folder {out_dir} is not empty; pass --force to write the report into it "
-            "(its report.html, report.md, charts and tables/ are replaced), or choose "
-            "another folder"
+            _(
+                "the folder {folder} is not empty; pass --force to write the report into it "
+                "(its report.html, report.md, charts and tables/ are replaced), or choose "
+                "another folder"
+            ).format(folder=out_dir)
         )
 
 
@@ -587,7 +929,7 @@ def _progress(total: int) -> Iterator[Callable[[str], None]]:
         transient=True,
         disable=not err_console.is_terminal,
     )
-    task = progress.add_task("starting", total=total)
+    task = progress.add_task(_("starting"), total=total)
     started = False
 
     def step(name: str) -> None:
@@ -608,18 +950,18 @@ def _summary_table(summary: pd.DataFrame, title: str, min_count: int) -> Table:
 
     from femstat import codes as C
 
-    rows = {str(r["femicide_type"]): r for _, r in summary.iterrows()}
+    rows = {str(r["femicide_type"]): r for _i, r in summary.iterrows()}
     table = Table(title=title, title_justify="left")
-    table.add_column("femicide type")
-    table.add_column("victims", justify="right")
-    table.add_column("share of female homicide", justify="right")
+    table.add_column(_("femicide type"))
+    table.add_column(_("victims"), justify="right")
+    table.add_column(_("share of female homicide"), justify="right")
 
     def cells(name: str) -> tuple[str, str]:
         row = rows[name]
         if pd.isna(row["count"]):
             return escape("[c]"), escape("[c]")
         share = row["share"]
-        return f"{int(row['count']):,}", "" if pd.isna(share) else f"{100 * share:.1f} %"
+        return i18n.format_integer(row["count"]), "" if pd.isna(share) else _percent(share)
 
     for name in C.FEMICIDE_TYPES:
         # Most data has no partner-or-family record of unknown kind: no empty row for it.
@@ -631,21 +973,39 @@ def _summary_table(summary: pd.DataFrame, title: str, min_count: int) -> Table:
         table.add_row(name, *cells(name))
     caption = _protection_text(summary, min_count)
     if summary["count"].isna().any():
-        caption = f"[c]: withheld. {caption}"
+        caption = _("[c]: withheld. {protection}").format(protection=caption)
     table.caption = escape(caption)
     return table
+
+
+def _percent(share: float) -> str:
+    """A share as a percentage: ``12.3 %`` in English (as before), the locale's form else."""
+    if i18n.current_language() == i18n.SOURCE_LANGUAGE:
+        return f"{100 * share:.1f} %"
+    return i18n.format_percent(share, 1)
+
+
+def _fixed(value: float, decimals: int) -> str:
+    """A number with fixed decimals; English keeps Python's form (no grouping)."""
+    if i18n.current_language() == i18n.SOURCE_LANGUAGE:
+        return f"{value:.{decimals}f}"
+    return i18n.format_decimal(value, decimals)
 
 
 def _protection_text(table: pd.DataFrame, min_count: int) -> str:
     """What disclosure control a published table went through, in one sentence."""
     if min_count == 1:
-        return "--min-count 1: every count published, without disclosure control."
+        return _("--min-count 1: every count published, without disclosure control.")
     protection = table.attrs.get("protection", {})
     secondary = int(protection.get("n_secondary", 0)) if isinstance(protection, dict) else 0
-    text = f"Counts from 1 to {min_count - 1} suppressed"
     if secondary:
-        text += f", and {secondary} more withheld so that they cannot be worked out"
-    return text + "."
+        return _(
+            "Counts from 1 to {largest} suppressed, and {n} more withheld so that they cannot "
+            "be worked out."
+        ).format(largest=i18n.format_integer(min_count - 1), n=i18n.format_integer(secondary))
+    return _("Counts from 1 to {largest} suppressed.").format(
+        largest=i18n.format_integer(min_count - 1)
+    )
 
 
 def _protected(table: pd.DataFrame, min_count: int) -> pd.DataFrame:
@@ -694,27 +1054,155 @@ def _command_line_hint(hint: str) -> str:
     """
     for python, command_line in _PYTHON_ONLY:
         hint = hint.replace(python, command_line)
-    return _PYTHON_MAPPING.sub(
+    hint = _PYTHON_MAPPING.sub(
         lambda m: (
             f"a mapping file (--mapping) with [columns.{m['column']}] unknown = [{m['values']}]"
         ),
         hint,
     )
+    return _in_language(hint, _HINTS)
+
+
+# The library's hints as the command line words them (after _command_line_hint's
+# replacements), with the parts that vary as fields: the command line translates a hint
+# it knows whole, and shows one it does not know in English, as the library wrote it.
+_HINTS: tuple[str, ...] = (
+    N_(
+        "What to do: recode these values to femstat's codes ('femstat schema' lists them), or "
+        "describe your coding with a mapping (a TOML file given with --mapping); if a value "
+        "means 'not known', say so, e.g. a mapping file (--mapping) with {mapping}; the table "
+        "above lists every case."
+    ),
+    N_(
+        "What to do: give ages as whole years in {span}, leaving a cell empty when it is not "
+        "known; if a value is a code for 'not known' (such as 999), say so with a mapping, "
+        "e.g. a mapping file (--mapping) with {mapping}; the table above lists every case."
+    ),
+    N_(
+        "What to do: give years as whole numbers in {span}, leaving a cell empty when it is "
+        "not known; if a value is a code for 'not known' (such as 999), say so with a mapping, "
+        "e.g. a mapping file (--mapping) with {mapping}; the table above lists every case."
+    ),
+    N_(
+        "What to do: give the number of children under 18 the victim left as a whole number "
+        "in {span}, leaving a cell empty when it is not known; if a value is a code for 'not "
+        "known' (such as 99), say so with a mapping, e.g. a mapping file (--mapping) with "
+        "{mapping}; the table above lists every case."
+    ),
+    N_(
+        "What to do: read iccs_code as text so that codes keep their leading zeros (femstat "
+        "reads it as text; in a spreadsheet, format the column as text) and correct the codes "
+        "that are not ICCS codes, or recode them with a mapping; the table above lists every "
+        "case."
+    ),
+    N_(
+        "What to do: write dates as YYYY-MM-DD or YYYYMMDD, or convert the column in the "
+        "source; the table above lists every case."
+    ),
+    N_(
+        "What to do: add or rename the missing column(s) {columns}; the victim table needs "
+        "victim_sex, victim_age, relationship and year or date."
+    ),
+    N_(
+        "What to do: pass a table with at least one record; check the file, sheet or filter "
+        "that produced it."
+    ),
+    N_(
+        "What to do: give every record its own {column} and remove records entered twice; the "
+        "rows are in the table above (values of identifying columns are never shown)."
+    ),
+    N_("What to do: give every column a single, unique name (drop or rename the repeated ones)."),
+    N_(
+        "What to do: hold one value per cell (one row per victim, one column per variable); "
+        "expand or drop the cells that hold lists, dicts or sets."
+    ),
+    N_("What to do: the table above lists every case."),
+)
+
+# The first line of a validation error, as the library words it.
+_VALIDATION_HEADLINES: tuple[str, ...] = (
+    N_("femstat cannot use this victim table ({rows} rows): {n} problem(s)"),
+    N_("femstat cannot use this victim table ({rows} rows): {n} problem(s) (list truncated)"),
+)
+
+_NUMBER_FIELDS = frozenset({"rows", "n"})
+
+
+@cache
+def _template_pattern(template: str) -> re.Pattern[str]:
+    pattern = re.sub(r"\\\{(\w+)\\\}", lambda m: f"(?P<{m[1]}>.+?)", re.escape(template))
+    return re.compile(pattern, re.DOTALL)
+
+
+def _in_language(text: str, templates: Sequence[str]) -> str:
+    """``text``, an English sentence of the library, in the language in use.
+
+    The sentence is matched against ``templates`` (English, with ``{fields}``); the
+    matching template is translated and its fields filled with the parts of ``text``,
+    counts in the locale's digits. A sentence no template matches stays English.
+    """
+    if i18n.current_language() == i18n.SOURCE_LANGUAGE:
+        return text
+    for template in templates:
+        found = _template_pattern(template).fullmatch(text)
+        if found is None:
+            continue
+        fields = found.groupdict()
+        for name in _NUMBER_FIELDS & fields.keys():
+            digits = fields[name].replace(",", "")
+            if digits.isdigit():
+                fields[name] = i18n.format_integer(int(digits))
+        return _(template).format(**fields)
+    return text
 
 
 def _print_validation(
     result: ValidationReport, file: Path | None = None, reading: _Reading = _DEFAULT_READING
 ) -> None:
-    """The validation report, and where in the file the records its warnings name lie."""
-    console.print(str(result), markup=False, highlight=False)
-    warned = [w for w in result.warnings.to_dict("records") if list(w.get("rows") or [])]
+    """The validation summary (``str(result)`` in English), framed in the language in use.
+
+    The assumptions and the warnings' details are the library's words, in English. Then
+    where in the file the records its warnings name lie.
+    """
+    lines = [
+        _("femstat validation: {n} rows").format(n=i18n.format_integer(result.n_rows)),
+    ]
+    if result.coerced_columns:
+        lines.append(
+            _("  coerced to canonical form: {columns}").format(
+                columns=", ".join(result.coerced_columns)
+            )
+        )
+    if result.added_columns:
+        lines.append(
+            _("  absent, added as unknown: {columns}").format(
+                columns=", ".join(result.added_columns)
+            )
+        )
+    for assumption in result.assumptions:
+        lines.append(_("  assumed: {assumption}").format(assumption=assumption))
+    if result.warnings.empty:
+        lines.append(_("  no data-quality warnings"))
+    for w in result.warnings.itertuples(index=False):
+        lines.append(
+            _("  warning [{check}] {column}: {n} rows — {detail}").format(
+                check=w.check, column=w.column, n=i18n.format_integer(w.n_rows), detail=w.detail
+            )
+        )
+    console.print("\n".join(lines), markup=False, highlight=False)
+    warned = [r for r in result.warnings.to_dict("records") if list(r.get("rows") or [])]
     if not warned:
         return
-    where = _where(file, [r for w in warned for r in w["rows"]], reading)
-    for w in warned:
-        shown = where.text(w["rows"])
-        more = ", …" if int(w["n_rows"]) > len(w["rows"]) else ""
-        console.print(f"  where [{w['check']}]: {shown}{more}", markup=False, highlight=False)
+    where = _where(file, [row for r in warned for row in r["rows"]], reading)
+    for record in warned:
+        more = ", …" if int(record["n_rows"]) > len(record["rows"]) else ""
+        console.print(
+            _("  where [{check}]: {rows}").format(
+                check=record["check"], rows=_where_text(where, record["rows"]) + more
+            ),
+            markup=False,
+            highlight=False,
+        )
 
 
 def _failure_table(failure_cases: pd.DataFrame, where: RowNumbers | None = None) -> Table:
@@ -726,7 +1214,7 @@ def _failure_table(failure_cases: pd.DataFrame, where: RowNumbers | None = None)
     if where is None:
         where = record_numbers({int(r) for rows in failure_cases["rows"] for r in (rows or [])})
 
-    table = Table(title="Problems found", title_justify="left")
+    table = Table(title=_("Problems found"), title_justify="left")
     for name, justify in (
         ("column", "left"),
         ("check", "left"),
@@ -749,106 +1237,162 @@ def _failure_table(failure_cases: pd.DataFrame, where: RowNumbers | None = None)
     return table
 
 
+# The failure table's headers the command line translates (its row columns are left as
+# the table words them).
+_FAILURE_HEADERS: dict[str, str] = {
+    "column": N_("column"),
+    "check": N_("check"),
+    "value": N_("value"),
+    "rows": N_("rows"),
+    "first lines in the file": N_("first lines in the file"),
+    "first rows in the sheet (header = row 1)": N_("first rows in the sheet (header = row 1)"),
+    "first records (counted from 1)": N_("first records (counted from 1)"),
+}
+
+
+def _translated_headers(table: Table) -> Table:
+    for column in table.columns:
+        header = str(column.header)
+        if header in _FAILURE_HEADERS:
+            column.header = _(_FAILURE_HEADERS[header])
+    return table
+
+
 # --------------------------------------------------------------------------- commands
 
 FileArgument = Annotated[
     Path,
-    typer.Argument(help="Victim microdata: CSV (also .csv.gz), Parquet, Excel, SPSS or Stata."),
+    typer.Argument(
+        metavar="FILE",
+        help=N_("Victim microdata: CSV (also .csv.gz), Parquet, Excel, SPSS or Stata."),
+    ),
 ]
 MappingOption = Annotated[
     Path | None,
     typer.Option(
         "--mapping",
         "-m",
-        help="A TOML (or YAML) mapping of the source's columns and codes to femstat's.",
+        metavar="FILE",
+        help=N_("A TOML (or YAML) mapping of the source's columns and codes to femstat's."),
     ),
 ]
 LevelOption = Annotated[
     str,
     typer.Option(
         "--level",
-        help="Confidence level(s), comma-separated; the first is the main one.",
+        metavar="LEVELS",
+        help=N_("Confidence level(s), comma-separated; the first is the main one."),
     ),
 ]
 MinCountOption = Annotated[
     int,
     typer.Option(
         "--min-count",
+        metavar="N",
         min=1,
-        help="Suppression threshold: counts from 1 to MIN_COUNT-1 are withheld, with the "
-        "shares and rates derived from them (1 publishes every count).",
+        help=N_(
+            "Suppression threshold: counts from 1 to N-1 are withheld, with the "
+            "shares and rates derived from them (1 publishes every count)."
+        ),
     ),
 ]
 EncodingOption = Annotated[
     str | None,
     typer.Option(
         "--encoding",
-        help="Text encoding of CSV input (e.g. cp1252, latin-1). Default UTF-8 (with or "
-        "without byte-order mark; UTF-16 with one); a file that is not valid UTF-8 is an "
-        "error, never guessed.",
+        metavar="ENCODING",
+        help=N_(
+            "Text encoding of CSV input (e.g. cp1252, latin-1). Default UTF-8 (with or "
+            "without byte-order mark; UTF-16 with one); a file that is not valid UTF-8 is an "
+            "error, never guessed."
+        ),
     ),
 ]
 DelimiterOption = Annotated[
     str | None,
     typer.Option(
         "--delimiter",
-        help="Delimiter of CSV input: one character or 'tab'. Default: whichever of , ; "
-        "tab | the header line holds most.",
+        metavar="CHAR",
+        help=N_(
+            "Delimiter of CSV input: one character or 'tab'. Default: whichever of , ; "
+            "tab | the header line holds most."
+        ),
     ),
 ]
 MaxDecompressedOption = Annotated[
     str | None,
     typer.Option(
         "--max-decompressed",
-        help="Most a compressed input (.gz, .zip, .bz2, .xz) may expand to, e.g. 2GiB. "
-        "Default: 100 times its compressed size, at least 64 MiB.",
+        metavar="SIZE",
+        help=N_(
+            "Most a compressed input (.gz, .zip, .bz2, .xz) may expand to, e.g. 2GiB. "
+            "Default: 100 times its compressed size, at least 64 MiB."
+        ),
     ),
 ]
 ForceOption = Annotated[
     bool,
     typer.Option(
         "--force",
-        help="Replace output files that exist already. An input file is never replaced.",
+        help=N_("Replace output files that exist already. An input file is never replaced."),
     ),
 ]
 MinReliableOption = Annotated[
     int,
     typer.Option(
-        "--min-reliable", min=1, help="Shares and rates from fewer victims are flagged unreliable."
+        "--min-reliable",
+        metavar="N",
+        min=1,
+        help=N_("Shares and rates from fewer victims are flagged unreliable."),
     ),
 ]
 
 
-@app.command()
+@app.command(
+    cls=_FemstatCommand,
+    help=N_("Check a victim file against the framework's variables; exit 1 when it has errors."),
+)
 def validate(
     file: FileArgument,
     mapping: MappingOption = None,
     encoding: EncodingOption = None,
     delimiter: DelimiterOption = None,
     max_decompressed: MaxDecompressedOption = None,
+    lang: LangOption = None,
 ) -> None:
-    """Check a victim file against the framework's variables; exit 1 when it has errors."""
     import femstat as fs
 
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     try:
         with _progress(1) as step:
-            step("validating")
-            _, result = _read_victims(file, mapping, reading)
+            step(_("validating"))
+            _clean, result = _read_victims(file, mapping, reading)
     except fs.ValidationError as exc:
-        console.print(_first_line(exc), markup=False, highlight=False)
+        console.print(
+            _in_language(_first_line(exc), _VALIDATION_HEADLINES), markup=False, highlight=False
+        )
         cases = exc.failure_cases
         positions = [r for rows in cases["rows"] for r in (rows or [])]
-        console.print(_failure_table(cases, _where(file, positions, reading)))
+        console.print(_translated_headers(_failure_table(cases, _where(file, positions, reading))))
         hint = str(exc).strip().splitlines()[-1]
         if hint.startswith("What to do"):
             console.print(_command_line_hint(hint), markup=False, highlight=False)
         raise typer.Exit(ExitCode.PROBLEMS_FOUND) from None
     _print_validation(result, file, reading)
-    console.print("femstat: the file can be used.", markup=False, highlight=False)
+    console.print(_("femstat: the file can be used."), markup=False, highlight=False)
 
 
-@app.command()
+@app.command(
+    cls=_FemstatCommand,
+    help=N_(
+        "Classify every victim record by the femicide typology and write the records.\n"
+        "\n"
+        "The output holds the input's columns in canonical form plus femicide_type and\n"
+        "criteria_met (the criteria found true, separated by ';'). It is microdata: keep it as\n"
+        "confidential as the input. An existing output is replaced only with --force; the\n"
+        "input never."
+    ),
+)
 def classify(
     file: FileArgument,
     output: Annotated[
@@ -856,7 +1400,8 @@ def classify(
         typer.Option(
             "--output",
             "-o",
-            help="Where to write the classified records: .csv, .xlsx or .parquet.",
+            metavar="FILE",
+            help=N_("Where to write the classified records: .csv, .xlsx or .parquet."),
         ),
     ],
     mapping: MappingOption = None,
@@ -865,25 +1410,19 @@ def classify(
     delimiter: DelimiterOption = None,
     max_decompressed: MaxDecompressedOption = None,
     force: ForceOption = False,
+    lang: LangOption = None,
 ) -> None:
-    """Classify every victim record by the femicide typology and write the records.
-
-    The output holds the input's columns in canonical form plus femicide_type and
-    criteria_met (the criteria found true, separated by ';'). It is microdata: keep it as
-    confidential as the input. An existing output is replaced only with --force; the
-    input never.
-    """
     import femstat as fs
     from femstat.exports import export, format_of
 
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     fmt = format_of(output)
     if fmt in ("sdmx", "unodc"):
-        raise _UserError("classify writes victim records; use .csv, .xlsx or .parquet")
+        raise _UserError(_("classify writes victim records; use .csv, .xlsx or .parquet"))
     _check_outputs(_export_targets(output, fmt), [file, mapping], force=force)
     with _progress(3) as step:
         typed = _classified(file, mapping, step, reading)
-        step("writing")
+        step(_("writing"))
         out = typed.copy()
         rules = fs.UN_2022
         masks = out[rules.criteria_column].to_numpy()
@@ -899,17 +1438,31 @@ def classify(
             },
         )
     console.print(_summary_table(_summary(typed, min_count), f"femstat: {file.name}", min_count))
-    console.print(f"Wrote {output}", markup=False, highlight=False, soft_wrap=True)
+    console.print(
+        _("Wrote {output}").format(output=output), markup=False, highlight=False, soft_wrap=True
+    )
 
 
-@app.command()
+@app.command(
+    cls=_FemstatCommand,
+    help=N_(
+        "Compute counts, shares and rates with confidence intervals per group.\n"
+        "\n"
+        "Published tables are protected: counts below --min-count are suppressed, with what\n"
+        "derives from them, and the cells that would let a reader work them out by subtraction\n"
+        "(secondary suppression); --min-count 1 publishes every count.\n"
+        "An existing output is replaced only with --force; an input file never.\n"
+        "--encoding and --delimiter apply to the victim and population files alike."
+    ),
+)
 def indicators(
     file: FileArgument,
     by: Annotated[
         str,
         typer.Option(
             "--by",
-            help="Breakdown columns, comma-separated (e.g. year,area,age_group); '' for none.",
+            metavar="COLUMNS",
+            help=N_("Breakdown columns, comma-separated (e.g. year,area,age_group); '' for none."),
         ),
     ] = "year",
     population: Annotated[
@@ -917,8 +1470,11 @@ def indicators(
         typer.Option(
             "--population",
             "-p",
-            help="Female population (column 'population') keyed by the breakdown's columns "
-            "(CSV, Excel or Parquet); extra keys are summed over. Gives rates.",
+            metavar="FILE",
+            help=N_(
+                "Female population (column 'population') keyed by the breakdown's columns "
+                "(CSV, Excel or Parquet); extra keys are summed over. Gives rates."
+            ),
         ),
     ] = None,
     output: Annotated[
@@ -926,41 +1482,62 @@ def indicators(
         typer.Option(
             "--output",
             "-o",
-            help="Output file: .csv (with a .metadata.json sidecar), .xlsx, .parquet, "
-            ".sdmx.csv or .unodc.csv (UNODC's data portal layout: female victims by age, "
-            "relationship and mechanism, by year). Without it, the table is printed.",
+            metavar="FILE",
+            help=N_(
+                "Output file: .csv (with a .metadata.json sidecar), .xlsx, .parquet, "
+                ".sdmx.csv or .unodc.csv (UNODC's data portal layout: female victims by age, "
+                "relationship and mechanism, by year). Without it, the table is printed."
+            ),
         ),
     ] = None,
     format: Annotated[
         OutputFormat | None,
-        typer.Option("--format", "-f", help="Output format, overriding the extension."),
+        typer.Option(
+            "--format",
+            "-f",
+            metavar="[csv|excel|parquet|sdmx|unodc]",
+            help=N_("Output format, overriding the extension."),
+        ),
     ] = None,
     level: LevelOption = "0.95",
     min_count: MinCountOption = 5,
     min_reliable: MinReliableOption = 20,
     share_method: Annotated[
-        ShareMethod, typer.Option("--share-method", help="Interval of shares.")
+        ShareMethod,
+        typer.Option(
+            "--share-method", metavar="[wilson|clopper-pearson]", help=N_("Interval of shares.")
+        ),
     ] = ShareMethod.wilson,
     rate_method: Annotated[
-        RateMethod, typer.Option("--rate-method", help="Interval of rates.")
+        RateMethod,
+        typer.Option("--rate-method", metavar="[exact|byar]", help=N_("Interval of rates.")),
     ] = RateMethod.exact,
     standard: Annotated[
         Standard | None,
         typer.Option(
             "--standard",
-            help="Write age-standardised rates (direct method) against this standard instead "
-            "of the indicator table; the population needs age_group in its five-year bands.",
+            metavar="[esp2013|who2000|segi1960]",
+            help=N_(
+                "Write age-standardised rates (direct method) against this standard instead "
+                "of the indicator table; the population needs age_group in its five-year bands."
+            ),
         ),
     ] = None,
     of: Annotated[
-        str, typer.Option("--of", help="With --standard: what to count (e.g. femicide).")
+        str,
+        typer.Option(
+            "--of", metavar="TYPE", help=N_("With --standard: what to count (e.g. femicide).")
+        ),
     ] = "femicide",
     ref_area: Annotated[
         str | None,
         typer.Option(
             "--ref-area",
-            help="SDMX-CSV REF_AREA when the table has no area column; the Iso3_code of "
-            "UNODC's layout.",
+            metavar="CODE",
+            help=N_(
+                "SDMX-CSV REF_AREA when the table has no area column; the Iso3_code of "
+                "UNODC's layout."
+            ),
         ),
     ] = None,
     mapping: MappingOption = None,
@@ -968,15 +1545,8 @@ def indicators(
     delimiter: DelimiterOption = None,
     max_decompressed: MaxDecompressedOption = None,
     force: ForceOption = False,
+    lang: LangOption = None,
 ) -> None:
-    """Compute counts, shares and rates with confidence intervals per group.
-
-    Published tables are protected: counts below --min-count are suppressed, with what
-    derives from them, and the cells that would let a reader work them out by subtraction
-    (secondary suppression); --min-count 1 publishes every count.
-    An existing output is replaced only with --force; an input file never.
-    --encoding and --delimiter apply to the victim and population files alike.
-    """
     import femstat as fs
     from femstat.exports import export, format_of
 
@@ -986,34 +1556,40 @@ def indicators(
     fmt = format_of(output, format.value if format else None) if output is not None else None
     if ref_area is not None and fmt not in ("sdmx", "unodc"):
         raise _UserError(
-            "--ref-area applies to SDMX-CSV output only (-o table.sdmx.csv), and to "
-            "UNODC's layout as its Iso3_code (-o table.unodc.csv)"
+            _(
+                "--ref-area applies to SDMX-CSV output only (-o table.sdmx.csv), and to "
+                "UNODC's layout as its Iso3_code (-o table.unodc.csv)"
+            )
         )
     if fmt == "unodc":
         if standard is not None:
-            raise _UserError("--standard writes standardised rates, which UNODC's layout has not")
+            raise _UserError(
+                _("--standard writes standardised rates, which UNODC's layout has not")
+            )
         if columns != ["year"]:
             raise _UserError(
-                f"UNODC's layout has one row per country and year, not a breakdown by "
-                f"{columns}: use --by year (the default)"
+                _(
+                    "UNODC's layout has one row per country and year, not a breakdown by "
+                    "{columns}: use --by year (the default)"
+                ).format(columns=columns)
             )
     if output is not None and fmt is not None:
         _check_outputs(_export_targets(output, fmt), [file, population, mapping], force=force)
     pop_table = _read_population(population, reading) if population is not None else None
     with _progress(4) as step:
         typed = _classified(file, mapping, step, reading)
-        step("computing indicators")
+        step(_("computing indicators"))
         if fmt == "unodc" and output is not None:
-            step("writing")
+            step(_("writing"))
             _write_unodc(typed, output, file, population, pop_table, columns, ref_area, min_count)
             table = None
         elif standard is not None:
             if pop_table is None:
-                raise _UserError("--standard needs --population (by age_group)")
+                raise _UserError(_("--standard needs --population (by age_group)"))
             pop = _population_by(
                 pop_table,
                 [*columns, "age_group"],
-                "age-standardised rates need the population by age_group and the breakdown",
+                _("age-standardised rates need the population by age_group and the breakdown"),
             )
             table = fs.age_standardised_rates(
                 typed, by=columns, population=pop, standard=standard.value, of=of, level=levels
@@ -1023,7 +1599,9 @@ def indicators(
             pop = None
             if pop_table is not None:
                 pop = _population_by(
-                    pop_table, columns, f"give it by {columns} or drop them from --by"
+                    pop_table,
+                    columns,
+                    _("give it by {columns} or drop them from --by").format(columns=columns),
                 )
             table = fs.indicators(
                 typed,
@@ -1036,7 +1614,7 @@ def indicators(
             )
             table = _protected(table, min_count)
         if table is not None:
-            step("writing")
+            step(_("writing"))
         if output is not None and table is not None:
             extra = {"source": file.name}
             if population is not None:
@@ -1045,8 +1623,10 @@ def indicators(
             export(table, output, fmt, metadata=extra, min_count=min_count, **options)
     if table is None:
         console.print(
-            f"Wrote {output} in UNODC's layout (female victims by age, relationship and "
-            f"mechanism; counts from 1 to {min_count - 1} hidden with their complements).",
+            _(
+                "Wrote {output} in UNODC's layout (female victims by age, relationship and "
+                "mechanism; counts from 1 to {largest} hidden with their complements)."
+            ).format(output=output, largest=i18n.format_integer(min_count - 1)),
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -1056,46 +1636,77 @@ def indicators(
         console.print(_protection_text(table, min_count), markup=False, highlight=False)
     else:
         console.print(
-            f"Wrote {output} ({len(table):,} rows). {_protection_text(table, min_count)}",
+            _("Wrote {output} ({n} rows). {protection}").format(
+                output=output,
+                n=i18n.format_integer(len(table)),
+                protection=_protection_text(table, min_count),
+            ),
             markup=False,
             highlight=False,
             soft_wrap=True,
         )
 
 
-@app.command()
+@app.command(
+    cls=_FemstatCommand,
+    help=N_(
+        "Compare rates between groups: rate ratios with exact intervals and p-values.\n"
+        "\n"
+        "Each group's rate is divided by the reference group's, with the exact conditional\n"
+        "interval and p-value of R's poisson.test; shares of female homicide are compared as\n"
+        "differences (Newcombe). Counts below --min-count are withheld with every comparison\n"
+        "made from them."
+    ),
+)
 def compare(
     file: FileArgument,
     by: Annotated[
         str,
-        typer.Option("--by", help="The column whose groups are compared, e.g. area or year."),
+        typer.Option(
+            "--by",
+            metavar="COLUMNS",
+            help=N_("The column whose groups are compared, e.g. area or year."),
+        ),
     ],
     population: Annotated[
         Path,
         typer.Option(
             "--population",
             "-p",
-            help="Female population (column 'population') keyed by --by (and --within).",
+            metavar="FILE",
+            help=N_("Female population (column 'population') keyed by --by (and --within)."),
         ),
     ],
     reference: Annotated[
         str | None,
         typer.Option(
             "--reference",
-            help="The group the others are compared with (default: the first); 'previous' "
-            "compares each group with the one before (year on year).",
+            metavar="GROUP",
+            help=N_(
+                "The group the others are compared with (default: the first); 'previous' "
+                "compares each group with the one before (year on year)."
+            ),
         ),
     ] = None,
     within: Annotated[
         str,
-        typer.Option("--within", help="Compare within each group of these columns (e.g. year)."),
+        typer.Option(
+            "--within",
+            metavar="COLUMNS",
+            help=N_("Compare within each group of these columns (e.g. year)."),
+        ),
     ] = "",
     of: Annotated[
-        str, typer.Option("--of", help="What to count (femicide, partner_or_family, ...).")
+        str,
+        typer.Option(
+            "--of", metavar="TYPE", help=N_("What to count (femicide, partner_or_family, ...).")
+        ),
     ] = "femicide",
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Output file (.csv, .xlsx, .parquet)."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help=N_("Output file (.csv, .xlsx, .parquet).")
+        ),
     ] = None,
     level: LevelOption = "0.95",
     min_count: MinCountOption = 5,
@@ -1103,8 +1714,11 @@ def compare(
         Standard | None,
         typer.Option(
             "--standard",
-            help="Also compare age-standardised rates (population by age_group in the "
-            "standard's five-year bands).",
+            metavar="[esp2013|who2000|segi1960]",
+            help=N_(
+                "Also compare age-standardised rates (population by age_group in the "
+                "standard's five-year bands)."
+            ),
         ),
     ] = None,
     mapping: MappingOption = None,
@@ -1112,14 +1726,8 @@ def compare(
     delimiter: DelimiterOption = None,
     max_decompressed: MaxDecompressedOption = None,
     force: ForceOption = False,
+    lang: LangOption = None,
 ) -> None:
-    """Compare rates between groups: rate ratios with exact intervals and p-values.
-
-    Each group's rate is divided by the reference group's, with the exact conditional
-    interval and p-value of R's poisson.test; shares of female homicide are compared as
-    differences (Newcombe). Counts below --min-count are withheld with every comparison
-    made from them.
-    """
     import femstat as fs
     from femstat.exports import export
 
@@ -1131,9 +1739,9 @@ def compare(
     pop_table = _read_population(population, reading)
     with _progress(4) as step:
         typed = _classified(file, mapping, step, reading)
-        step("comparing")
+        step(_("comparing"))
         keys = [by, *within_columns] + (["age_group"] if standard is not None else [])
-        pop = _population_by(pop_table, keys, f"give it by {keys}")
+        pop = _population_by(pop_table, keys, _("give it by {columns}").format(columns=keys))
         table = fs.rate_ratios(
             typed,
             by=by,
@@ -1145,17 +1753,23 @@ def compare(
             standard=standard.value if standard is not None else None,
         )
         table = fs.suppress(table, min_count)
-        step("writing")
+        step(_("writing"))
         if output is not None:
             export(table, output, fmt, metadata={"source": file.name}, min_count=min_count)
     if output is None:
         console.print(_comparison_table(table, [*within_columns, by]))
     else:
-        console.print(f"Wrote {output} ({len(table):,} rows)", markup=False, highlight=False)
+        console.print(
+            _("Wrote {output} ({n} rows)").format(output=output, n=i18n.format_integer(len(table))),
+            markup=False,
+            highlight=False,
+        )
     hidden = int(table["suppressed"].sum())
     if hidden:
         console.print(
-            f"{hidden} comparison(s) withheld: a count below {min_count}.",
+            _("{n} comparison(s) withheld: a count below {min_count}.").format(
+                n=i18n.format_integer(hidden), min_count=i18n.format_integer(min_count)
+            ),
             markup=False,
             highlight=False,
         )
@@ -1166,34 +1780,61 @@ class EstimateMethod(StrEnum):
     allocate = "allocate"
 
 
-@app.command()
+@app.command(
+    cls=_FemstatCommand,
+    help=N_(
+        "Estimate femicides with their uncertainty, the undetermined victims included.\n"
+        "\n"
+        "Between the lower bound (identified femicides) and the upper bound (plus every\n"
+        "undetermined victim), the estimate fills in the unknown relationships and criteria by\n"
+        "multiple imputation (or proportional allocation) and gives an interval. Published as\n"
+        "the other tables: a group whose count is withheld (below --min-count, or to protect\n"
+        "one) has its estimate withheld too."
+    ),
+)
 def estimate(
     file: FileArgument,
     by: Annotated[
         str,
-        typer.Option("--by", help="Breakdown columns, comma-separated; '' for none."),
+        typer.Option(
+            "--by", metavar="COLUMNS", help=N_("Breakdown columns, comma-separated; '' for none.")
+        ),
     ] = "year",
     population: Annotated[
         Path | None,
-        typer.Option("--population", "-p", help="Female population keyed by --by: adds rates."),
+        typer.Option(
+            "--population",
+            "-p",
+            metavar="FILE",
+            help=N_("Female population keyed by --by: adds rates."),
+        ),
     ] = None,
     method: Annotated[
         EstimateMethod,
         typer.Option(
             "--method",
-            help="impute: multiple imputation; allocate: proportional allocation of the "
-            "undetermined within the groups.",
+            metavar="[impute|allocate]",
+            help=N_(
+                "impute: multiple imputation; allocate: proportional allocation of the "
+                "undetermined within the groups."
+            ),
         ),
     ] = EstimateMethod.impute,
     imputations: Annotated[
-        int, typer.Option("--imputations", "-m", min=2, help="Number of imputations.")
+        int,
+        typer.Option("--imputations", metavar="N", min=2, help=N_("Number of imputations.")),
     ] = 50,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the imputations (same seed, same numbers).")
+        int,
+        typer.Option(
+            "--seed", metavar="N", help=N_("Seed of the imputations (same seed, same numbers).")
+        ),
     ] = 2022,
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", help="Output file (.csv, .xlsx, .parquet)."),
+        typer.Option(
+            "--output", "-o", metavar="FILE", help=N_("Output file (.csv, .xlsx, .parquet).")
+        ),
     ] = None,
     level: LevelOption = "0.95",
     min_count: MinCountOption = 5,
@@ -1202,15 +1843,8 @@ def estimate(
     delimiter: DelimiterOption = None,
     max_decompressed: MaxDecompressedOption = None,
     force: ForceOption = False,
+    lang: LangOption = None,
 ) -> None:
-    """Estimate femicides with their uncertainty, the undetermined victims included.
-
-    Between the lower bound (identified femicides) and the upper bound (plus every
-    undetermined victim), the estimate fills in the unknown relationships and criteria by
-    multiple imputation (or proportional allocation) and gives an interval. Published as
-    the other tables: a group whose count is withheld (below --min-count, or to protect
-    one) has its estimate withheld too.
-    """
     import warnings
 
     import femstat as fs
@@ -1229,7 +1863,9 @@ def estimate(
     with _progress(4) as step:
         pop = None
         if pop_table is not None:
-            pop = _population_by(pop_table, columns, f"give it by {columns} or drop them")
+            pop = _population_by(
+                pop_table, columns, _("give it by {columns} or drop them").format(columns=columns)
+            )
         settings: dict[str, Any] = {
             "method": method.value,
             "m": imputations,
@@ -1242,7 +1878,7 @@ def estimate(
         options = reading.options(file)
         if options["format"] in _STREAMABLE:
             # Batch by batch: the estimate and the bounds' counts of a file of any size.
-            step("reading, validating and classifying in batches")
+            step(_("reading, validating and classifying in batches"))
             with warnings.catch_warnings():  # quality warnings are not shown here, as before
                 warnings.simplefilter("ignore", fs.DataQualityWarning)
                 table = _guarded(
@@ -1257,15 +1893,15 @@ def estimate(
                         **options,
                     ),
                 )
-            step("estimating")
-            cube, _ = _guarded(
+            step(_("estimating"))
+            cube, _report = _guarded(
                 file,
                 lambda: counts_from_file(file, columns, mapping=mapping, report=True, **options),
             )
             indicators = fs.indicators(cube, by=columns)
         else:
             typed = _classified(file, mapping, step, reading)
-            step("estimating")
+            step(_("estimating"))
             table = fs.estimate(
                 typed, by=columns or None, population=pop, progress=False, **settings
             )
@@ -1274,7 +1910,7 @@ def estimate(
         counts = _protected(indicators, min_count)
         kinds = ("femicide", "partner_or_family", "female_homicide")
         table = withhold_estimates(table, withheld_cells({"counts": counts}), columns, kinds)
-        step("writing")
+        step(_("writing"))
         if output is not None:
             export(table, output, fmt, metadata={"source": file.name})
     if output is None:
@@ -1290,17 +1926,37 @@ def estimate(
         whole = {"bound_lower", "estimate", "lower", "upper", "bound_upper"}
         console.print(_comparison_table(table[shown], [*columns, "femicide_type"], whole))
     else:
-        console.print(f"Wrote {output} ({len(table):,} rows)", markup=False, highlight=False)
+        console.print(
+            _("Wrote {output} ({n} rows)").format(output=output, n=i18n.format_integer(len(table))),
+            markup=False,
+            highlight=False,
+        )
     how = (
-        f"Multiple imputation, m = {imputations}, seed {seed}"
+        _("Multiple imputation, m = {m}, seed {seed}").format(m=imputations, seed=seed)
         if method is EstimateMethod.impute
-        else "Proportional allocation"
+        else _("Proportional allocation")
     )
     console.print(
-        f"{how}; {_protection_text(counts, min_count)}",
+        _("{method}; {protection}").format(
+            method=how, protection=_protection_text(counts, min_count)
+        ),
         markup=False,
         highlight=False,
     )
+
+
+_ONE_LEVEL = {
+    "estimates": N_("--level: give one confidence level for estimates"),
+    "comparisons": N_("--level: give one confidence level for comparisons"),
+}
+_ONE_TABLE_FORMATS = {
+    "estimates": N_(
+        "estimates are written as .csv, .xlsx or .parquet, not SDMX-CSV or UNODC's layout"
+    ),
+    "comparisons": N_(
+        "comparisons are written as .csv, .xlsx or .parquet, not SDMX-CSV or UNODC's layout"
+    ),
+}
 
 
 def _one_table_output(
@@ -1311,12 +1967,10 @@ def _one_table_output(
 
     levels = _parse_levels(level)
     if len(levels) != 1:
-        raise _UserError(f"--level: give one confidence level for {what}")
+        raise _UserError(_(_ONE_LEVEL[what]))
     fmt = format_of(output) if output is not None else None
     if fmt in ("sdmx", "unodc"):
-        raise _UserError(
-            f"{what} are written as .csv, .xlsx or .parquet, not SDMX-CSV or UNODC's layout"
-        )
+        raise _UserError(_(_ONE_TABLE_FORMATS[what]))
     if output is not None and fmt is not None:
         _check_outputs(_export_targets(output, fmt), inputs, force=force)
     return levels[0], fmt
@@ -1377,7 +2031,7 @@ def _terminal_table(
     out = Table(show_lines=False)
     for column in shown:
         out.add_column(column, justify="left" if column in keys else "right")
-    for _, row in table[list(shown)].iterrows():
+    for _i, row in table[list(shown)].iterrows():
         cells = []
         for column in shown:
             value = row[column]
@@ -1385,13 +2039,13 @@ def _terminal_table(
                 hidden = column == "count" or not hidden_counts_only
                 cells.append(escape("[c]") if hidden else "")
             elif column == "share":
-                cells.append(f"{value * 100:.1f} %")
+                cells.append(_percent(value))
             elif column == "count":
-                cells.append(f"{int(value):,}")
+                cells.append(i18n.format_integer(value))
             elif column in whole:
-                cells.append(f"{float(value):,.0f}")
+                cells.append(i18n.format_decimal(value, 0))
             elif isinstance(value, float):
-                cells.append(f"{value:.3f}")
+                cells.append(_fixed(value, 3))
             else:
                 cells.append(escape(str(value)))
         out.add_row(*cells)
@@ -1415,7 +2069,9 @@ def _write_unodc(
     if pop_table is not None:
         # By age group too when the file gives it: the age rows then get rates.
         keys = [*columns, *(["age_group"] if "age_group" in pop_table.columns else [])]
-        pop = _population_by(pop_table, keys, f"give it by {columns} or drop --population")
+        pop = _population_by(
+            pop_table, keys, _("give it by {columns} or drop --population").format(columns=columns)
+        )
     extra = {"source": file.name}
     if population is not None:
         extra["population_source"] = population.name
@@ -1438,7 +2094,11 @@ def _population_by(table: pd.DataFrame, keys: list[str], what_to_do: str) -> pd.
     pop = population_for(table, keys)
     if pop is None:
         missing = [c for c in keys if c not in table.columns]
-        raise fs.PopulationError(f"the population has no column(s) {missing}; {what_to_do}")
+        raise fs.PopulationError(
+            _("the population has no column(s) {missing}; {what_to_do}").format(
+                missing=missing, what_to_do=what_to_do
+            )
+        )
     return pop
 
 
@@ -1468,7 +2128,7 @@ def _parse_rules(text: str | None) -> list[RuleSet]:
         return []
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
-        raise _UserError("--rules is empty; give rule set names or .toml files, comma-separated")
+        raise _UserError(_("--rules is empty; give rule set names or .toml files, comma-separated"))
     out: list[RuleSet] = []
     for item in items:
         if item.lower().endswith(".toml"):
@@ -1480,22 +2140,41 @@ def _parse_rules(text: str | None) -> list[RuleSet]:
     return out
 
 
-@app.command()
+@app.command(
+    cls=_FemstatCommand,
+    help=N_(
+        "Write the femicide report (HTML with charts, and Markdown) to a folder.\n"
+        "\n"
+        "Without FILE, the report is built from femstat's bundled synthetic example data and\n"
+        "its population. Published tables are protected: counts below --min-count are withheld\n"
+        "with the cells that would reveal them (--min-count 1 publishes everything). "
+        "A folder that is\n"
+        "not empty (an earlier report, say) is written into only with --force, which replaces\n"
+        "the report's own files there; a folder where an input file would be replaced is\n"
+        "always refused."
+    ),
+)
 def report(
     file: Annotated[
         Path | None,
-        typer.Argument(help="Victim microdata; omit it for the bundled example data."),
+        typer.Argument(
+            metavar="FILE", help=N_("Victim microdata; omit it for the bundled example data.")
+        ),
     ] = None,
     output: Annotated[
-        Path, typer.Option("--output", "-o", help="Folder to write the report to.")
+        Path,
+        typer.Option("--output", "-o", metavar="FOLDER", help=N_("Folder to write the report to.")),
     ] = Path("femstat-report"),
     population: Annotated[
         Path | None,
         typer.Option(
             "--population",
             "-p",
-            help="Female population by year (and area, age_group) for rates; with no FILE, "
-            "the example population.",
+            metavar="FILE",
+            help=N_(
+                "Female population by year (and area, age_group) for rates; with no FILE, "
+                "the example population."
+            ),
         ),
     ] = None,
     level: LevelOption = "0.95",
@@ -1503,21 +2182,34 @@ def report(
     min_reliable: MinReliableOption = 20,
     standard: Annotated[
         Standard,
-        typer.Option("--standard", help="Standard population for age-standardised rates."),
+        typer.Option(
+            "--standard",
+            metavar="[esp2013|who2000|segi1960]",
+            help=N_("Standard population for age-standardised rates."),
+        ),
     ] = Standard.esp2013,
-    title: Annotated[str, typer.Option("--title", help="Title of the report.")] = (
-        "Femicide statistics report"
-    ),
+    title: Annotated[
+        str | None,
+        typer.Option(
+            "--title",
+            metavar="TEXT",
+            help=N_("Title of the report. Default: 'Femicide statistics report', translated."),
+        ),
+    ] = None,
     imputations: Annotated[
         int,
         typer.Option(
             "--imputations",
+            metavar="N",
             min=0,
-            help="Imputations of the estimates with uncertainty (0 leaves them out).",
+            help=N_("Imputations of the estimates with uncertainty (0 leaves them out)."),
         ),
     ] = 20,
     seed: Annotated[
-        int, typer.Option("--seed", help="Seed of the imputations (same seed, same report).")
+        int,
+        typer.Option(
+            "--seed", metavar="N", help=N_("Seed of the imputations (same seed, same report).")
+        ),
     ] = 2022,
     mapping: MappingOption = None,
     encoding: EncodingOption = None,
@@ -1528,21 +2220,16 @@ def report(
         str | None,
         typer.Option(
             "--rules",
-            help="National rule sets counted beside the UN one, comma-separated: names "
-            "femstat ships (MEX_CPF_325, ARG_CP_80, ESP_DGVG_2022, BRA_CP_121A, "
-            "ECU_COIP_141) or paths of .toml rule set files.",
+            metavar="RULES",
+            help=N_(
+                "National rule sets counted beside the UN one, comma-separated: names "
+                "femstat ships (MEX_CPF_325, ARG_CP_80, ESP_DGVG_2022, BRA_CP_121A, "
+                "ECU_COIP_141) or paths of .toml rule set files."
+            ),
         ),
     ] = None,
+    lang: LangOption = None,
 ) -> None:
-    """Write the femicide report (HTML with charts, and Markdown) to a folder.
-
-    Without FILE, the report is built from femstat's bundled synthetic example data and
-    its population. Published tables are protected: counts below --min-count are withheld
-    with the cells that would reveal them (--min-count 1 publishes everything). A folder that is
-    not empty (an earlier report, say) is written into only with --force, which replaces
-    the report's own files there; a folder where an input file would be replaced is
-    always refused.
-    """
     import femstat as fs
     from femstat.report import REPORT_STEPS, build_report
 
@@ -1550,24 +2237,24 @@ def report(
     reading = _Reading(encoding, _parse_delimiter(delimiter), _parse_size(max_decompressed))
     rule_sets = _parse_rules(rules)
     if file is None and mapping is not None:
-        raise _UserError("--mapping needs a FILE")
+        raise _UserError(_("--mapping needs a FILE"))
     _check_report_folder(output, [file, population, mapping], force=force)
     if file is None:
-        source = "the bundled example data (synthetic, femstat.datasets.example_victims)"
+        source = _("the bundled example data (synthetic, femstat.datasets.example_victims)")
         pop_table: pd.DataFrame | None = (
             _read_population(population, reading)
             if population is not None
             else fs.datasets.example_population()
         )
         pop_source: str | None = (
-            population.name if population is not None else "the bundled example population"
+            population.name if population is not None else _("the bundled example population")
         )
     else:
         source = file.name
         pop_table = _read_population(population, reading) if population is not None else None
         pop_source = population.name if population is not None else None
     with _progress(len(REPORT_STEPS) + 1) as step:
-        step("reading")
+        step(_("reading"))
         if file is None:
             clean, result = fs.validate(fs.datasets.example_victims(), report=True)
         else:
@@ -1579,7 +2266,7 @@ def report(
             out_dir=output,
             source=source,
             population_source=pop_source,
-            title=title,
+            title=title if title is not None else _("Femicide statistics report"),
             level=levels,
             min_count=min_count,
             min_reliable=min_reliable,
@@ -1588,28 +2275,41 @@ def report(
             imputations=imputations,
             seed=seed,
             rules=[fs.UN_2022, *rule_sets] if rule_sets else fs.UN_2022,
+            lang=i18n.current_language(),
         )
-    name = "the bundled example data (synthetic)" if file is None else file.name
+    name = _("the bundled example data (synthetic)") if file is None else file.name
     console.print(_summary_table(files.summary, f"femstat {fs.__version__}: {name}", min_count))
     if not result.warnings.empty:
         _print_validation(result, file, reading)
     written = [p for p in (files.html, files.markdown) if p is not None]
     console.print(
-        "Wrote " + " and ".join(str(p) for p in written) + f" ({len(files.charts)} charts, "
-        f"{len(files.tables)} table files in {output / 'tables'})",
+        _("Wrote {files} ({charts} charts, {tables} table files in {folder})").format(
+            files=(
+                _("{first} and {second}").format(first=written[0], second=written[1])
+                if len(written) == 2
+                else ", ".join(str(p) for p in written)
+            ),
+            charts=i18n.format_integer(len(files.charts)),
+            tables=i18n.format_integer(len(files.tables)),
+            folder=output / "tables",
+        ),
         markup=False,
         highlight=False,
         soft_wrap=True,
     )
 
 
-@app.command()
+@app.command(
+    cls=_FemstatCommand,
+    help=N_("Print the victim table's schema as JSON Schema (or YAML)."),
+)
 def schema(
     format: Annotated[
-        SchemaFormat, typer.Option("--format", "-f", help="Output format.")
+        SchemaFormat,
+        typer.Option("--format", "-f", metavar="[json|yaml]", help=N_("Output format.")),
     ] = SchemaFormat.json,
+    lang: LangOption = None,
 ) -> None:
-    """Print the victim table's schema as JSON Schema (or YAML)."""
     import femstat as fs
 
     if format is SchemaFormat.json:
