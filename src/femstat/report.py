@@ -114,6 +114,12 @@ class ReportFiles:
         main = tuple(p for p in (self.html, self.markdown) if p is not None)
         return (*main, *self.charts, *self.tables)
 
+    def _repr_html_(self) -> str:
+        """The HTML report inline in Jupyter (see :func:`femstat.display.report_html`)."""
+        from femstat.display import report_html
+
+        return report_html(self)
+
 
 # --------------------------------------------------------------------------- document model
 
