@@ -236,3 +236,13 @@ def test_a_table_suppressed_cell_by_cell_marks_only_the_withheld_cells(
             value = row[column]
             assert cells[at] == (MARK if pd.isna(value) else f"{int(value):,}")
     assert "direct standardisation to the esp2013 standard" in page
+
+
+def test_completeness_shares_are_percentages(typed: pd.DataFrame) -> None:
+    table = fs.completeness(typed, by="year")
+    frame_html = style(table).to_html()
+    header = _header(frame_html)
+    rows = _body_rows(frame_html)
+    at = header.index("undetermined (%)")
+    assert rows[0][at] == f"{table['undetermined'].iloc[0] * 100:.1f}"
+    assert rows[0][header.index("female_homicide")] == f"{int(table['female_homicide'].iloc[0]):,}"

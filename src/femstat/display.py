@@ -105,6 +105,8 @@ def _per(table: pd.DataFrame) -> float:
 def _unit(column: str, kind: str, per: float) -> tuple[str, str]:
     """(unit shown in the header, how the values are written) of a result column."""
     per_text = f"per {per:,.0f} women"
+    if kind == "completeness" and (column.endswith("_unknown") or column == "undetermined"):
+        return "%", "share"  # fs.completeness gives shares of female homicide
     if column in _COUNTS or (kind == "bounds" and column in ("lower", "upper")):
         return "", "count"
     if column in _POPULATIONS:
@@ -117,9 +119,7 @@ def _unit(column: str, kind: str, per: float) -> tuple[str, str]:
         return "%" if column.startswith("percent") else "% a year", "percent"
     if column.startswith("share_difference"):
         return "percentage points", "points"
-    if column.startswith(("share", "reference_share", "lower_share", "upper_share")) or (
-        kind == "completeness" and column.endswith("_unknown")
-    ):
+    if column.startswith(("share", "reference_share", "lower_share", "upper_share")):
         return "%", "share"
     if column.startswith(("rate", "crude_rate", "reference_rate", "lower_rate", "upper_rate")):
         return f"{per_text}, a year", "rate"
