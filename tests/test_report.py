@@ -352,9 +352,24 @@ def test_age_standardised_rates_when_the_population_has_the_bands(tmp_path: Path
     key = "Femicide rate by year, age-standardised to the esp2013 standard (per 100,000 women)"
     assert key in tables
     assert [r[0] for r in tables[key][1:]] == ["2022", "2023", "2024"]
-    # Five-year bands are not UNODC's age groups: no rates by age group, and the report
-    # says why instead of failing.
-    assert "Rates by age group not computed" in html
+    # Five-year bands are summed into UNODC's age groups for the rates by age group; the
+    # 15-19 band straddles 15-17 / 18-19 and is shared out by years of age (3/5, 2/5),
+    # which the report says.
+    assert "Rates by age group not computed" not in html
+    assert "the band 15-19 straddles a group boundary" in html
+    key = next(k for k in tables if k.startswith("Femicide by age group of the victim"))
+    header = tables[key][0]
+    rows = {r[0]: r for r in tables[key][1:]}
+    rate, count = header.index("Femicide rate"), header.index("Femicides")
+    shown = 0
+    for group, years_of_age in (("15-17", 3), ("18-19", 2)):
+        if rows[group][count] == "[c]":
+            continue
+        # The group's share of 200,000 in 15-19, over three years of data.
+        expected = int(rows[group][count].replace(",", "")) / (200_000 * years_of_age / 5 * 3)
+        assert rows[group][rate].split()[0] == f"{expected * 100_000:.2f}"
+        shown += 1
+    assert shown
 
 
 def test_population_for_sums_extra_keys() -> None:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from femstat.completeness import completeness
     from femstat.counts import add_cubes, counts
     from femstat.disclosure import DisclosureError, suppress
+    from femstat.display import style as styled
     from femstat.errors import (
         DataQualityWarning,
         FemstatError,
@@ -103,6 +104,7 @@ _EXPORTS: dict[str, tuple[str, str | None]] = {
     "rule_set": ("femstat.rulesets", "rule_set"),
     "rule_sets": ("femstat.rulesets", "rule_sets"),
     "estimate_from_file": ("femstat.estimates", "estimate_from_file"),
+    "styled": ("femstat.display", "style"),
 }
 
 
@@ -196,6 +198,7 @@ __all__ = [
     "read_shr",
     "rule_set",
     "rule_sets",
+    "styled",
     "suppress",
     "synth",
     "to_unodc",
@@ -205,3 +208,11 @@ __all__ = [
     "victim_json_schema",
     "victim_yaml_schema",
 ]
+
+if "IPython" in sys.modules:
+    # Inside IPython / Jupyter: femstat's result tables display with their units, [c]
+    # marks and method notes. femstat.display imports nothing heavy, and nothing here
+    # imports IPython when it is not already running.
+    from femstat.display import register as _register_display
+
+    _register_display()

@@ -3,8 +3,12 @@
 ``example_victims.csv.gz`` holds 20,000 synthetic victim records made by
 :func:`femstat.synth.generate` with seed 2022, written with plain text codes as a user's
 file would be; ``example_population.csv`` holds matching female population denominators
-by year, area and UNODC age group. ``scripts/make_example_data.py`` regenerates both,
-and the test suite checks that the shipped files equal what it makes.
+by year, area and five-year age band (0-4, ..., 85-89, 90+: the bands of the European
+Standard Population 2013, the report's default standard, so that the bundled data can be
+age-standardised). ``scripts/make_example_data.py`` regenerates both, and the test suite
+checks that the shipped files equal what it makes. For rates by UNODC age group, sum the
+bands with :func:`femstat.ages.regroup` (the 15-19 band straddles UNODC's 15-17 / 18-19
+and is shared out by years of age).
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from importlib import resources
 
 import pandas as pd
 
-__all__ = ["EXAMPLE_SEED", "example_population", "example_victims"]
+__all__ = ["EXAMPLE_SEED", "EXAMPLE_STANDARD", "example_population", "example_victims"]
 
 EXAMPLE_SEED = 2022
 EXAMPLE_ROWS = 20_000
+EXAMPLE_STANDARD = "esp2013"
+"""The standard population whose five-year bands ``example_population`` is given in."""
 
 
 def _path(name: str) -> resources.abc.Traversable:
@@ -30,7 +36,7 @@ def example_victims() -> pd.DataFrame:
 
 
 def example_population() -> pd.DataFrame:
-    """Female population by ``year``, ``area`` and ``age_group`` (UNODC groups)."""
+    """Female population by ``year``, ``area`` and ``age_group`` (five-year bands, 0-4 to 90+)."""
     with resources.as_file(_path("example_population.csv")) as path:
         frame = pd.read_csv(path)
     frame["year"] = frame["year"].astype("Int16")

@@ -115,6 +115,12 @@ class ReportFiles:
         main = tuple(p for p in (self.html, self.markdown) if p is not None)
         return (*main, *self.charts, *self.tables)
 
+    def _repr_html_(self) -> str:
+        """The HTML report inline in Jupyter (see :func:`femstat.display.report_html`)."""
+        from femstat.display import report_html
+
+        return report_html(self)
+
 
 # --------------------------------------------------------------------------- document model
 
@@ -535,6 +541,7 @@ def _release(ctx: _Context) -> None:
     age: pd.DataFrame | None = None
     pop_age = ctx.pop(["age_group"])
     if pop_age is not None:
+        pop_age = _in_unodc_groups(ctx, pop_age)
         # The unknown age group has no population; a placeholder denominator keeps
         # fs.indicators from refusing the table, and its rates are blanked here.
         placeholder = pd.DataFrame({"age_group": ["unknown"], "population": [1.0]})
@@ -568,6 +575,28 @@ def _release(ctx: _Context) -> None:
     for national in ctx.national:
         tables[f"rule_set_{national.name}"] = cross_counts(ctx.typed, national)
     _protect_release(ctx, tables)
+
+
+def _in_unodc_groups(ctx: _Context, population: pd.DataFrame) -> pd.DataFrame:
+    """A population in other bands (e.g. five-year, for standardising) in UNODC groups."""
+    from femstat.ages import UNODC_AGE_GROUPS, regroup
+
+    if set(population["age_group"].astype(str)) <= set(UNODC_AGE_GROUPS.labels):
+        return population
+    try:
+        out = regroup(population, UNODC_AGE_GROUPS, apportion=True)
+    except ValueError:
+        return population  # fs.indicators names the groups that have no population
+    shared = out.attrs["femstat_regroup"]["apportioned"]
+    if shared:
+        ctx.notes["rates_by_age_group"] = (
+            "The population is given in other age bands than the UNODC groups and is summed "
+            f"into them; {'the bands' if len(shared) > 1 else 'the band'} {', '.join(shared)} "
+            f"{'straddle' if len(shared) > 1 else 'straddles'} a group boundary and "
+            f"{'are' if len(shared) > 1 else 'is'} shared out in proportion to the years of "
+            "age in each group."
+        )
+    return out
 
 
 def _withhold(table: pd.DataFrame, masks: dict[str, Any], *, mark: bool = True) -> pd.DataFrame:

@@ -352,8 +352,24 @@ def _population_tables(
     by_age = None
     if _AGE in population.columns:
         frame[_AGE] = population[_AGE].astype("object").astype(str).to_numpy()
-        by_age = frame.groupby([*keys, _AGE])["population"].sum().reset_index()
+        by_age = _in_unodc_groups(frame.groupby([*keys, _AGE])["population"].sum().reset_index())
     return by_keys, by_age
+
+
+def _in_unodc_groups(by_age: pd.DataFrame) -> pd.DataFrame:
+    """A population in other bands (five-year, for standardising) summed into UNODC's groups.
+
+    A band across a group boundary (15-19) is shared out by years of age; bands that do
+    not tile the ages are left as they are, and the rows they lack are reported later.
+    """
+    from femstat.ages import UNODC_AGE_GROUPS, regroup
+
+    if set(by_age[_AGE]) <= set(UNODC_AGE_GROUPS.labels):
+        return by_age
+    try:
+        return regroup(by_age, UNODC_AGE_GROUPS, apportion=True)
+    except ValueError:
+        return by_age
 
 
 def _key_text(value: Any) -> str:
