@@ -589,13 +589,15 @@ def _in_unodc_groups(ctx: _Context, population: pd.DataFrame) -> pd.DataFrame:
         return population  # fs.indicators names the groups that have no population
     shared = out.attrs["femstat_regroup"]["apportioned"]
     if shared:
-        ctx.notes["rates_by_age_group"] = (
+        ctx.notes["rates_by_age_group"] = _n(
             "The population is given in other age bands than the UNODC groups and is summed "
-            f"into them; {'the bands' if len(shared) > 1 else 'the band'} {', '.join(shared)} "
-            f"{'straddle' if len(shared) > 1 else 'straddles'} a group boundary and "
-            f"{'are' if len(shared) > 1 else 'is'} shared out in proportion to the years of "
-            "age in each group."
-        )
+            "into them; the band {bands} straddles a group boundary and is shared out in "
+            "proportion to the years of age in each group.",
+            "The population is given in other age bands than the UNODC groups and is summed "
+            "into them; the bands {bands} straddle a group boundary and are shared out in "
+            "proportion to the years of age in each group.",
+            len(shared),
+        ).format(bands=", ".join(shared))
     return out
 
 
