@@ -2618,7 +2618,7 @@ def build_report(
     validation: ValidationReport | None = None,
     imputations: int = 20,
     seed: int = 2022,
-    lang: str = "en",
+    lang: str | None = None,
 ) -> ReportFiles:
     """Build the femicide report from victim microdata (and a population, for rates).
 
@@ -2669,10 +2669,11 @@ def build_report(
         (:func:`femstat.estimate`); 0 leaves the estimates out.
     seed : int, default 2022
         Seed of the imputations: the same data and seed give the same report.
-    lang : str, default ``"en"``
+    lang : str, optional
         Language of the report: ``"en"``, ``"es"``, ``"fr"``, ``"pt"``, optionally with a
-        region for number and date formats (``"es-MX"``, ``"pt-BR"``). Headings, sentences,
-        captions, labels and methods are translated and numbers written in the locale's
+        region for number and date formats (``"es-MX"``, ``"pt-BR"``). By default the
+        language in use: English, or the one set with ``femstat.i18n.language``. Headings,
+        sentences, captions, labels and methods are translated and numbers written in the locale's
         format; the published tables (``tables/``) stay the English contract (column
         names, codes, plain numbers), their metadata recording the report's language.
 
@@ -2690,7 +2691,7 @@ def build_report(
     femstat.i18n.LanguageError
         When ``lang`` is not a language femstat has a translation for (checked first).
     """
-    tag = i18n.normalise(lang)
+    tag = i18n.current_language() if lang is None else i18n.normalise(lang)
     with i18n.language(tag):
         return _build_report(
             data,
