@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = [
     "MARK",
     "is_result_table",
+    "rate_text",
     "register",
     "report_html",
     "style",
@@ -132,9 +133,12 @@ def _unit(column: str, kind: str, per: float) -> tuple[str, str]:
     return "", "text"
 
 
-def _rate_text(value: float) -> str:
-    # The report's decimals: two, or three for a rate below 0.1.
-    return f"{value:.2f}" if abs(value) >= 0.1 or value == 0 else f"{value:.3f}"
+def rate_text(value: float) -> str:
+    """A rate as femstat publishes it: two decimals, three below 0.1 (so that a small rate
+    does not read 0.00), in the language in use."""
+    from femstat import i18n
+
+    return i18n.format_decimal(value, 2 if abs(value) >= 0.1 or value == 0 else 3)
 
 
 _WRITERS: Mapping[str, Callable[[float], str]] = {
@@ -142,7 +146,7 @@ _WRITERS: Mapping[str, Callable[[float], str]] = {
     "estimate": lambda v: f"{v:,.1f}",
     "share": lambda v: f"{v * 100:.1f}",
     "points": lambda v: f"{v * 100:.1f}",
-    "rate": _rate_text,
+    "rate": rate_text,
     "ratio": lambda v: f"{v:.2f}",
     "percent": lambda v: f"{v:.1f}",
     "p": lambda v: "<0.001" if v < 0.001 else f"{v:.3f}",

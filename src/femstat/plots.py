@@ -39,6 +39,7 @@ import pandas as pd
 
 from femstat import i18n
 from femstat.codes import FEMICIDE as _FEMICIDE_KINDS
+from femstat.display import MARK
 from femstat.errors import FemstatError, require
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ _OPTIONAL_TYPE = "partner_or_family_unspecified"
 """Drawn only when the data has such records: most sources know which of the two it was,
 and an empty bar and legend entry in every chart would say nothing."""
 
-_SUPPRESSED = "[c]"
+_SUPPRESSED = MARK
 _RC: dict[str, Any] = {
     "font.size": 11,
     "axes.titlesize": 13,

@@ -47,6 +47,7 @@ from femstat import codes as C
 from femstat import i18n
 from femstat.classify import UN_2022, RuleSet
 from femstat.counts import BreakdownError
+from femstat.display import MARK, rate_text
 from femstat.errors import FemstatError, PopulationError
 from femstat.validate import ValidationReport
 
@@ -74,7 +75,7 @@ REPORT_STEPS: tuple[str, ...] = (
 )
 """The steps :func:`build_report` announces to its ``progress`` callback, in order."""
 
-_SUPPRESSED = "[c]"
+_SUPPRESSED = MARK
 _UNRELIABLE = "[u]"
 _DASH = "–"
 
@@ -238,16 +239,12 @@ def _pct(value: Any, *, hidden: bool = False) -> _Cell:
     return _Cell(i18n.format_decimal(float(value) * 100, 1), "num")
 
 
-def _rate_text(value: float) -> str:
-    return i18n.format_decimal(value, 2 if abs(value) >= 0.1 or value == 0 else 3)
-
-
 def _rate(value: Any, *, hidden: bool = False, reliable: bool = True) -> _Cell:
     if hidden:
         return _Cell(_SUPPRESSED, "c")
     if _missing(value):
         return _Cell(_DASH, "num")
-    text = _rate_text(float(value))
+    text = rate_text(float(value))
     return _Cell(text, "num") if reliable else _Cell(f"{text} {_UNRELIABLE}", "u")
 
 
@@ -260,7 +257,7 @@ def _interval(lower: Any, upper: Any, *, scale: float = 1.0, hidden: bool = Fals
     if scale == 100.0:
         text = f"{i18n.format_decimal(lo, 1)}{_DASH}{i18n.format_decimal(up, 1)}"
         return _Cell(text, "num")
-    return _Cell(f"{_rate_text(lo)}{_DASH}{_rate_text(up)}", "num")
+    return _Cell(f"{rate_text(lo)}{_DASH}{rate_text(up)}", "num")
 
 
 def _level_text(level: float) -> str:
@@ -2508,11 +2505,11 @@ def _key_figures(ctx: _Context, overall: pd.DataFrame, by_year: pd.DataFrame | N
                     "{lower}{dash}{upper})."
                 ).format(
                     year=last["year"],
-                    rate=_rate_text(float(last["rate"])),
+                    rate=rate_text(float(last["rate"])),
                     level=_level_text(ctx.level),
-                    lower=_rate_text(float(last["rate_lower"])),
+                    lower=rate_text(float(last["rate_lower"])),
                     dash=_DASH,
-                    upper=_rate_text(float(last["rate_upper"])),
+                    upper=rate_text(float(last["rate_upper"])),
                 )
             )
     return keys
