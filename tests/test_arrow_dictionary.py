@@ -41,7 +41,7 @@ def tally(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
 
     def spy(self: BatchChecker, *args: Any, **kwargs: Any) -> Any:
         result = original(self, *args, **kwargs)
-        seen.append(result is not None)
+        seen.append(isinstance(result, tuple))
         return result
 
     with monkeypatch.context() as patch:
@@ -242,7 +242,7 @@ def test_a_missing_value_inside_the_dictionary_is_not_read_from_arrow() -> None:
     text = frozenset(columns)
     table = pa.table(dict(zip(columns, arrays, strict=True)))
     checker = BatchChecker(text, None, {})
-    assert checker.validated_table(table, text) is not None  # read from Arrow
+    assert isinstance(checker.validated_table(table, text), tuple)  # read from Arrow
     sex = pa.DictionaryArray.from_arrays(
         pa.array([0, 1, 2, 1, 0], type=pa.int32()), pa.array(["female", None, "male"])
     )
@@ -274,3 +274,29 @@ def test_an_unknown_spelling_in_the_third_row_group(
     assert cases["column"].tolist() == ["victim_sex"]
     assert "femal" in str(caught.value)
     assert 1_345 in np.ravel(cases["rows"].iloc[0]).tolist()
+
+
+@pytest.mark.parametrize("repeat", [None, (10, 20), (10, 1_310)])
+def test_ids_are_checked_as_the_general_path_checks_them(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, data: pd.DataFrame, repeat: Any
+) -> None:
+    """Whole-number ids: unique within a batch and across batches, or the same error."""
+    frame = data.copy()
+    if repeat is not None:  # within the first batch, or across the first and third
+        frame.loc[frame.index[repeat[1]], "victim_id"] = frame["victim_id"].iloc[repeat[0]]
+    path = tmp_path / "victims.parquet"
+    frame.to_parquet(path, index=False, row_group_size=600)
+
+    def call() -> Any:
+        return counts_from_file(path, BY, batch_rows=600, report=True)
+
+    seen = four_ways(monkeypatch, call)
+    if repeat == (10, 20):
+        assert seen == [False]  # the batch's own id check fails: the general path reports
+        return
+    assert len(seen) == 5 and all(seen)
+    if repeat is None:
+        assert_cube(call()[0], frame)
+    else:
+        with pytest.raises(fs.ValidationError, match="victim_id"):
+            call()

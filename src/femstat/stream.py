@@ -296,12 +296,15 @@ def _count_fast(
                     # Straight from Arrow when the batch's columns allow it; otherwise
                     # through the pandas frame, as before.
                     text, free = fast.categorical, fast.free_text
-                    checked = checker.validated_table(table, text, free, offset)
-                    if checked is not None:
-                        raw = checked[0]
+                    read = checker.validated_table(table, text, free, offset)
+                    checked: tuple[pd.DataFrame, ValidationReport] | None
+                    if read:
+                        raw, checked = read[0], read
                     else:
                         raw = frame_of(table, text, offset, free)
-                        checked = checker.validated(raw)
+                        # False: its distinct values were validated, and the batch is to
+                        # be validated whole; None: validate the frame by them.
+                        checked = None if read is False else checker.validated(raw)
                     if not count(raw, checked, text):
                         return done
                     offset += table.num_rows

@@ -28,7 +28,7 @@ perpetrator's sex (checked against the relationship's spelling), identifiers oth
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -233,7 +233,7 @@ class BatchChecker:
         text: frozenset[str],
         free_text: frozenset[str] = frozenset(),
         start: int = 0,
-    ) -> tuple[pd.DataFrame, ValidationReport] | None:
+    ) -> tuple[pd.DataFrame, ValidationReport] | Literal[False] | None:
         """:meth:`validated` for the Arrow table a batch is read from, without its frame.
 
         Each column's distinct values are read from Arrow (the dictionary entries the rows
@@ -246,9 +246,11 @@ class BatchChecker:
         through unchanged, are read as they are), and validation's row-level checks run
         on them.
 
-        Returns None where :meth:`validated` would, and where a column is not in one of
-        the Arrow forms read this way (several chunks, an identifier, other index or value
-        types): the caller then makes the frame and validates it as before.
+        Returns False where :meth:`validated` would return None (the caller validates
+        the batch whole), and None where a column is not in one of the Arrow forms read
+        this way (a dictionary holding a missing value, ids that are not whole numbers or
+        have missing ones, other index or value types): the caller then makes the frame
+        and validates it as before.
         """
         if not self._active or table.num_rows == 0:
             return None
@@ -261,13 +263,26 @@ class BatchChecker:
             return None
         for name in names:
             variable = variables.get(name)
-            if variable is None or variable.kind in ("date", "id"):
-                return None  # validated whole, or (victim_id) read through pandas
+            if variable is None or variable.kind == "date":
+                return None  # validated whole
+            if variable.kind == "id" and name != "victim_id":
+                return None
         nullable = _nullable_types(table)
         shorts: list[Any] = []
         sources: list[_Source] = []
+        ids: np.ndarray | None = None
         for name in names:
             column = table.column(name)
+            if name == "victim_id":
+                # Kept out of the short table, as validated() keeps it out of the small
+                # frame; whole numbers with none missing are what to_pandas hands over
+                # as they are, and validation's own id check reads them.
+                if column.type != pa.int64() or column.null_count:
+                    return None
+                ids = np.asarray(column.to_numpy())
+                if not _ids_valid(pd.Series(ids, copy=False)):
+                    return None
+                continue
             if column.num_chunks == 1:
                 array = column.chunk(0)
             elif pa.types.is_dictionary(column.type) and name not in text:
@@ -286,12 +301,14 @@ class BatchChecker:
         n = max(len(s) for s in shorts)
         if n == 0:
             return None
-        small_table = pa.Table.from_arrays(
-            [_padded_arrow(pa, s, n) for s in shorts], schema=table.schema
+        schema = pa.schema(
+            [table.schema.field(source.name) for source in sources],
+            metadata=table.schema.metadata,  # pandas' types, which frame_of reads
         )
+        small_table = pa.Table.from_arrays([_padded_arrow(pa, s, n) for s in shorts], schema=schema)
         checked = self.validated(frame_of(small_table, text, 0, free_text))
         if checked is None:
-            return None
+            return False  # the batch's own frame would get the same None
         small, small_report = checked
         n_rows = table.num_rows
         out: dict[str, Any] = {}
@@ -300,6 +317,8 @@ class BatchChecker:
             if rows is None:
                 return None
             out[source.name] = rows
+        if ids is not None:
+            out["victim_id"] = ids
         added = list(small_report.added_columns)
         for name in added:
             out[name] = _unknown_array(name, n_rows, self._unknown)
