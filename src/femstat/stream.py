@@ -36,7 +36,12 @@ from femstat._cube import Options, PartsAccumulator, count_part, needed_columns
 from femstat.ages import AgeScheme
 from femstat.classify import UN_2022, RuleSet
 from femstat.errors import require
-from femstat.sources.arrow import added_as_unknown, coerced_as_text, with_unknown_columns
+from femstat.sources.arrow import (
+    added_as_unknown,
+    coerced_as_text,
+    frame_of,
+    with_unknown_columns,
+)
 from femstat.sources.arrow_counts import BatchChecker
 from femstat.sources.mapping import Mapping, load_mapping
 from femstat.sources.readers import (
@@ -257,26 +262,60 @@ def _count_fast(
     general path takes over.
     """
     done = 0
+    made: dict[str, Any] = {}  # all-unknown columns, made once for the stream
+    options = accumulator._parts.options
+
+    def count(
+        raw: pd.DataFrame,
+        checked: tuple[pd.DataFrame, ValidationReport] | None,
+        categorical: frozenset[str],
+    ) -> bool:
+        """Count one batch; False when it fails validation (the general path reports it)."""
+        frame, added = (raw, []) if checked else with_unknown_columns(raw, mapping, made)
+        part = count_part(frame, options, checked)
+        if part.failure is not None:
+            _log.debug("fast path: batch %d fails validation", done + 1)
+            return False
+        if part.report is not None and checked is None:
+            coerced_as_text(part.report, categorical, mapping)
+            added_as_unknown(part.report, added)
+        accumulator._parts.add_counts(part)
+        advance(len(frame))
+        return True
+
     try:
         with fast_frames(
             path, format=fmt, columns=columns, batch_rows=batch_rows, mapping=mapping, **kwargs
         ) as fast:
             if fast is None:
                 return 0
-            made: dict[str, Any] = {}  # all-unknown columns, made once for the stream
-            checker = BatchChecker(fast.categorical, mapping, made, enabled=fmt == "parquet")
+            if fast.tables is not None:  # Parquet
+                checker = BatchChecker(fast.categorical, mapping, made)
+                offset = 0
+                for table in fast.tables:
+                    # Straight from Arrow when the batch's columns allow it; otherwise
+                    # through the pandas frame, as before.
+                    text, free = fast.categorical, fast.free_text
+                    read = checker.validated_table(table, text, free, offset)
+                    checked: tuple[pd.DataFrame, ValidationReport] | None
+                    if read:
+                        raw, checked = read[0], read
+                    else:
+                        raw = frame_of(table, text, offset, free)
+                        # False: its distinct values were validated, and the batch is to
+                        # be validated whole; None: validate the frame by them.
+                        checked = None if read is False else checker.validated(raw)
+                    if not count(raw, checked, text):
+                        return done
+                    offset += table.num_rows
+                    done += 1
+                return None
+            # Batches of CSV are validated whole: every column arrives as text, and
+            # validating by distinct values measured slower there (docs/performance.md).
+            checker = BatchChecker(fast.categorical, mapping, made, enabled=False)
             for raw in fast.frames:
-                checked = checker.validated(raw)
-                frame, added = (raw, []) if checked else with_unknown_columns(raw, mapping, made)
-                part = count_part(frame, accumulator._parts.options, checked)
-                if part.failure is not None:
-                    _log.debug("fast path: batch %d fails validation", done + 1)
+                if not count(raw, checker.validated(raw), fast.categorical):
                     return done
-                if part.report is not None and checked is None:
-                    coerced_as_text(part.report, fast.categorical, mapping)
-                    added_as_unknown(part.report, added)
-                accumulator._parts.add_counts(part)
-                advance(len(frame))
                 done += 1
     except MemoryError:
         raise

@@ -28,7 +28,7 @@ perpetrator's sex (checked against the relationship's spelling), identifiers oth
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
@@ -227,6 +227,112 @@ class BatchChecker:
         coerced_as_text(report, self._categorical, self._mapping)
         return clean, report
 
+    def validated_table(
+        self,
+        table: Any,
+        text: frozenset[str],
+        free_text: frozenset[str] = frozenset(),
+        start: int = 0,
+    ) -> tuple[pd.DataFrame, ValidationReport] | Literal[False] | None:
+        """:meth:`validated` for the Arrow table a batch is read from, without its frame.
+
+        Each column's distinct values are read from Arrow (the dictionary entries the rows
+        use, the flags present, the smallest and largest integer, a missing value where
+        there is one) into a short table with one row per distinct value. That table goes
+        through :func:`~femstat.sources.arrow.frame_of` and :meth:`validated` as the whole
+        batch would: the same small frame, the same answer, the same report. The batch's
+        rows then go from Arrow's buffers to the canonical arrays with one look-up of their
+        dictionary indices (flags and integers, which :meth:`validated` only passes
+        through unchanged, are read as they are), and validation's row-level checks run
+        on them.
+
+        Returns False where :meth:`validated` would return None (the caller validates
+        the batch whole), and None where a column is not in one of the Arrow forms read
+        this way (a dictionary holding a missing value, ids that are not whole numbers or
+        have missing ones, other index or value types): the caller then makes the frame
+        and validates it as before.
+        """
+        if not self._active or table.num_rows == 0:
+            return None
+        from femstat.sources.arrow import _arrow, _nullable_types, frame_of
+
+        pa = _arrow()
+        variables = victim_variables()
+        names = list(table.column_names)
+        if len(set(names)) != len(names):
+            return None
+        for name in names:
+            variable = variables.get(name)
+            if variable is None or variable.kind == "date":
+                return None  # validated whole
+            if variable.kind == "id" and name != "victim_id":
+                return None
+        nullable = _nullable_types(table)
+        shorts: list[Any] = []
+        sources: list[_Source] = []
+        ids: np.ndarray | None = None
+        for name in names:
+            column = table.column(name)
+            if name == "victim_id":
+                # Kept out of the short table, as validated() keeps it out of the small
+                # frame; whole numbers with none missing are what to_pandas hands over
+                # as they are, and validation's own id check reads them.
+                if column.type != pa.int64() or column.null_count:
+                    return None
+                ids = np.asarray(column.to_numpy())
+                if not _ids_valid(pd.Series(ids, copy=False)):
+                    return None
+                continue
+            if column.num_chunks == 1:
+                array = column.chunk(0)
+            elif pa.types.is_dictionary(column.type) and name not in text:
+                return None  # frame_of hands several stored dictionaries to to_pandas
+            else:
+                # A batch across row groups: one array, as frame_of makes it (the text
+                # columns' dictionaries unified, as its categories are).
+                if pa.types.is_dictionary(column.type):
+                    column = column.unify_dictionaries()
+                array = column.combine_chunks()
+            found = _distinct_arrow(pa, name, array, nullable, text)
+            if found is None:
+                return None
+            shorts.append(found[0])
+            sources.append(found[1])
+        n = max(len(s) for s in shorts)
+        if n == 0:
+            return None
+        schema = pa.schema(
+            [table.schema.field(source.name) for source in sources],
+            metadata=table.schema.metadata,  # pandas' types, which frame_of reads
+        )
+        small_table = pa.Table.from_arrays([_padded_arrow(pa, s, n) for s in shorts], schema=schema)
+        checked = self.validated(frame_of(small_table, text, 0, free_text))
+        if checked is None:
+            return False  # the batch's own frame would get the same None
+        small, small_report = checked
+        n_rows = table.num_rows
+        out: dict[str, Any] = {}
+        for source in sources:
+            rows = _canonical_rows(source, small[source.name])
+            if rows is None:
+                return None
+            out[source.name] = rows
+        if ids is not None:
+            out["victim_id"] = ids
+        added = list(small_report.added_columns)
+        for name in added:
+            out[name] = _unknown_array(name, n_rows, self._unknown)
+        index = pd.RangeIndex(start, start + n_rows)
+        clean = pd.DataFrame({c: out[c] for c in [*names, *added]}, index=index, copy=False)
+        report = ValidationReport(
+            n_rows=n_rows,
+            warnings=_row_checks(clean),
+            added_columns=added,
+            coerced_columns=list(small_report.coerced_columns),
+            assumptions=list(small_report.assumptions),
+        )
+        return clean, report
+
     def _answer(self, columns: list[_Column]) -> _Answer | None:
         key = tuple(c.key for c in columns)
         if key in self._answers:
@@ -329,3 +435,167 @@ def _row_checks(clean: pd.DataFrame) -> pd.DataFrame:
         view["prior_violence"] = values & ~missing
     frame = pd.DataFrame(view, index=pd.RangeIndex(len(clean)), copy=False)
     return _soft_checks(frame, {}, year_given=True)
+
+
+# --------------------------------------------------------------------------------------
+# Straight from Arrow: a batch's canonical columns without its pandas frame
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One Arrow column of a batch, and where its rows are in the short table.
+
+    ``kind`` is ``"codes"`` (dictionary indices: index ``i`` is the short table's row
+    ``row_of[i]``, a missing row its row ``missing_row``), ``"flags"`` or ``"integers"``
+    (values and validity bitmaps, read as they are).
+    """
+
+    name: str
+    kind: str
+    array: Any
+    row_of: np.ndarray | None = None
+    missing_row: int = -1
+
+
+def _bits(buffer: Any, offset: int, n: int) -> np.ndarray:
+    """``n`` bits of an Arrow bitmap from bit ``offset``, one bool each."""
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    first, last = offset // 8, (offset + n + 7) // 8
+    raw = np.frombuffer(buffer, dtype=np.uint8, count=last - first, offset=first)
+    shift = offset - 8 * first
+    return np.unpackbits(raw, bitorder="little")[shift : shift + n].view(bool)
+
+
+def _missing(array: Any) -> np.ndarray | None:
+    """The rows' missing mask; None when no row is missing."""
+    if array.null_count == 0:
+        return None
+    return ~_bits(array.buffers()[0], array.offset, len(array))
+
+
+def _padded_arrow(pa: Any, array: Any, n: int) -> Any:
+    """An Arrow array made ``n`` long by repeating its first value (the set stays)."""
+    if len(array) == n:
+        return array
+    index = np.zeros(n, dtype=np.int64)
+    index[: len(array)] = np.arange(len(array))
+    return array.take(pa.array(index))
+
+
+def _distinct_arrow(
+    pa: Any, name: str, array: Any, nullable: dict[str, str], text: frozenset[str]
+) -> tuple[Any, _Source] | None:
+    """The distinct values of one Arrow column as a short Arrow array, and the rows' map.
+
+    The short array, made into pandas by :func:`femstat.sources.arrow.frame_of` as the
+    whole column would be, has the same distinct values in the same dtype (the same
+    categories, flags, smallest and largest integer, missing value), so :meth:`validated`
+    reduces both to the same small frame. None for a column this does not read: the batch
+    then takes the pandas route.
+    """
+    import pyarrow.compute as pc
+
+    kind = array.type
+    has_missing = array.null_count > 0
+    if pa.types.is_dictionary(kind):
+        if (
+            not pa.types.is_string(kind.value_type)
+            or not pa.types.is_signed_integer(kind.index_type)
+            or array.dictionary.null_count
+            or (name not in text and name in nullable)  # frame_of tries those as masked
+        ):
+            return None
+        n_values = len(array.dictionary)
+        if name in text:
+            # frame_of makes the categories the values the rows use: each once here.
+            filled = pc.fill_null(array.indices, pa.scalar(n_values, kind.index_type))
+            found = np.asarray(filled.to_numpy(zero_copy_only=False))
+            used = np.flatnonzero(np.bincount(found, minlength=n_values + 1)[:n_values])
+        else:
+            # A dictionary the file stores: frame_of makes it the categories, whole.
+            used = np.arange(n_values)
+        row_of = np.zeros(n_values, dtype=np.int64)  # an unused entry: no row reads it
+        row_of[used] = np.arange(len(used))
+        short = pa.DictionaryArray.from_arrays(
+            pa.array([*used.tolist(), *([None] if has_missing else [])], type=kind.index_type),
+            array.dictionary,
+            ordered=kind.ordered,
+        )
+        missing_row = len(used) if has_missing else -1
+        return short, _Source(name, "codes", array, row_of, missing_row)
+    numpy_type = nullable.get(name)
+    if pa.types.is_boolean(kind) and numpy_type == "boolean":
+        n_true = int(pc.sum(array).as_py() or 0)
+        n_false = len(array) - array.null_count - n_true
+        flags = [False] * (n_false > 0) + [True] * (n_true > 0) + [None] * has_missing
+        return pa.array(flags, type=kind), _Source(name, "flags", array)
+    if kind == pa.int16() and numpy_type == "Int16":
+        extremes = pc.min_max(array).as_py()
+        ints = [] if extremes["min"] is None else [extremes["min"], extremes["max"]]
+        if has_missing:
+            # frame_of zeroes the slots of missing rows, and validation reads the
+            # smallest and largest slot: a zero, and a missing value.
+            ints += [0, None]
+        return pa.array(ints, type=kind), _Source(name, "integers", array)
+    return None
+
+
+def _canonical_rows(source: _Source, small: pd.Series) -> Any:
+    """The batch's rows of one column in canonical form, from the validated short table.
+
+    ``small`` is the column of the short table as :meth:`BatchChecker.validated` made it
+    canonical; a row of the batch takes the value of its distinct value's row there.
+    None for an answer this does not map (the pandas route decides).
+    """
+    array = source.array
+    n = len(array)
+    missing = _missing(array)
+    if source.kind == "codes":
+        assert source.row_of is not None
+        index_type = np.dtype(array.type.index_type.to_pandas_dtype())
+        indices = np.frombuffer(
+            array.indices.buffers()[1],
+            dtype=index_type,
+            count=n,
+            offset=array.offset * index_type.itemsize,
+        )
+        if isinstance(small.dtype, pd.CategoricalDtype):
+            answer = small.cat.codes.to_numpy()
+            width = np.int8 if len(small.dtype.categories) < 127 else np.int32
+        elif isinstance(small.array, pd.arrays.BooleanArray | pd.arrays.IntegerArray):
+            answer = np.arange(len(small))  # the short table's rows, looked up below
+            width = np.int8 if len(small) < 127 else np.int32
+        else:
+            return None
+        fill = answer[source.missing_row] if source.missing_row >= 0 else -1
+        by_index = answer[source.row_of].astype(width)
+        if len(by_index) == 0:  # an empty dictionary: every row is missing
+            rows = np.full(n, fill, dtype=width)
+        elif indices.dtype == width and np.array_equal(by_index, np.arange(len(by_index))):
+            # The file's codes are the answer's (written with femstat's code lists): the
+            # indices themselves, copied (Arrow's buffer is read-only).
+            rows = indices.copy()
+        else:
+            # A missing row's index may be anything: read as 0, replaced below.
+            rows = by_index[np.where(missing, 0, indices) if missing is not None else indices]
+        if missing is not None:
+            rows[missing] = fill
+        if isinstance(small.dtype, pd.CategoricalDtype):
+            codes = cast("np.ndarray[Any, np.dtype[np.int32]]", rows)
+            return pd.Categorical.from_codes(codes, dtype=small.dtype, validate=False)
+        values, value_missing = masked_parts(small)
+        return type(small.array)(values[rows], value_missing[rows])
+    # Flags and integers: validated() passed them through unchanged, so the rows are the
+    # file's, read as frame_of reads them.
+    if missing is None:
+        missing = np.zeros(n, dtype=bool)
+    if source.kind == "flags":
+        values = _bits(array.buffers()[1], array.offset, n)
+        if array.null_count:
+            values = values & ~missing
+        return pd.arrays.BooleanArray(values, missing)
+    values = np.frombuffer(array.buffers()[1], dtype=np.int16, count=n, offset=2 * array.offset)
+    # As frame_of: the slots of missing rows zeroed (and a copy pandas may write to).
+    values = np.where(missing, np.int16(0), values) if array.null_count else values.copy()
+    return pd.arrays.IntegerArray(values, missing)

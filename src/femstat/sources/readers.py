@@ -721,10 +721,17 @@ class FastRead:
         Consecutive batches, as :func:`iter_raw` would cut them.
     categorical : frozenset of str
         File columns handed over as Categoricals where the general path hands over text.
+    tables : iterator of pyarrow.Table, optional
+        Parquet only: the same batches as Arrow tables, for a caller that reads them
+        instead of ``frames`` (never both).
+    free_text : frozenset of str
+        The columns ``frames`` hands over as free text (see :func:`arrow.frame_of`).
     """
 
     frames: Iterator[pd.DataFrame]
     categorical: frozenset[str]
+    tables: Iterator[Any] | None = None
+    free_text: frozenset[str] = frozenset()
 
 
 @contextmanager
@@ -767,11 +774,13 @@ def fast_frames(
             yield None
             return
         cut = arrow.rebatch if found.across else arrow.slices
-        frames = _fast_batches(cut(found.tables, batch_rows), found.text, reading.free_text)
+        tables = (t for t in cut(found.tables, batch_rows) if t.num_rows)
+        frames = _fast_batches(tables, found.text, reading.free_text)
         try:
-            yield FastRead(frames, found.text)
+            yield FastRead(frames, found.text, tables, reading.free_text)
         finally:
-            frames.close()  # stops the decoding threads when the caller stops early
+            frames.close()
+            tables.close()  # stops the decoding threads when the caller stops early
         return
     with _csv_source(path, fmt, dict(kwargs)) as (stream, _label, options):
         sep = options.get("sep") or options.get("delimiter") or ","
