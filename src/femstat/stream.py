@@ -289,7 +289,7 @@ def _count_fast(
         ) as fast:
             if fast is None:
                 return 0
-            if fast.tables is not None:  # Parquet
+            if fast.tables is not None:  # Parquet, and CSV parsed by polars
                 checker = BatchChecker(fast.categorical, mapping, made)
                 offset = 0
                 for table in fast.tables:

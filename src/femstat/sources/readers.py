@@ -787,6 +787,21 @@ def fast_frames(
         header = arrow.csv_header(sample_of(stream), options["encoding"], sep)
         names = columns if columns is not None else header
         reading = arrow.plan(list(names), mapping)
+        # polars' parser first, straight to Arrow tables the Parquet route counts; only
+        # for a plain file read without a mapping (see arrow.polars_csv_tables).
+        plain = mapping is None and path.suffix.lower() not in _COMPRESSION
+        head = sample_of(stream)
+        if plain and _raw_head(path, len(head)) == head:  # not decompressed on the way
+            with arrow.polars_csv_tables(path, options, reading, header, batch_rows) as found:
+                if found is not None:
+                    tables = arrow.rebatch(found, batch_rows)
+                    frames = _fast_batches(tables, reading.dictionary, reading.free_text)
+                    try:
+                        yield FastRead(frames, reading.dictionary, tables, reading.free_text)
+                    finally:
+                        frames.close()
+                        tables.close()
+                    return
         with arrow.csv_tables(stream, options, reading, header) as parsed:
             if parsed is None:
                 yield None
@@ -797,6 +812,12 @@ def fast_frames(
                 yield FastRead(frames, reading.dictionary)
             finally:
                 frames.close()
+
+
+def _raw_head(path: Path, n: int) -> bytes:
+    """The file's first ``n`` bytes as stored (to tell a compressed file from a plain one)."""
+    with open(path, "rb") as handle:
+        return handle.read(n)
 
 
 def _fast_batches(
