@@ -820,7 +820,7 @@ def polars_csv_tables(
         [pl.col(name).to_physical() if name in categories else pl.col(name) for name in columns]
     )
 
-    def tables() -> Iterator[Any]:
+    def tables() -> Generator[Any, None, None]:
         text = pa.string()
         for frame in query.collect_batches(chunk_size=batch_rows):
             table = frame.rechunk().to_arrow()

@@ -792,15 +792,15 @@ def fast_frames(
         plain = mapping is None and path.suffix.lower() not in _COMPRESSION
         head = sample_of(stream)
         if plain and _raw_head(path, len(head)) == head:  # not decompressed on the way
-            with arrow.polars_csv_tables(path, options, reading, header, batch_rows) as found:
-                if found is not None:
-                    tables = arrow.rebatch(found, batch_rows)
-                    frames = _fast_batches(tables, reading.dictionary, reading.free_text)
+            with arrow.polars_csv_tables(path, options, reading, header, batch_rows) as parsed:
+                if parsed is not None:
+                    batches = arrow.rebatch(parsed, batch_rows)
+                    frames = _fast_batches(batches, reading.dictionary, reading.free_text)
                     try:
-                        yield FastRead(frames, reading.dictionary, tables, reading.free_text)
+                        yield FastRead(frames, reading.dictionary, batches, reading.free_text)
                     finally:
                         frames.close()
-                        tables.close()
+                        batches.close()  # type: ignore[attr-defined]
                     return
         with arrow.csv_tables(stream, options, reading, header) as parsed:
             if parsed is None:
