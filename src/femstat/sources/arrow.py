@@ -29,6 +29,11 @@ Results are the general path's by construction, not by imitation:
   general path from that batch on (:func:`femstat.stream.counts_from_file`,
   :func:`femstat.read`), so errors, warnings and row numbers are the general path's own.
 
+A plain UTF-8 CSV file is parsed by polars when it is installed
+(:func:`polars_csv_tables`), into Arrow tables of the same form as pyarrow's CSV reader
+makes, which are counted as Parquet row groups are; every file polars could read
+differently from pandas (decided on its bytes before reading) goes to pyarrow's reader.
+
 ``FEMSTAT_FAST_READ=0`` turns the fast path off.
 """
 
@@ -679,6 +684,9 @@ def _polars() -> Any | None:
     try:
         import polars as pl
     except ImportError:
+        return None
+    # Categories of one's own and batches of a streaming query: polars 1.34 and later.
+    if not hasattr(pl, "Categories") or not hasattr(pl.LazyFrame, "collect_batches"):
         return None
     return pl
 

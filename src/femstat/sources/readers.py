@@ -722,8 +722,8 @@ class FastRead:
     categorical : frozenset of str
         File columns handed over as Categoricals where the general path hands over text.
     tables : iterator of pyarrow.Table, optional
-        Parquet only: the same batches as Arrow tables, for a caller that reads them
-        instead of ``frames`` (never both).
+        Parquet, and CSV parsed by polars: the same batches as Arrow tables, for a caller
+        that reads them instead of ``frames`` (never both).
     free_text : frozenset of str
         The columns ``frames`` hands over as free text (see :func:`arrow.frame_of`).
     """
