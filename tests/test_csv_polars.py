@@ -291,3 +291,32 @@ def test_read_same_through_polars(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         want = fs.read(path, report=True)
     pd.testing.assert_frame_equal(got[0], want[0])
     assert got[1].coerced_columns == want[1].coerced_columns
+
+
+def test_header_only_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No data rows: the polars route says what the general path says."""
+    path = tmp_path / "victims.csv"
+    path.write_text(_lines(_csv_text(5))[0], encoding="utf-8")
+    got = _outcome(path)
+    with monkeypatch.context() as m:
+        m.setenv(arrow.ENV_VAR, "0")
+        want = _outcome(path)
+    assert isinstance(want, str)
+    assert got == want
+
+
+def test_bytes_checked_across_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A blank line, a stray quote or a bad byte where two slices meet is still found."""
+    monkeypatch.setattr(arrow, "_SLICE_BYTES", 7)
+    plain = b"year,x,y\n" + b"2020,a,b\n" * 10
+    assert arrow._bytes_plain(plain, ",")
+    assert arrow._bytes_plain(plain.replace(b"a,b", b'"a,z",b'), ",")
+    assert arrow._bytes_plain(plain.replace(b"a,b", "\u00e1,b".encode()), ",")
+    for cut in range(9, len(plain) - 1):
+        for bad in (b"\n", b"  \n", b"\r\n"):
+            if plain[cut - 1 : cut] == b"\n":
+                assert not arrow._bytes_plain(plain[:cut] + bad + plain[cut:], ","), (cut, bad)
+        for bad in (b'"', b"\x00", b"\xff", b"\r"):
+            if bad == b"\r" and plain[cut : cut + 1] == b"\n":
+                continue  # that makes a line end of two bytes, which both read alike
+            assert not arrow._bytes_plain(plain[:cut] + bad + plain[cut:], ","), (cut, bad)

@@ -715,6 +715,8 @@ def _csv_plain(options: dict[str, Any], header: Sequence[str], reading: Plan) ->
 
 
 _QUOTE = ord('"')
+_SLICE_BYTES = 1 << 26
+"""Bytes of a CSV file checked at a time before polars reads it."""
 
 
 def _quotes_plain(data: Any, sep: str) -> bool:
@@ -726,7 +728,7 @@ def _quotes_plain(data: Any, sep: str) -> bool:
     unquoted cell, text after a closing quote) pandas and polars read differently.
     """
     array = np.frombuffer(data, dtype=np.uint8)
-    n, step = len(array), 1 << 26
+    n, step = len(array), _SLICE_BYTES
     found = [
         start + np.flatnonzero(array[start : start + step] == _QUOTE) for start in range(0, n, step)
     ]
@@ -746,7 +748,7 @@ def _bytes_plain(data: Any, sep: str) -> bool:
     """Whether polars' parser reads these bytes exactly as pandas does (see
     :func:`polars_csv_tables`). Read in slices of 64 MiB that overlap by two bytes, so
     that no pattern of up to three bytes falls between two slices."""
-    n, step = len(data), 1 << 26
+    n, step = len(data), _SLICE_BYTES
     if not n or data[:3] == b"\xef\xbb\xbf" or data[:1] in (b" ", b"\t", b"\r", b"\n"):
         return False
     if data[n - 1 : n] != b"\n":
