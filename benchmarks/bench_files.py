@@ -15,9 +15,6 @@ record on the way, from each file with:
 * femstat on the Arrow-native path with every batch validated whole by ``fs.validate``
   (``femstat-whole``), the route before batches were validated by their distinct values
   (:mod:`femstat.sources.arrow_counts`), to show what that changes;
-* femstat reading CSV with pyarrow's parser, every batch validated whole
-  (``femstat-pyarrow-csv``: polars made unavailable), the CSV route before polars'
-  parser fed the Arrow route, to show what that changes;
 * femstat on its general path (``FEMSTAT_FAST_READ=0``: pandas reads the file), to show
   what the Arrow-native path changes;
 * DuckDB SQL over the file (``read_parquet`` / ``read_csv``), the same CASE WHEN query as
@@ -78,7 +75,6 @@ ENGINES = [
     "femstat-frames",
     "femstat-whole",
     "femstat-general",
-    "femstat-pyarrow-csv",
     "duckdb",
     "polars",
     "pyarrow-decode",
@@ -95,15 +91,8 @@ class Engine:
 
 
 def _femstat(
-    path: Path,
-    *,
-    ids: bool,
-    general: bool,
-    whole: bool,
-    frames: bool = False,
-    no_polars: bool = False,
+    path: Path, *, ids: bool, general: bool, whole: bool, frames: bool = False
 ) -> Callable[[], pd.DataFrame]:
-    from femstat.sources import arrow
     from femstat.sources.arrow_counts import BatchChecker
 
     def run() -> pd.DataFrame:
@@ -111,9 +100,6 @@ def _femstat(
             os.environ["FEMSTAT_FAST_READ"] = "0"
         original = BatchChecker.validated
         original_table = BatchChecker.validated_table
-        original_polars = arrow._polars
-        if no_polars:  # CSV parsed by pyarrow, batches validated whole (the route before)
-            arrow._polars = lambda: None  # type: ignore[assignment]
         if whole:  # every batch validated whole: the checker answers for none
             BatchChecker.validated = lambda self, raw: None  # type: ignore[method-assign]
         if frames:  # every Parquet batch through its pandas frame
@@ -124,7 +110,6 @@ def _femstat(
             os.environ.pop("FEMSTAT_FAST_READ", None)
             BatchChecker.validated = original  # type: ignore[method-assign]
             BatchChecker.validated_table = original_table  # type: ignore[method-assign]
-            arrow._polars = original_polars  # type: ignore[assignment]
 
     return run
 
@@ -209,7 +194,6 @@ def make_engines(fmt: str, path: Path, names: list[str]) -> list[Engine]:
                 general=name == "femstat-general",
                 whole=name == "femstat-whole",
                 frames=name == "femstat-frames",
-                no_polars=name == "femstat-pyarrow-csv",
             )
             engines.append(Engine(name, run, bcc._from_cube))
         elif name == "duckdb":

@@ -289,7 +289,7 @@ def _count_fast(
         ) as fast:
             if fast is None:
                 return 0
-            if fast.tables is not None:  # Parquet, and CSV parsed by polars
+            if fast.tables is not None:  # Parquet
                 checker = BatchChecker(fast.categorical, mapping, made)
                 offset = 0
                 for table in fast.tables:
@@ -450,11 +450,7 @@ def counts_from_file(
     dictionary-encoded so that validation reads each distinct value once. Its cubes,
     reports, errors, warnings and row numbers are the general path's: at the first batch
     that fails validation, or when pyarrow refuses the file, the general path reads the
-    file again from that batch on and reports the problem itself. A plain UTF-8 CSV
-    file without a mapping is parsed by polars when it is installed, and its batches are
-    counted straight from Arrow as Parquet's are; a file polars could read differently
-    from pandas (a blank line, a byte-order mark, a doubled or stray quote, a lone
-    carriage return, a last line without a line break) is parsed by pyarrow instead.
+    file again from that batch on and reports the problem itself.
     ``FEMSTAT_FAST_READ=0`` turns the fast path off. The kernel is chosen by the size of
     the whole file (see :mod:`femstat._kernel`): numba for 5 million rows or more, however
     small the batches.

@@ -29,19 +29,12 @@ Results are the general path's by construction, not by imitation:
   general path from that batch on (:func:`femstat.stream.counts_from_file`,
   :func:`femstat.read`), so errors, warnings and row numbers are the general path's own.
 
-A plain UTF-8 CSV file is parsed by polars when it is installed
-(:func:`polars_csv_tables`), into Arrow tables of the same form as pyarrow's CSV reader
-makes, which are counted as Parquet row groups are; every file polars could read
-differently from pandas (decided on its bytes before reading) goes to pyarrow's reader.
-
 ``FEMSTAT_FAST_READ=0`` turns the fast path off.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
-import mmap
 import os
 import threading
 from collections import deque
@@ -69,7 +62,6 @@ __all__ = [
     "frame_of",
     "parquet_tables",
     "plan",
-    "polars_csv_tables",
     "rebatch",
     "slices",
     "with_unknown_columns",
@@ -673,185 +665,3 @@ def added_as_unknown(report: Any, added: list[str]) -> None:
         return
     names = set(report.added_columns) | set(added)
     report.added_columns = [name for name in victim_variables() if name in names]
-
-
-# --------------------------------------------------------------------------------------
-# CSV through polars' parser
-
-
-def _polars() -> Any | None:
-    """polars, or None when it is not installed (the pyarrow route reads the file)."""
-    try:
-        import polars as pl
-    except ImportError:
-        return None
-    # Categories of one's own and batches of a streaming query: polars 1.34 and later.
-    if not hasattr(pl, "Categories") or not hasattr(pl.LazyFrame, "collect_batches"):
-        return None
-    return pl
-
-
-def _csv_plain(options: dict[str, Any], header: Sequence[str], reading: Plan) -> str | None:
-    """The delimiter, when the reader options are the general path's defaults plus a
-    one-character delimiter and UTF-8; None otherwise."""
-    sep = options.get("sep") or options.get("delimiter") or ","
-    extra = set(options) - _CSV_OPTIONS - {"dtype", "keep_default_na", "na_values", "compression"}
-    names = list(header)
-    usable = (
-        not extra
-        and options.get("dtype") is str
-        and options.get("keep_default_na") is False
-        and options.get("na_values") == [""]
-        and options.get("compression") is None
-        and str(options.get("encoding", "utf-8")).lower().replace("_", "-") in _UTF8
-        and isinstance(sep, str)
-        and len(sep) == 1
-        and sep.isascii()
-        and sep not in ('"', "\n", "\r", " ")
-        and len(set(names)) == len(names)
-        and all(c in names for c in reading.columns)
-    )
-    return sep if usable else None
-
-
-_QUOTE = ord('"')
-_SLICE_BYTES = 1 << 26
-"""Bytes of a CSV file checked at a time before polars reads it."""
-
-
-def _quotes_plain(data: Any, sep: str) -> bool:
-    """Whether every quote in ``data`` opens a field or closes one.
-
-    With no doubled quote in the file, quotes alternate: an opening one must start a
-    field (after the delimiter, a line break, or at the start) and a closing one end it
-    (before the delimiter, a line break or the end). Anything else (a quote inside an
-    unquoted cell, text after a closing quote) pandas and polars read differently.
-    """
-    array = np.frombuffer(data, dtype=np.uint8)
-    n, step = len(array), _SLICE_BYTES
-    found = [
-        start + np.flatnonzero(array[start : start + step] == _QUOTE) for start in range(0, n, step)
-    ]
-    quotes = np.concatenate(found) if found else np.empty(0, dtype=np.int64)
-    if len(quotes) % 2:
-        return False
-    bounds = np.frombuffer(f"{sep}\n".encode(), dtype=np.uint8)
-    opening, closing = quotes[0::2], quotes[1::2]
-    before = array[np.maximum(opening - 1, 0)]
-    after = array[np.minimum(closing + 1, n - 1)]
-    opens = (opening == 0) | np.isin(before, bounds)
-    closes = (closing == n - 1) | np.isin(after, bounds)
-    return bool(opens.all() and closes.all())
-
-
-def _bytes_plain(data: Any, sep: str) -> bool:
-    """Whether polars' parser reads these bytes exactly as pandas does (see
-    :func:`polars_csv_tables`). Read in slices of 64 MiB that overlap by two bytes, so
-    that no pattern of up to three bytes falls between two slices."""
-    n, step = len(data), _SLICE_BYTES
-    if not n or data[:3] == b"\xef\xbb\xbf" or data[:1] in (b" ", b"\t", b"\r", b"\n"):
-        return False
-    if data[n - 1 : n] != b"\n":
-        return False  # a cut last line is the general path's to judge
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    n_cr = n_crlf = 0
-    quoted = False
-    for start in range(0, n, step):
-        chunk = data[start : start + step + 2]
-        # Blank lines and lines of spaces: pandas skips them, polars reads a row of nothing.
-        if any(chunk.find(s) >= 0 for s in (b"\n\n", b"\n\r\n", b"\n ", b"\n\t", b"\x00", b'""')):
-            return False
-        n_cr += chunk.count(b"\r", 0, step)
-        n_crlf += chunk.count(b"\r\n", 0, step)
-        quoted = quoted or chunk.find(b'"', 0, step) >= 0
-        if not chunk.isascii():
-            try:
-                decoder.decode(memoryview(chunk)[:step], final=start + step >= n)
-            except UnicodeDecodeError:
-                return False  # the general path names the encoding problem
-    if n_cr and (n_cr != n_crlf or quoted):
-        return False  # a lone carriage return ends a line for pandas only
-    return not quoted or _quotes_plain(data, sep)
-
-
-@contextmanager
-def polars_csv_tables(
-    path: Path, options: dict[str, Any], reading: Plan, header: Sequence[str], batch_rows: int
-) -> Iterator[Iterator[Any] | None]:
-    """A CSV file parsed by polars, as Arrow tables of the pyarrow route's form.
-
-    Polars parses the needed columns on threads, the dictionary columns straight into
-    categories of their own (one set per column and stream, so each column's dictionary
-    is the values read so far, in order of appearance); the batches come out as Arrow
-    tables whose dictionary columns are ``dictionary<uint32, string>`` and whose other
-    columns are text, with empty cells missing, as :func:`csv_tables` makes them.
-
-    Yields None (the pyarrow route or the general path reads the file) unless polars
-    reads the file exactly as pandas does: polars installed, an uncompressed UTF-8 file
-    without a byte-order mark, the general path's reader options with a one-character
-    delimiter, unique header names, and no blank line, lone carriage return, doubled
-    quote, quote inside a cell, NUL byte or last line without a line break anywhere in
-    the file (each checked on the bytes before reading, in one pass per check).
-    """
-    pl = _polars()
-    sep = _csv_plain(options, header, reading)
-    if pl is None or sep is None or not path.is_file():
-        yield None
-        return
-    with open(path, "rb") as handle:
-        if os.fstat(handle.fileno()).st_size == 0:
-            yield None
-            return
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-            plain = _bytes_plain(data, sep)
-    if not plain:
-        yield None
-        return
-    pa = _arrow()
-    columns = list(reading.columns)
-    categories = {name: pl.Categories.random() for name in reading.dictionary}
-    overrides = {name: pl.Categorical(categories[name]) for name in categories}
-    query = pl.scan_csv(
-        path,
-        has_header=True,
-        separator=sep,
-        quote_char='"',
-        infer_schema=False,
-        schema_overrides=overrides,
-        empty_string_is_null=True,
-        encoding="utf8",
-        truncate_ragged_lines=False,
-        raise_if_empty=False,
-    )
-    if query.collect_schema().names() != list(header):
-        yield None
-        return
-    query = query.select(
-        [pl.col(name).to_physical() if name in categories else pl.col(name) for name in columns]
-    )
-
-    def tables() -> Generator[Any, None, None]:
-        text = pa.string()
-        for frame in query.collect_batches(chunk_size=batch_rows):
-            table = frame.rechunk().to_arrow()
-            arrays = []
-            for name in columns:
-                column = table.column(name)
-                array = column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
-                if name in categories:
-                    # Categories are only added, so the dictionary read after the batch
-                    # holds every value its rows point at.
-                    values = categories[name].to_series().fill_null("").to_list()
-                    array = pa.DictionaryArray.from_arrays(
-                        array, pa.array(values, type=text), safe=False
-                    )
-                else:
-                    array = array.cast(text)
-                arrays.append(array)
-            yield pa.Table.from_arrays(arrays, names=columns)
-
-    batches = tables()
-    try:
-        yield batches
-    finally:
-        batches.close()

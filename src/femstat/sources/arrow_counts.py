@@ -270,21 +270,13 @@ class BatchChecker:
         nullable = _nullable_types(table)
         shorts: list[Any] = []
         sources: list[_Source] = []
-        ids: Any = None
+        ids: np.ndarray | None = None
         for name in names:
             column = table.column(name)
             if name == "victim_id":
                 # Kept out of the short table, as validated() keeps it out of the small
                 # frame; whole numbers with none missing are what to_pandas hands over
                 # as they are, and validation's own id check reads them.
-                if pa.types.is_string(column.type):
-                    # Text ids (CSV): converted as frame_of converts them, and checked
-                    # as validated() checks the frame's.
-                    text_ids = table.select([name]).to_pandas()[name]
-                    if not _ids_valid(text_ids):
-                        return None
-                    ids = text_ids.array
-                    continue
                 if column.type != pa.int64() or column.null_count:
                     return None
                 ids = np.asarray(column.to_numpy())
@@ -509,7 +501,7 @@ def _distinct_arrow(
     if pa.types.is_dictionary(kind):
         if (
             not pa.types.is_string(kind.value_type)
-            or not pa.types.is_integer(kind.index_type)
+            or not pa.types.is_signed_integer(kind.index_type)
             or array.dictionary.null_count
             or (name not in text and name in nullable)  # frame_of tries those as masked
         ):

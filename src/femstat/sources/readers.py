@@ -722,8 +722,8 @@ class FastRead:
     categorical : frozenset of str
         File columns handed over as Categoricals where the general path hands over text.
     tables : iterator of pyarrow.Table, optional
-        Parquet, and CSV parsed by polars: the same batches as Arrow tables, for a caller
-        that reads them instead of ``frames`` (never both).
+        Parquet only: the same batches as Arrow tables, for a caller that reads them
+        instead of ``frames`` (never both).
     free_text : frozenset of str
         The columns ``frames`` hands over as free text (see :func:`arrow.frame_of`).
     """
@@ -787,21 +787,6 @@ def fast_frames(
         header = arrow.csv_header(sample_of(stream), options["encoding"], sep)
         names = columns if columns is not None else header
         reading = arrow.plan(list(names), mapping)
-        # polars' parser first, straight to Arrow tables the Parquet route counts; only
-        # for a plain file read without a mapping (see arrow.polars_csv_tables).
-        plain = mapping is None and path.suffix.lower() not in _COMPRESSION
-        head = sample_of(stream)
-        if plain and _raw_head(path, len(head)) == head:  # not decompressed on the way
-            with arrow.polars_csv_tables(path, options, reading, header, batch_rows) as parsed:
-                if parsed is not None:
-                    batches = arrow.rebatch(parsed, batch_rows)
-                    frames = _fast_batches(batches, reading.dictionary, reading.free_text)
-                    try:
-                        yield FastRead(frames, reading.dictionary, batches, reading.free_text)
-                    finally:
-                        frames.close()
-                        batches.close()  # type: ignore[attr-defined]
-                    return
         with arrow.csv_tables(stream, options, reading, header) as parsed:
             if parsed is None:
                 yield None
@@ -812,12 +797,6 @@ def fast_frames(
                 yield FastRead(frames, reading.dictionary)
             finally:
                 frames.close()
-
-
-def _raw_head(path: Path, n: int) -> bytes:
-    """The file's first ``n`` bytes as stored (to tell a compressed file from a plain one)."""
-    with open(path, "rb") as handle:
-        return handle.read(n)
 
 
 def _fast_batches(
