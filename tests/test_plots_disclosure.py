@@ -8,6 +8,7 @@ import pytest
 
 import femstat as fs
 from femstat.plots import breakdown_chart, trend_chart
+from femstat.report import population_for
 
 pytest.importorskip("matplotlib")
 
@@ -44,7 +45,7 @@ def test_no_total_beside_a_withheld_segment(typed: pd.DataFrame) -> None:
 
 
 def test_a_withheld_year_is_a_gap_not_a_point(typed: pd.DataFrame) -> None:
-    population = fs.report.population_for(fs.datasets.example_population(), ["year", "area"])
+    population = population_for(fs.datasets.example_population(), ["year", "area"])
     assert population is not None
     population = population[population["area"] == "R12"].drop(columns="area")
     by_year = fs.protect({"t": fs.indicators(typed, by="year", population=population)})["t"]
