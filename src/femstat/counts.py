@@ -41,6 +41,7 @@ __all__ = [
     "CubeMismatchError",
     "add_cubes",
     "check_breakdown",
+    "count_data",
     "counts",
     "cube_keys",
     "cube_provenance",
@@ -90,6 +91,30 @@ def counts(
         For a breakdown by an identifying column (``victim_id``, ``event_id``): a group
         per identifier would publish the records, not a statistic.
     """
+    return count_data(
+        data,
+        by,
+        type_column=type_column,
+        age_groups=age_groups,
+        male_comparator=male_comparator,
+        rules=rules,
+        stacklevel=5,
+    )
+
+
+def count_data(
+    data: pd.DataFrame,
+    by: Sequence[str] | str,
+    *,
+    type_column: str,
+    age_groups: str | AgeScheme | Sequence[int],
+    male_comparator: bool,
+    rules: RuleSet,
+    stacklevel: int,
+) -> pd.DataFrame:
+    """:func:`counts` for femstat's own functions: a Dask frame's data-quality warning is
+    placed ``stacklevel`` frames above the warning's origin, at the line of the public
+    function's caller rather than inside femstat."""
     check_breakdown([by] if isinstance(by, str) else list(by))
     if is_dask_frame(data):  # partition by partition, cubes added (femstat.dask)
         return counts_of_partitions(
@@ -99,7 +124,7 @@ def counts(
             age_groups=age_groups,
             male_comparator=male_comparator,
             rules=rules,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     return count_frame(
         data,

@@ -15,14 +15,13 @@ import numpy as np
 import pandas as pd
 
 from femstat import codes as C
-from femstat._dispatch import counts_of_partitions, is_dask_frame
 from femstat.ages import AgeScheme, age_scheme
 from femstat.classify import UN_2022, RuleSet
 from femstat.counts import (
     COMPARATOR_CLASSES,
     PROVENANCE,
     check_breakdown,
-    counts,
+    count_data,
     cube_keys,
     cube_provenance,
 )
@@ -117,7 +116,7 @@ def _as_cube(
             cube.attrs = {} if provenance is None else {PROVENANCE: provenance}
             return add_cubes(cube)
         return data
-    return _counted(
+    return count_data(
         data,
         by,
         type_column=type_column,
@@ -125,38 +124,6 @@ def _as_cube(
         rules=rules,
         male_comparator=True,
         stacklevel=stacklevel,
-    )
-
-
-def _counted(
-    data: pd.DataFrame,
-    by: Sequence[str],
-    *,
-    type_column: str,
-    age_groups: str | AgeScheme | Sequence[int],
-    rules: RuleSet,
-    male_comparator: bool,
-    stacklevel: int,
-) -> pd.DataFrame:
-    """:func:`femstat.counts`, with a Dask frame's data-quality warning placed
-    ``stacklevel`` frames up (the public function's caller, not a line of femstat)."""
-    if is_dask_frame(data):
-        return counts_of_partitions(
-            data,
-            by,
-            type_column=type_column,
-            age_groups=age_groups,
-            male_comparator=male_comparator,
-            rules=rules,
-            stacklevel=stacklevel,
-        )
-    return counts(
-        data,
-        by,
-        type_column=type_column,
-        age_groups=age_groups,
-        male_comparator=male_comparator,
-        rules=rules,
     )
 
 
@@ -697,7 +664,7 @@ def _standardisation_inputs(
             data, [*by, "age_group"], type_column=type_column, age_groups=scheme, rules=rules
         )
     else:
-        cube = _counted(
+        cube = count_data(
             data,
             [*by, "age_group"],
             type_column=type_column,
