@@ -21,7 +21,11 @@ record on the way, from each file with:
   ``bench_classify_count.py``;
 * polars' lazy ``scan_parquet`` / ``scan_csv`` with the same ``pl.when`` query;
 * pyarrow alone, decoding the 14 columns the count needs (``pq.read_table`` /
-  ``pyarrow.csv.read_csv``): the format's floor, not an answer.
+  ``pyarrow.csv.read_csv``): the format's floor, not an answer;
+* the path through a frame: ``fs.counts(fs.read(path), by)``, every column of the file
+  read and validated, on the Arrow-native path (``femstat-read``) and the general one
+  (``femstat-read-general``); beside them pandas' own reader of the whole file
+  (``pd.read_parquet`` / ``pd.read_csv``, nothing validated: not an answer).
 
 Every answer is checked against femstat's as a complete cube, every cell, zeros included.
 Times are medians over ``--repeat`` rounds in which the engines take turns, after one
@@ -75,6 +79,9 @@ ENGINES = [
     "femstat-frames",
     "femstat-whole",
     "femstat-general",
+    "femstat-read",
+    "femstat-read-general",
+    "pandas-read",
     "duckdb",
     "polars",
     "pyarrow-decode",
@@ -112,6 +119,27 @@ def _femstat(
             BatchChecker.validated_table = original_table  # type: ignore[method-assign]
 
     return run
+
+
+def _femstat_read(path: Path, *, general: bool) -> Callable[[], pd.DataFrame]:
+    """``fs.read`` of the whole file, then ``fs.counts``: a user's path through a frame."""
+
+    def run() -> pd.DataFrame:
+        if general:
+            os.environ["FEMSTAT_FAST_READ"] = "0"
+        try:
+            return fs.counts(fs.read(path), BY)
+        finally:
+            os.environ.pop("FEMSTAT_FAST_READ", None)
+
+    return run
+
+
+def _pandas_read(fmt: str, path: Path) -> pd.DataFrame:
+    """pandas' own reader of the whole file, nothing validated: not an answer."""
+    if fmt == "parquet":
+        return pd.read_parquet(path)
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
 
 
 def _duckdb_source(fmt: str, path: Path) -> str:
@@ -187,7 +215,12 @@ def _decode(fmt: str, path: Path) -> Any:
 def make_engines(fmt: str, path: Path, names: list[str]) -> list[Engine]:
     engines: list[Engine] = []
     for name in names:
-        if name.startswith("femstat"):
+        if name in ("femstat-read", "femstat-read-general"):
+            run = _femstat_read(path, general=name.endswith("general"))
+            engines.append(Engine(name, run, bcc._from_cube))
+        elif name == "pandas-read":
+            engines.append(Engine(name, lambda: _pandas_read(fmt, path), None))
+        elif name.startswith("femstat"):
             run = _femstat(
                 path,
                 ids=name == "femstat+ids",
@@ -335,7 +368,7 @@ def print_format(fmt: str, result: dict[str, Any]) -> None:
         "by year x area x age group x type; every answer equal to femstat's cube"
     )
     print(
-        f"  {'engine':<17} {'median s':>9} {'min s':>8} {'cpu s':>7} {'rows/s':>8} "
+        f"  {'engine':<21} {'median s':>9} {'min s':>8} {'cpu s':>7} {'rows/s':>8} "
         f"{'x femstat':>11} {'peak MiB':>9}"
     )
     ours = engines["femstat"]["median_s"]
@@ -344,7 +377,7 @@ def print_format(fmt: str, result: dict[str, Any]) -> None:
         ratio = "" if name == "femstat" else f"{e['median_s'] / ours:.2f}x"
         peak = f"{e['extra_peak_bytes'] / MIB:,.0f}" if "extra_peak_bytes" in e else "-"
         print(
-            f"  {name:<17} {e['median_s']:>9.3f} {e['min_s']:>8.3f} {e['cpu_median_s']:>7.2f} "
+            f"  {name:<21} {e['median_s']:>9.3f} {e['min_s']:>8.3f} {e['cpu_median_s']:>7.2f} "
             f"{rate:>7.1f}M {ratio:>11} {peak:>9}"
         )
     if "pyarrow-decode" in engines:

@@ -27,7 +27,7 @@ import pytest
 
 import femstat as fs
 from femstat import _kernel
-from femstat.sources import arrow
+from femstat.sources import arrow, readers
 from femstat.stream import counts_from_file
 from femstat.testing import assert_cubes_equal
 
@@ -179,6 +179,49 @@ def test_read_equals_the_general_path(
     fast, general = both(lambda: fs.read(files[kind], report=True))
     assert_same(fast, general)
     assert not gave_way(fast_log)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_read_reads_the_file_once(files: dict[str, Path], kind: str) -> None:
+    # A pandas Parquet file of several row groups (categories per row group) used to be
+    # decoded by the fast path, given up on, and read again by the general one.
+    with mock.patch.object(readers, "read_raw", side_effect=AssertionError("read again")):
+        fs.read(files[kind])
+
+
+def test_read_joins_row_groups_whose_spellings_differ(tmp_path: Path, data: pd.DataFrame) -> None:
+    path = tmp_path / "spellings.parquet"
+    text = as_text(data)
+    spelled = text.copy()
+    spelled["victim_sex"] = (
+        spelled["victim_sex"]
+        .map({"female": "F", "male": "M"}, na_action="ignore")
+        .fillna(spelled["victim_sex"])
+    )
+    halves = [
+        pa.Table.from_pandas(part, preserve_index=False)
+        for part in (text.iloc[:3_000], spelled.iloc[3_000:])
+    ]
+    with pq.ParquetWriter(path, halves[0].schema) as writer:
+        for half in halves:
+            writer.write_table(half.cast(halves[0].schema), row_group_size=1_000)
+    assert pq.ParquetFile(path).metadata.num_row_groups == 7
+    with mock.patch.object(readers, "read_raw", side_effect=AssertionError("read again")):
+        fast = outcome(lambda: fs.read(path, report=True))
+    with general_path():
+        general = outcome(lambda: fs.read(path, report=True))
+    assert_same(fast, general)
+    women = fast["result"][0]["victim_sex"] == "female"
+    assert women.sum() == (data["victim_sex"] == "female").sum()
+
+
+def test_a_directory_is_read_once_and_alike(directory: Path) -> None:
+    with mock.patch.object(readers, "read_raw", side_effect=AssertionError("read again")):
+        fast = outcome(lambda: fs.read(directory, format="parquet", report=True))
+    with general_path():
+        general = outcome(lambda: fs.read(directory, format="parquet", report=True))
+    assert fast["error"] is None
+    assert_same(fast, general)
 
 
 def test_the_fast_path_reads_text_columns_as_categoricals(files: dict[str, Path]) -> None:

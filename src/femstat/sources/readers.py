@@ -742,6 +742,7 @@ def fast_frames(
     columns: Sequence[str] | None = None,
     batch_rows: int = 1_000_000,
     mapping: Mapping | None = None,
+    whole: bool = False,
     **kwargs: Any,
 ) -> Iterator[FastRead | None]:
     """Read a Parquet or CSV file in batches through pyarrow, without a string per cell.
@@ -751,6 +752,9 @@ def fast_frames(
     have :func:`iter_raw`'s boundaries and index. Errors of the file itself (corrupt,
     cut short, too large once decompressed) surface as whatever pyarrow or the stream
     raises: a caller goes back to :func:`iter_raw` for the general path's error.
+
+    With ``whole=True`` the file comes as one batch, whatever its row groups, as
+    :func:`read_raw` reads it (``batch_rows`` is then ignored).
     """
     from femstat.sources import arrow
 
@@ -769,12 +773,15 @@ def fast_frames(
             return
         names = columns if columns is not None else raw_info(path, format=fmt).columns
         reading = arrow.plan(list(names), mapping)
-        found = arrow.parquet_tables(path, reading, batch_rows)
+        found = arrow.parquet_tables(path, reading, batch_rows, whole=whole)
         if found is None:
             yield None
             return
-        cut = arrow.rebatch if found.across else arrow.slices
-        tables = (t for t in cut(found.tables, batch_rows) if t.num_rows)
+        if whole:
+            tables = arrow.joined(found.tables)
+        else:
+            cut = arrow.rebatch if found.across else arrow.slices
+            tables = (t for t in cut(found.tables, batch_rows) if t.num_rows)
         frames = _fast_batches(tables, found.text, reading.free_text)
         try:
             yield FastRead(frames, found.text, tables, reading.free_text)
@@ -787,11 +794,11 @@ def fast_frames(
         header = arrow.csv_header(sample_of(stream), options["encoding"], sep)
         names = columns if columns is not None else header
         reading = arrow.plan(list(names), mapping)
-        with arrow.csv_tables(stream, options, reading, header) as parsed:
+        with arrow.csv_tables(stream, options, reading, header, whole=whole) as parsed:
             if parsed is None:
                 yield None
                 return
-            batches = arrow.rebatch(parsed, batch_rows)
+            batches = parsed if whole else arrow.rebatch(parsed, batch_rows)
             frames = _fast_batches(batches, reading.dictionary, reading.free_text)
             try:
                 yield FastRead(frames, reading.dictionary)
@@ -822,12 +829,13 @@ def _read_fast(
     from femstat.validate import validate
 
     try:
-        with fast_frames(path, format=fmt, batch_rows=2**62, mapping=mapping, **kwargs) as fast:
+        with fast_frames(path, format=fmt, mapping=mapping, whole=True, **kwargs) as fast:
             if fast is None:
                 return None
             frames = list(fast.frames)
         if len(frames) != 1:
-            return None  # no rows: the general path says so
+            _log.debug("fast read of %s gave way: no rows", path.name)
+            return None  # the general path says so in its own words
         victims = mapping.apply(frames[0]) if mapping is not None else frames[0]
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
