@@ -1,5 +1,7 @@
+import logging
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 # CI draws hypothesis' default 100 examples per property, twice the local 50, and keeps
@@ -17,3 +19,10 @@ settings.register_profile(
 settings.load_profile(
     os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
 )
+
+
+@pytest.fixture
+def fast_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """femstat's debug log, where the Arrow-native reader says when it gives way."""
+    caplog.set_level(logging.DEBUG, logger="femstat")
+    return caplog

@@ -9,7 +9,6 @@ types, messages and failure cases, and the warnings emitted.
 from __future__ import annotations
 
 import gzip
-import logging
 import os
 import tomllib
 import warnings
@@ -92,12 +91,6 @@ def both(call: Callable[[], Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     with general_path():
         general = outcome(call)
     return fast, general
-
-
-@pytest.fixture
-def fast_log(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.DEBUG, logger="femstat")
-    return caplog
 
 
 def gave_way(log: pytest.LogCaptureFixture) -> list[str]:
