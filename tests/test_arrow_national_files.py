@@ -1,11 +1,11 @@
-"""The Arrow-native reading on real files: the national files and files made from the SHR.
+"""The Arrow-native reading on the real national files of Ecuador and Peru.
 
 Ecuador's and Peru's files are read as they are published (CSV, Peru's with a byte order
 mark and the two columns its mapping file asks the caller to supply), through their
-mapping files, and also rewritten as Parquet text columns; the FBI
-SHR 2015 is read with femstat's SHR reader and written as the CSV and Parquet a data
-unit would export from it. Each file is counted with :func:`femstat.stream.counts_from_file`
-and read with :func:`femstat.read` by the fast path and by the general one
+mapping files, and also rewritten as Parquet text columns (files made from the SHR
+are compared in ``tests/sources/test_arrow_shr_real.py``). Each file is counted with
+:func:`femstat.stream.counts_from_file` and read with :func:`femstat.read` by the fast
+path and by the general one
 (``FEMSTAT_FAST_READ=0``): cubes, reports, warnings and errors must be the same, and the
 fast path must have read the file itself rather than given way.
 
@@ -16,9 +16,7 @@ when ``CI`` is set and are skipped otherwise (as in ``test_national_files.py``).
 from __future__ import annotations
 
 import os
-import warnings
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -27,15 +25,11 @@ import pyarrow.parquet as pq
 import pytest
 
 import femstat as fs
-from femstat.errors import DataQualityWarning
 from femstat.stream import counts_from_file
-from test_arrow_ingest import as_text, assert_same, both, gave_way
+from test_arrow_ingest import assert_same, both, gave_way
 from test_national_files import ECUADOR, MAPPINGS, PERU, locate, shared_file
 
-pytestmark = pytest.mark.slow
-
 BY = ["year", "area", "age_group"]
-SHR = "us_shr_2015_icpsr36790.zip"
 
 
 def national(name: str) -> Path:
@@ -108,75 +102,4 @@ def test_national_files_read_alike_through_both_paths(
     fast, general = both(lambda: fs.read(path, mapping, report=True))
     assert fast["error"] is None
     assert_same(fast, general)
-    assert not gave_way(fast_log)
-
-
-# ------------------------------------------------------------------------ the SHR
-
-
-def shr_path() -> Path:
-    for folder in Path(__file__).resolve().parents:
-        candidate = folder / "shared" / "data" / SHR
-        if candidate.is_file():
-            return candidate
-    return locate(Path(__file__).parents[1] / ".." / "shared" / "data" / SHR, os.environ)
-
-
-@pytest.fixture(scope="module")
-def shr_files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)
-        victims = fs.read(shr_path(), format="shr")
-    where = tmp_path_factory.mktemp("shr")
-    paths = {
-        "shr_csv": where / "shr.csv",
-        "shr_parquet_pandas": where / "shr_pandas.parquet",
-        "shr_parquet_text": where / "shr_text.parquet",
-    }
-    # Identifiers of the SHR are text (agency, year, incident, victim): kept as they are.
-    victims.to_csv(paths["shr_csv"], index=False)
-    victims.to_parquet(paths["shr_parquet_pandas"], index=False, row_group_size=4_000)
-    text = pa.Table.from_pandas(as_text(victims), preserve_index=False)
-    pq.write_table(text, paths["shr_parquet_text"], row_group_size=5_000)
-    return paths
-
-
-SHR_KINDS = ["shr_csv", "shr_parquet_pandas", "shr_parquet_text"]
-
-
-def quietly(call: Any) -> Any:
-    def run() -> Any:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DataQualityWarning)
-            return call()
-
-    return run
-
-
-@pytest.mark.parametrize("kind", SHR_KINDS)
-def test_shr_files_count_alike_through_both_paths(
-    shr_files: dict[str, Path], kind: str, fast_log: pytest.LogCaptureFixture
-) -> None:
-    path = shr_files[kind]
-    fast, general = both(
-        lambda: counts_from_file(
-            path, ["year", "age_group", "victim_sex"], batch_rows=3_000, report=True, progress=False
-        )
-    )
-    assert fast["error"] is None
-    assert_same(fast, general)
-    cube, report = fast["result"]
-    assert int(cube["count"].sum()) == report.n_rows > 10_000
-    assert not gave_way(fast_log), "the fast path should read this file itself"
-
-
-@pytest.mark.parametrize("kind", SHR_KINDS)
-def test_shr_files_read_alike_through_both_paths(
-    shr_files: dict[str, Path], kind: str, fast_log: pytest.LogCaptureFixture
-) -> None:
-    fast, general = both(quietly(lambda: fs.read(shr_files[kind], report=True)))
-    assert fast["error"] is None
-    assert_same(fast, general)
-    expected = pd.read_csv(shr_files["shr_csv"], usecols=["victim_sex"])
-    assert len(fast["result"][0]) == len(expected)
     assert not gave_way(fast_log)
