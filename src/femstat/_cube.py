@@ -977,7 +977,9 @@ def _id_keys(ids: pd.Series) -> tuple[np.ndarray, bool]:
 
 
 def _hash(values: np.ndarray) -> np.ndarray:
-    return np.asarray(pd.util.hash_array(values, categorize=True), dtype=np.uint64)
+    # Not categorised first: that pays off for repeated values, and ids are nearly all
+    # distinct (1 million text ids: 0.21 s against 0.92 s; the hashes are the same).
+    return np.asarray(pd.util.hash_array(values, categorize=False), dtype=np.uint64)
 
 
 # --------------------------------------------------------------------------------------
