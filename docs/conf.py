@@ -105,4 +105,3 @@ def _drop_absent_pages(app: object, docname: str, source: list[str]) -> None:
 
 def setup(app: object) -> None:
     app.connect("source-read", _drop_absent_pages)  # type: ignore[attr-defined]
-
