@@ -318,6 +318,26 @@ def test_rates_with_a_population_by_year_and_age(typed: pd.DataFrame) -> None:
         assert row["VALUE_r"] == pytest.approx(row["VALUE_n"] / people * 100_000)
 
 
+def test_a_split_five_year_band_is_recorded_in_the_metadata(typed: pd.DataFrame) -> None:
+    population = fs.datasets.example_population()  # five-year bands: 15-19 straddles 17|18
+    by_year_age = population.groupby(["year", "age_group"], as_index=False)["population"].sum()
+    years = {int(y) for y in typed["year"].astype(int)}
+    by_year_age = by_year_age[by_year_age["year"].astype(int).isin(years)]
+    frame = unodc_frame(typed, population=by_year_age, min_count=1)
+    recorded = frame.attrs["femstat"]["population"]
+    assert recorded["apportioned"] == ["15-19"]
+    # The rate of 15-17 has three fifths of the band's women beneath it.
+    year = str(min(years))
+    women = by_year_age[by_year_age["year"].astype(int) == int(year)].set_index("age_group")
+    rows = frame[(frame["Year"] == year) & (frame["Age"] == C.UNODC_AGE_LABELS["15-17"])]
+    count = rows.loc[rows["Unit of measurement"] == "Counts", "VALUE"].iloc[0]
+    rate = rows.loc[rows["Unit of measurement"] != "Counts", "VALUE"].iloc[0]
+    assert rate == pytest.approx(count / (women.loc["15-19", "population"] * 3 / 5) * 100_000)
+    # A population already in UNODC's groups records nothing.
+    plain = unodc_frame(typed, population=2_000_000.0, min_count=1)
+    assert "population" not in plain.attrs["femstat"]
+
+
 def test_a_year_without_population_is_an_error(typed: pd.DataFrame) -> None:
     population = pd.DataFrame({"year": [2022], "population": [1e6]})
     with pytest.raises(fs.PopulationError, match="2023"):

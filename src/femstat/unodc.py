@@ -564,6 +564,16 @@ def unodc_frame(
         },
         "protection": {"audit": dict(audit)},
     }
+    regrouped = pop_by_age.attrs.get("femstat_regroup") if pop_by_age is not None else None
+    if regrouped and regrouped["apportioned"] and "age" in dims:
+        # A band across a UNODC group (15-19) shared out by years of age: the age rates'
+        # denominators are then estimates, which the reader of the file must be told.
+        frame.attrs["femstat"]["population"] = {
+            "age_groups": "population bands summed into UNODC's age groups",
+            "apportioned": list(regrouped["apportioned"]),
+            "method": "a band across a group boundary shared out in proportion to its "
+            "years of age (femstat.ages.regroup, apportion=True)",
+        }
     return frame
 
 
