@@ -466,3 +466,53 @@ def test_classified_data_without_sex_and_relationship_is_refused_clearly() -> No
     with pytest.raises(fs.FemstatError, match=r"not \['victim_sex', 'relationship'\]"):
         fs.indicators(bare, by="year")
     assert fs.counts(bare, by="year")["count"].sum() == len(typed)
+
+
+# ---------------------------------------------------------------- rates by age group
+
+
+@pytest.fixture(scope="module")
+def population_by_age() -> pd.DataFrame:
+    """The example population (five-year bands) summed by year and band."""
+    population = fs.datasets.example_population()
+    return population.groupby(["year", "age_group"], as_index=False)["population"].sum()
+
+
+def test_the_unknown_age_group_has_counts_and_no_rate(
+    typed: pd.DataFrame, population_by_age: pd.DataFrame
+) -> None:
+    from femstat.ages import regroup
+
+    unodc = regroup(population_by_age, "unodc", apportion=True)
+    assert "unknown" not in set(unodc["age_group"].astype(str))
+    table = fs.indicators(typed, by=["year", "age_group"], population=unodc)
+    unknown = table["age_group"].astype(str) == "unknown"
+    assert unknown.any() and table.loc[unknown, "count"].sum() > 0
+    assert table.loc[unknown, ["population", "rate", "rate_lower", "rate_upper"]].isna().all().all()
+    known = table[~unknown & (table["femicide_type"] == "female_homicide")]
+    people = unodc.assign(year=unodc["year"].astype(str), age_group=unodc["age_group"].astype(str))
+    merged = known.assign(
+        year=known["year"].astype(str), age_group=known["age_group"].astype(str)
+    ).merge(people, on=["year", "age_group"], suffixes=("", "_given"))
+    assert len(merged) == len(known)
+    np.testing.assert_allclose(merged["rate"], merged["count"] / merged["population_given"] * 1e5)
+    bounds = fs.bounds(typed, by=["year", "age_group"], population=unodc)
+    assert bounds.loc[bounds["age_group"].astype(str) == "unknown", "lower_rate"].isna().all()
+
+
+def test_a_population_in_other_age_bands_is_refused_with_what_to_do(
+    typed: pd.DataFrame, population_by_age: pd.DataFrame
+) -> None:
+    with pytest.raises(fs.PopulationError, match=r"femstat\.ages\.regroup\(population, 'unodc'"):
+        fs.indicators(typed, by=["year", "age_group"], population=population_by_age)
+
+
+def test_a_known_age_group_without_population_is_still_an_error(
+    typed: pd.DataFrame, population_by_age: pd.DataFrame
+) -> None:
+    from femstat.ages import regroup
+
+    unodc = regroup(population_by_age, "unodc", apportion=True)
+    lacking = unodc[unodc["age_group"].astype(str) != "30-44"]
+    with pytest.raises(fs.PopulationError, match=r"30-44.*complete the population table"):
+        fs.indicators(typed, by=["year", "age_group"], population=lacking)

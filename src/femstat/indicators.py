@@ -321,11 +321,15 @@ def _population_for(
     population: pd.DataFrame,
     sex: str,
     by: Sequence[str],
+    *,
+    unknown_age_without: bool = False,
 ) -> np.ndarray | None:
     """Population of each group for one sex; None when the table has no such rows.
 
     Keys are compared as the data's type: a population year of ``2015.0`` or ``"2015"``
-    matches the data's ``2015``.
+    matches the data's ``2015``. With ``unknown_age_without``, the groups of unknown age
+    that the population has no row for get no population (NaN: a count without a rate)
+    rather than an error; no population counts the women of unknown age.
     """
     table = _population_table(population)
     if "sex" in table.columns:
@@ -368,6 +372,8 @@ def _population_for(
         wanted = _index(_normalised(keys, pop_keys), len(keys))
         found = lookup.reindex(wanted).to_numpy(dtype=np.float64)
     bad = ~np.isfinite(found) | (found <= 0)
+    if unknown_age_without and "age_group" in pop_keys:
+        bad &= ~(np.isnan(found) & (keys["age_group"].astype(str) == "unknown").to_numpy())
     if bad.any():
         where = np.flatnonzero(bad)
         if not pop_keys:
@@ -379,9 +385,38 @@ def _population_for(
         kind = "missing" if np.isnan(found[where[0]]) else "zero or negative"
         raise PopulationError(
             f"{len(where)} group(s) have a {kind} {sex} population, e.g. {examples}; "
-            "every group needs a positive denominator: complete the population table"
+            "every group needs a positive denominator: "
+            + _age_groups_hint(table, keys, keys.iloc[where], pop_keys)
         )
     return found
+
+
+def _age_groups_hint(
+    table: pd.DataFrame, keys: pd.DataFrame, lacking: pd.DataFrame, pop_keys: list[str]
+) -> str:
+    """What to do about the groups ``lacking`` a denominator, among the breakdown's
+    ``keys``: regroup the population's ages if they are in other bands than the
+    breakdown's (five-year bands against UNODC's groups, say); leave out the unknown
+    ages, which no population has."""
+    if "age_group" not in pop_keys:
+        return "complete the population table"
+    have = set(table["age_group"].astype(str))
+    used = set(keys["age_group"].astype(str))
+    missing = set(lacking["age_group"].astype(str))
+    if missing == {"unknown"}:
+        return (
+            "no population counts the women of unknown age; fs.indicators and fs.bounds "
+            "give that group counts without a rate, and here rates need a breakdown "
+            "without age_group"
+        )
+    if have <= used:  # the breakdown's own groups, some of them absent
+        return "complete the population table"
+    return (
+        f"the population's age groups {sorted(have)[:6]} are not the breakdown's "
+        f"{sorted(used - {'unknown'})[:6]}; sum its bands into the breakdown's groups "
+        "first, e.g. femstat.ages.regroup(population, 'unodc', apportion=True), which "
+        "shares a band across two groups (15-19) out by years of age"
+    )
 
 
 def indicators(
@@ -415,7 +450,10 @@ def indicators(
         killing) are rows with a count of zero, not dropped. Keys are compared as the
         data's type: a year ``2015.0`` or ``"2015"`` matches ``2015``; a key that is not
         one (``2015.5``) raises :class:`femstat.PopulationError` naming both dtypes, and
-        so does a victim group without population.
+        so does a victim group without population, except the ``unknown`` age group:
+        no population counts the women of unknown age, so its rows have counts and shares
+        and no rate. A population in other age bands than the breakdown's (five-year
+        bands) is refused with what to do (:func:`femstat.ages.regroup`).
     level : float or sequence of float, default 0.95
         Confidence level(s). The first gives ``share_lower`` etc.; each further level adds
         columns suffixed with :func:`level_suffix` (``rate_lower_99_8``).
@@ -501,8 +539,12 @@ def indicators(
     out["reliable"] = count >= min_reliable
 
     if population is not None:
-        female_pop = _population_for(wide.keys, population, "female", by)
-        male_pop = _population_for(wide.keys, population, "male", by) if has_male else None
+        female_pop = _population_for(wide.keys, population, "female", by, unknown_age_without=True)
+        male_pop = (
+            _population_for(wide.keys, population, "male", by, unknown_age_without=True)
+            if has_male
+            else None
+        )
         pops = np.full((n_groups, n_rows), np.nan)
         for j, name in enumerate(names):
             if name == "male_partner_or_family":
@@ -596,7 +638,7 @@ def bounds(
         out["lower_share"] = np.where(female_homicide > 0, lower / female_homicide, np.nan)
         out["upper_share"] = np.where(female_homicide > 0, upper / female_homicide, np.nan)
     if population is not None:
-        pop = _population_for(wide.keys, population, "female", by)
+        pop = _population_for(wide.keys, population, "female", by, unknown_age_without=True)
         assert pop is not None
         out["population"] = pop
         out["lower_rate"] = lower / pop * per
