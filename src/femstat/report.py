@@ -539,23 +539,12 @@ def _release(ctx: _Context) -> None:
     pop_age = ctx.pop(["age_group"])
     if pop_age is not None:
         pop_age = _in_unodc_groups(ctx, pop_age)
-        # The unknown age group has no population; a placeholder denominator keeps
-        # fs.indicators from refusing the table, and its rates are blanked here.
-        placeholder = pd.DataFrame({"age_group": ["unknown"], "population": [1.0]})
-        if "sex" in pop_age.columns:
-            placeholder["sex"] = "female"
-        try:
-            age = ctx.indicators(
-                ["age_group"], pd.concat([pop_age, placeholder], ignore_index=True)
-            )
+        try:  # the unknown age group gets its counts and no rate
+            age = ctx.indicators(["age_group"], pop_age)
         except PopulationError as exc:
             ctx.notes["rates_by_age_group"] = _("Rates by age group not computed: {reason}").format(
                 reason=_first_line(exc)
             )
-        else:
-            unknown = age["age_group"].astype(str) == "unknown"
-            rate_cols = [c for c in age.columns if str(c).startswith(("rate", "population"))]
-            age.loc[unknown, rate_cols] = np.nan
     tables["indicators_by_age_group"] = (
         age if age is not None else ctx.indicators(["age_group"], None)
     )
