@@ -38,14 +38,30 @@ def tally(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[bool]]:
     """Records, batch by batch, whether the batch was validated by its distinct values."""
     seen: list[bool] = []
     original = BatchChecker.validated
+    original_table = BatchChecker.validated_table
+    inside_table = [False]  # the short table's own validation is not a batch
 
     def spy(self: BatchChecker, raw: pd.DataFrame) -> Any:
         result = original(self, raw)
-        seen.append(result is not None)
+        if not inside_table[0]:
+            seen.append(result is not None)
+        return result
+
+    def spy_table(self: BatchChecker, *args: Any, **kwargs: Any) -> Any:
+        inside_table[0] = True
+        try:
+            result = original_table(self, *args, **kwargs)
+        finally:
+            inside_table[0] = False
+        if result is False:  # its distinct values fail: the batch is validated whole
+            seen.append(False)
+        elif result is not None:  # None: the batch goes on to its frame, tallied there
+            seen.append(True)
         return result
 
     with monkeypatch.context() as patch:
         patch.setattr(BatchChecker, "validated", spy)
+        patch.setattr(BatchChecker, "validated_table", spy_table)
         yield seen
 
 

@@ -48,6 +48,8 @@ _NOT_VALUE_BY_VALUE = frozenset({"perpetrator_sex"})
 _MAX_CACHED = 64
 """Distinct-value answers kept per stream (a file has one or a few)."""
 
+_UNSEEN = object()
+
 
 @dataclass(frozen=True)
 class _Column:
@@ -175,6 +177,7 @@ class BatchChecker:
         self._mapping = mapping
         self._unknown = unknown
         self._answers: dict[Any, _Answer | None] = {}
+        self._short_answers: dict[Any, Any] = {}
 
     def validated(self, raw: pd.DataFrame) -> tuple[pd.DataFrame, ValidationReport] | None:
         """The canonical batch and its validation report, or None: validate it whole.
@@ -306,7 +309,19 @@ class BatchChecker:
             metadata=table.schema.metadata,  # pandas' types, which frame_of reads
         )
         small_table = pa.Table.from_arrays([_padded_arrow(pa, s, n) for s in shorts], schema=schema)
-        checked = self.validated(frame_of(small_table, text, 0, free_text))
+        # Row groups of a file mostly hold the same distinct values: their short tables
+        # are then equal, and so is what validation makes of them.
+        key = (
+            schema.serialize().to_pybytes(),
+            tuple(_content(pa, column) for column in small_table.columns),
+            text,
+            free_text,
+        )
+        checked = self._short_answers.get(key, _UNSEEN)
+        if checked is _UNSEEN:
+            checked = self.validated(frame_of(small_table, text, 0, free_text))
+            if len(self._short_answers) < _MAX_CACHED:
+                self._short_answers[key] = checked
         if checked is None:
             return False  # the batch's own frame would get the same None
         small, small_report = checked
@@ -472,6 +487,18 @@ def _missing(array: Any) -> np.ndarray | None:
     if array.null_count == 0:
         return None
     return ~_bits(array.buffers()[0], array.offset, len(array))
+
+
+def _content(pa: Any, column: Any) -> tuple[Any, ...]:
+    """A short column's values, hashable; a dictionary column's dictionary too, unused
+    entries and all (a stored dictionary's entries are its categories)."""
+    parts: list[Any] = []
+    for chunk in column.chunks:
+        if pa.types.is_dictionary(chunk.type):
+            parts.append((tuple(chunk.dictionary.to_pylist()), tuple(chunk.indices.to_pylist())))
+        else:
+            parts.append(tuple(chunk.to_pylist()))
+    return tuple(parts)
 
 
 def _padded_arrow(pa: Any, array: Any, n: int) -> Any:
